@@ -1,0 +1,184 @@
+package answer
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/ingest"
+	"github.com/batonhq/baton/kb"
+)
+
+// MaxMessageRunes bounds a customer message.
+const MaxMessageRunes = 4000
+
+// Bot runs conversations: it stores each customer turn, answers it or hands
+// it off, and stores the reply. The API, `baton ask` and `baton eval` all
+// go through it, so what is measured is what customers get.
+type Bot struct {
+	Store    kb.Store
+	Composer *Composer
+	Policy   escalate.Policy
+}
+
+// Start opens a conversation and returns it with the customer's token,
+// which is shown once and stored only as a hash.
+func (b *Bot) Start(ctx context.Context, collection, lang string) (*kb.Conversation, string, error) {
+	if collection == "" {
+		collection = kb.DefaultCollection
+	}
+	switch lang {
+	case "", "auto", "en", "zh":
+	default:
+		return nil, "", fmt.Errorf("lang %q: want auto, en or zh: %w", lang, kb.ErrInvalid)
+	}
+	if lang == "" {
+		lang = "auto"
+	}
+	token := randomID(24)
+	c := &kb.Conversation{ID: randomID(12), Collection: collection, Lang: lang, TokenHash: hashToken(token), Status: kb.StatusBot}
+	if err := b.Store.CreateConversation(ctx, c); err != nil {
+		return nil, "", err
+	}
+	return c, token, nil
+}
+
+// Authorize loads a conversation and checks the customer's token against it.
+func (b *Bot) Authorize(ctx context.Context, id, token string) (*kb.Conversation, error) {
+	c, err := b.Store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(c.TokenHash)) != 1 {
+		return nil, fmt.Errorf("conversation %s: token does not match: %w", id, kb.ErrForbidden)
+	}
+	return c, nil
+}
+
+// TurnResult is the outcome of one customer turn.
+type TurnResult struct {
+	MessageID string // the stored customer message
+	Reply     kb.Reply
+	Handoff   *kb.Handoff // nil unless this turn handed off
+	Composed  *Result     // evidence; nil when the conversation is with a person
+}
+
+// Turn answers one customer message in conversation c.
+func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnResult, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, fmt.Errorf("message text is empty: %w", kb.ErrInvalid)
+	}
+	if n := utf8.RuneCountInString(text); n > MaxMessageRunes {
+		return nil, fmt.Errorf("message is %d characters, the limit is %d: %w", n, MaxMessageRunes, kb.ErrInvalid)
+	}
+	history, err := b.Store.Messages(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	// Stored before anything else can fail: nothing the customer says is lost.
+	msg := &kb.Message{ID: randomID(12), ConversationID: c.ID, Role: kb.RoleCustomer, Text: text}
+	if err := b.Store.AddMessage(ctx, msg); err != nil {
+		return nil, err
+	}
+	lang := c.Lang
+	if lang == "auto" {
+		lang = ingest.DetectLang(text)
+	}
+	out := &TurnResult{MessageID: msg.ID}
+	if c.Status != kb.StatusBot {
+		// A person has the conversation; the bot only acknowledges.
+		out.Reply = kb.Reply{Text: phrase(lang, "with_agent"), Band: kb.BandHandoff, Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
+		return out, b.addBotMessage(ctx, c.ID, &out.Reply)
+	}
+	res, err := b.Composer.Compose(ctx, c.Collection, text)
+	if err != nil {
+		return nil, err
+	}
+	out.Composed = res
+	reply := res.Reply
+	reasons := b.Policy.Decide(escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history)})
+	switch {
+	case len(reasons) > 0:
+		reply.Band = kb.BandHandoff
+		reply.Reasons = reasons
+		reply.Text = phrase(lang, "handoff")
+		h := &kb.Handoff{ID: randomID(12), ConversationID: c.ID, Collection: c.Collection, Reasons: reasons, Status: "queued"}
+		if err := b.Store.CreateHandoff(ctx, h); err != nil {
+			return nil, err
+		}
+		if err := b.Store.SetConversationStatus(ctx, c.ID, kb.StatusHandoff); err != nil {
+			return nil, err
+		}
+		c.Status = kb.StatusHandoff
+		out.Handoff = h
+	case reply.Band == kb.BandClarify:
+		reply.Text = phrase(lang, "clarify")
+	}
+	out.Reply = reply
+	return out, b.addBotMessage(ctx, c.ID, &out.Reply)
+}
+
+func (b *Bot) addBotMessage(ctx context.Context, convID string, r *kb.Reply) error {
+	return b.Store.AddMessage(ctx, &kb.Message{ID: randomID(12), ConversationID: convID, Role: kb.RoleBot, Text: r.Text, Reply: r})
+}
+
+// priorMisses counts the bot's replies, newest first, that were not
+// confident answers, stopping at the first answer.
+func priorMisses(history []*kb.Message) int {
+	n := 0
+	for i := len(history) - 1; i >= 0; i-- {
+		m := history[i]
+		if m.Role != kb.RoleBot || m.Reply == nil {
+			continue
+		}
+		if m.Reply.Band == kb.BandAnswer {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+var phrases = map[string]map[string]string{
+	"en": {
+		"handoff":    "I'm passing you to a member of our team, with this conversation attached so you won't need to repeat yourself.",
+		"clarify":    "I'm not sure I understood. Did you mean one of these?",
+		"with_agent": "Thanks, a member of our team has this conversation and will reply here.",
+	},
+	"zh": {
+		"handoff":    "正在为您转接人工客服，对话记录会一并转交，您无需重复说明。",
+		"clarify":    "我不太确定您的意思，您是想问以下哪个问题？",
+		"with_agent": "收到，人工客服已接手本次对话，会在这里回复您。",
+	},
+}
+
+func phrase(lang, key string) string {
+	if p, ok := phrases[lang]; ok {
+		return p[key]
+	}
+	return phrases["en"][key]
+}
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	if n >= 24 {
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return hex.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,217 @@
+package answer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/retrieval"
+)
+
+// Thresholds split confidence into bands: at or above Answer the bot
+// answers; at or above Handoff it asks the customer to clarify; below, it
+// hands off.
+type Thresholds struct {
+	Answer  float64
+	Handoff float64
+}
+
+// Band returns the band for a confidence.
+func (t Thresholds) Band(conf float64) string {
+	switch {
+	case conf >= t.Answer:
+		return kb.BandAnswer
+	case conf >= t.Handoff:
+		return kb.BandClarify
+	default:
+		return kb.BandHandoff
+	}
+}
+
+// Composer builds extractive replies from search results.
+type Composer struct {
+	Store      kb.Store
+	Searcher   *retrieval.Searcher
+	Model      *Model
+	Thresholds Thresholds
+}
+
+// Result is a composed reply with what it was built from, so that callers
+// (the hand-off policy, eval, agents) can see the evidence.
+type Result struct {
+	Reply    kb.Reply
+	Features Features
+	Hits     []retrieval.Fused
+	Top      *kb.Article // nil when nothing was found
+}
+
+// maxCitations is how many retrieved articles a reply cites; the first is
+// the answer, the rest are evidence attached to a clarify or hand-off.
+const maxCitations = 3
+
+// snippetRunes bounds the snippet shown under a citation.
+const snippetRunes = 200
+
+// Compose searches the collection and builds the reply and its confidence.
+// The band here comes from confidence alone; the hand-off policy may
+// override it.
+func (c *Composer) Compose(ctx context.Context, collection, question string) (*Result, error) {
+	hits, err := c.Searcher.Search(ctx, collection, question, 10)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Hits: hits}
+	if len(hits) == 0 {
+		res.Reply = kb.Reply{Band: kb.BandHandoff, Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
+		return res, nil
+	}
+	arts := make([]*kb.Article, 0, maxCitations)
+	for _, h := range hits[:min(len(hits), maxCitations)] {
+		a, err := c.Store.Article(ctx, h.ArticleID)
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		arts = append(arts, a)
+	}
+	res.Top = arts[0]
+	res.Features = c.features(question, hits, arts[0])
+	conf := c.Model.Prob(res.Features)
+
+	passage, err := c.passage(ctx, arts[0], hits[0])
+	if err != nil {
+		return nil, err
+	}
+	reply := kb.Reply{
+		Text:        passage,
+		Confidence:  conf,
+		Band:        c.Thresholds.Band(conf),
+		Citations:   make([]kb.Citation, 0, len(arts)),
+		Suggestions: make([]kb.Suggestion, 0, len(arts)),
+	}
+	for i, a := range arts {
+		snip := passage
+		if i > 0 {
+			if snip, err = c.passage(ctx, a, hits[i]); err != nil {
+				return nil, err
+			}
+		}
+		reply.Citations = append(reply.Citations, kb.Citation{ArticleID: a.ID, Title: a.Title, Snippet: truncate(snip, snippetRunes), Score: hits[i].Score})
+		reply.Suggestions = append(reply.Suggestions, kb.Suggestion{ArticleID: a.ID, Title: a.Title})
+	}
+	res.Reply = reply
+	return res, nil
+}
+
+// passage is the extractive answer drawn from an article: the whole body of
+// a short FAQ answer, the best-matching passage of a long article, or the
+// title of an article that is only a title and similar questions.
+func (c *Composer) passage(ctx context.Context, a *kb.Article, h retrieval.Fused) (string, error) {
+	if strings.TrimSpace(a.Body) == "" {
+		return a.Title, nil
+	}
+	chunks, err := c.Store.Chunks(ctx, a.ID)
+	if err != nil {
+		return "", fmt.Errorf("compose: %w", err)
+	}
+	if len(chunks) <= 1 {
+		return strings.TrimSpace(a.Body), nil
+	}
+	for _, ch := range chunks {
+		if ch.ID == h.ChunkID {
+			return ch.Text, nil
+		}
+	}
+	return chunks[0].Text, nil
+}
+
+func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Article) Features {
+	kw := c.Searcher.Keyword
+	q := termSet(kw.Terms(question))
+	var f Features
+	f.LogTerms = math.Log1p(float64(len(q)))
+	if hits[0].Ranks[0] == 1 {
+		f.LogTop = math.Log1p(hits[0].Scores[0])
+	}
+	// The second keyword score, wherever fusion placed that article.
+	var s1, s2 float64
+	for _, h := range hits {
+		switch h.Ranks[0] {
+		case 1:
+			s1 = h.Scores[0]
+		case 2:
+			s2 = h.Scores[0]
+		}
+	}
+	if s1 > 0 {
+		f.Ratio = s2 / s1
+	}
+	if len(q) > 0 {
+		all := termSet(kw.Terms(top.Title + "\n" + strings.Join(top.Questions, "\n") + "\n" + top.Body))
+		hit := 0
+		for t := range q {
+			if all[t] {
+				hit++
+			}
+		}
+		f.Coverage = float64(hit) / float64(len(q))
+		for _, s := range append([]string{top.Title}, top.Questions...) {
+			f.BestJacc = math.Max(f.BestJacc, jaccard(q, termSet(kw.Terms(s))))
+		}
+	}
+	if len(hits[0].Ranks) > 1 {
+		var v1, v2 float64
+		for _, h := range hits {
+			switch h.Ranks[1] {
+			case 1:
+				v1 = h.Scores[1]
+			case 2:
+				v2 = h.Scores[1]
+			}
+		}
+		f.VecTop = v1
+		f.VecMargin = v1 - v2
+		if hits[0].Ranks[1] == 1 && hits[0].Ranks[0] == 1 {
+			f.Agree = 1
+		}
+	}
+	var sum float64
+	for _, h := range hits[:min(5, len(hits))] {
+		sum += h.Score
+	}
+	if sum > 0 {
+		f.FusedShare = hits[0].Score / sum
+	}
+	return f
+}
+
+func termSet(ts []string) map[string]bool {
+	m := make(map[string]bool, len(ts))
+	for _, t := range ts {
+		m[t] = true
+	}
+	return m
+}
+
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for t := range a {
+		if b[t] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n])) + "…"
+}

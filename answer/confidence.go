@@ -1,0 +1,161 @@
+// Package answer composes the bot's reply to a customer turn: the cited
+// extractive answer, its calibrated confidence and its band.
+package answer
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+)
+
+// Features are the retrieval signals confidence is computed from. All are
+// cheap and available for every turn; none is a raw score shown to users.
+type Features struct {
+	LogTop     float64 // log(1 + keyword score of the top article)
+	Ratio      float64 // second keyword score / top keyword score (0 if none)
+	Coverage   float64 // share of the question's terms found in the top article
+	BestJacc   float64 // best term Jaccard between the question and one of the top article's title/questions
+	LogTerms   float64 // log(1 + number of analysed terms in the question)
+	VecTop     float64 // cosine of the top vector hit (0 when keyword-only)
+	VecMargin  float64 // top minus second vector cosine
+	Agree      float64 // 1 when keyword and vector rankings agree on the top article
+	FusedShare float64 // top fused score / sum of the top five
+}
+
+// Names lists the features in vector order.
+var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "vec_top", "vec_margin", "agree", "fused_share"}
+
+// Vector returns the features in Names order.
+func (f Features) Vector() []float64 {
+	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.VecTop, f.VecMargin, f.Agree, f.FusedShare}
+}
+
+// Model is a logistic regression from features to the probability that the
+// top article is the right answer.
+type Model struct {
+	Weights []float64 `json:"weights"` // in Names order
+	Bias    float64   `json:"bias"`
+	// FittedOn says what data the coefficients came from.
+	FittedOn string `json:"fitted_on"`
+}
+
+// Prob returns the calibrated probability for f.
+func (m *Model) Prob(f Features) float64 {
+	z := m.Bias
+	for i, x := range f.Vector() {
+		if i < len(m.Weights) {
+			z += m.Weights[i] * x
+		}
+	}
+	return sigmoid(z)
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// LoadModel reads a model written by `baton calibrate`.
+func LoadModel(path string) (*Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read confidence model: %w", err)
+	}
+	var m Model
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decode confidence model %s: %w", path, err)
+	}
+	if len(m.Weights) != len(Names) {
+		return nil, fmt.Errorf("confidence model %s has %d weights, want %d", path, len(m.Weights), len(Names))
+	}
+	return &m, nil
+}
+
+// Fit fits a logistic regression by Newton's method (IRLS) with a small L2
+// penalty, which keeps the fit stable when features are collinear.
+func Fit(xs [][]float64, ys []bool, l2 float64) (*Model, error) {
+	if len(xs) == 0 || len(xs) != len(ys) {
+		return nil, fmt.Errorf("fit: need as many labels as rows, got %d and %d", len(xs), len(ys))
+	}
+	d := len(xs[0]) + 1 // bias last
+	w := make([]float64, d)
+	row := make([]float64, d)
+	for iter := 0; iter < 50; iter++ {
+		grad := make([]float64, d)
+		hess := make([][]float64, d)
+		for i := range hess {
+			hess[i] = make([]float64, d)
+		}
+		for i, x := range xs {
+			copy(row, x)
+			row[d-1] = 1
+			z := 0.0
+			for j := range row {
+				z += w[j] * row[j]
+			}
+			p := sigmoid(z)
+			y := 0.0
+			if ys[i] {
+				y = 1
+			}
+			for j := range row {
+				grad[j] += (p - y) * row[j]
+				for k := range row {
+					hess[j][k] += p * (1 - p) * row[j] * row[k]
+				}
+			}
+		}
+		for j := 0; j < d-1; j++ {
+			grad[j] += l2 * w[j]
+			hess[j][j] += l2
+		}
+		hess[d-1][d-1] += 1e-9
+		step, err := solve(hess, grad)
+		if err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+		maxStep := 0.0
+		for j := range w {
+			w[j] -= step[j]
+			maxStep = math.Max(maxStep, math.Abs(step[j]))
+		}
+		if maxStep < 1e-8 {
+			break
+		}
+	}
+	return &Model{Weights: w[:d-1], Bias: w[d-1]}, nil
+}
+
+// solve solves a·x = b by Gaussian elimination with partial pivoting.
+func solve(a [][]float64, b []float64) ([]float64, error) {
+	n := len(b)
+	m := make([][]float64, n)
+	for i := range a {
+		m[i] = append(append([]float64(nil), a[i]...), b[i])
+	}
+	for c := 0; c < n; c++ {
+		p := c
+		for r := c + 1; r < n; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(m[p][c]) < 1e-12 {
+			return nil, fmt.Errorf("singular system")
+		}
+		m[c], m[p] = m[p], m[c]
+		for r := c + 1; r < n; r++ {
+			f := m[r][c] / m[c][c]
+			for k := c; k <= n; k++ {
+				m[r][k] -= f * m[c][k]
+			}
+		}
+	}
+	x := make([]float64, n)
+	for r := n - 1; r >= 0; r-- {
+		s := m[r][n]
+		for k := r + 1; k < n; k++ {
+			s -= m[r][k] * x[k]
+		}
+		x[r] = s / m[r][r]
+	}
+	return x, nil
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/ingest"
+	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/sqlite"
+	"github.com/batonhq/baton/retrieval"
+)
+
+// App is Baton wired together over one data directory.
+type App struct {
+	Config   Config
+	Store    kb.Store
+	Keyword  *retrieval.Keyword
+	Searcher *retrieval.Searcher
+	Bot      *answer.Bot
+	Ingester *ingest.Ingester
+	Log      *slog.Logger
+}
+
+// OpenApp opens (creating if needed) the data directory and wires Baton.
+// When the keyword index is new or vectors live only in memory, the indexes
+// are rebuilt from the store, which is the source of truth.
+func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "baton.db"))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: store, Log: log}
+	idxPath := filepath.Join(cfg.Data, "index.bleve")
+	_, statErr := os.Stat(idxPath)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	a.Keyword, err = retrieval.OpenKeyword(idxPath, retrieval.KeywordOptions{Scoring: cfg.Keyword.Scoring, CJK: cfg.Keyword.CJK})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	var emb retrieval.Embedder
+	if cfg.EmbedBaseURL != "" {
+		emb = retrieval.NewOpenAIEmbedder(retrieval.OpenAIConfig{BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey})
+	}
+	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
+	model := answer.DefaultModel()
+	if cfg.ConfidenceModel != "" {
+		if model, err = answer.LoadModel(cfg.ConfidenceModel); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	composer := &answer.Composer{Store: store, Searcher: a.Searcher, Model: model,
+		Thresholds: answer.Thresholds{Answer: cfg.AnswerThreshold, Handoff: cfg.HandoffThreshold}}
+	a.Bot = &answer.Bot{Store: store, Composer: composer, Policy: escalate.DefaultPolicy}
+	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
+	if fresh || emb != nil {
+		if err := a.reindex(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// reindex rebuilds the search indexes from the store.
+func (a *App) reindex(ctx context.Context) error {
+	arts, err := a.Store.Articles(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, art := range arts {
+		chunks, err := a.Store.Chunks(ctx, art.ID)
+		if err != nil {
+			return err
+		}
+		if err := a.Searcher.Index(ctx, art, chunks); err != nil {
+			return err
+		}
+	}
+	if len(arts) > 0 {
+		a.Log.Info("indexes rebuilt from the store", "articles", len(arts), "mode", a.Searcher.Mode())
+	}
+	return nil
+}
+
+// Close releases the store and the index.
+func (a *App) Close() error {
+	return errors.Join(a.Keyword.Close(), a.Store.Close())
+}

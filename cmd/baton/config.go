@@ -1,0 +1,97 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// Config is everything Baton is configured with: flags first, then
+// BATON_* environment variables for what no flag set, then Validate.
+type Config struct {
+	Addr       string
+	Data       string
+	Collection string
+
+	AnswerThreshold  float64
+	HandoffThreshold float64
+	ConfidenceModel  string // path to a model from `baton calibrate`; empty for the built-in one
+
+	EmbedBaseURL string
+	EmbedModel   string
+	EmbedAPIKey  string
+
+	Keyword struct{ Scoring, CJK string }
+}
+
+// bindFlags registers the flags shared by every command on fs.
+func (c *Config) bindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", "", "data directory (env BATON_DATA, default ./data)")
+	fs.StringVar(&c.Collection, "collection", "", "collection (env BATON_COLLECTION, default \"default\")")
+	fs.Float64Var(&c.AnswerThreshold, "answer-threshold", 0, "confidence at or above which the bot answers (env BATON_ANSWER_THRESHOLD)")
+	fs.Float64Var(&c.HandoffThreshold, "handoff-threshold", 0, "confidence below which the bot hands off (env BATON_HANDOFF_THRESHOLD)")
+	fs.StringVar(&c.ConfidenceModel, "confidence-model", "", "confidence model JSON from `baton calibrate` (env BATON_CONFIDENCE_MODEL)")
+	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", "", "OpenAI-compatible embeddings base URL; enables hybrid search (env BATON_EMBED_BASE_URL)")
+	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name (env BATON_EMBED_MODEL)")
+	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
+	fs.StringVar(&c.Keyword.CJK, "keyword-cjk", "", "Chinese analysis for new indexes: unigram+bigram or bigram (env BATON_KEYWORD_CJK)")
+}
+
+// fromEnv fills what flags left unset from the environment and defaults.
+func (c *Config) fromEnv() error {
+	str := func(dst *string, env, def string) {
+		if *dst == "" {
+			*dst = os.Getenv(env)
+		}
+		if *dst == "" {
+			*dst = def
+		}
+	}
+	num := func(dst *float64, env string, def float64) error {
+		if *dst != 0 {
+			return nil
+		}
+		*dst = def
+		if v := os.Getenv(env); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%s=%q: not a number", env, v)
+			}
+			*dst = f
+		}
+		return nil
+	}
+	str(&c.Addr, "BATON_ADDR", "127.0.0.1:8080")
+	str(&c.Data, "BATON_DATA", "data")
+	str(&c.Collection, "BATON_COLLECTION", kb.DefaultCollection)
+	str(&c.ConfidenceModel, "BATON_CONFIDENCE_MODEL", "")
+	str(&c.EmbedBaseURL, "BATON_EMBED_BASE_URL", "")
+	str(&c.EmbedModel, "BATON_EMBED_MODEL", "")
+	str(&c.EmbedAPIKey, "BATON_EMBED_API_KEY", "")
+	str(&c.Keyword.Scoring, "BATON_KEYWORD_SCORING", "")
+	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")
+	if err := num(&c.AnswerThreshold, "BATON_ANSWER_THRESHOLD", defaultAnswerThreshold); err != nil {
+		return err
+	}
+	return num(&c.HandoffThreshold, "BATON_HANDOFF_THRESHOLD", defaultHandoffThreshold)
+}
+
+// Default thresholds, chosen on the dev sets (README, "Confidence").
+const (
+	defaultAnswerThreshold  = 0.5
+	defaultHandoffThreshold = 0.3
+)
+
+// Validate reports configuration mistakes before anything starts.
+func (c *Config) Validate() error {
+	if c.HandoffThreshold < 0 || c.AnswerThreshold > 1 || c.HandoffThreshold > c.AnswerThreshold {
+		return fmt.Errorf("thresholds: want 0 <= handoff (%v) <= answer (%v) <= 1", c.HandoffThreshold, c.AnswerThreshold)
+	}
+	if (c.EmbedBaseURL == "") != (c.EmbedModel == "") {
+		return fmt.Errorf("embeddings: set both BATON_EMBED_BASE_URL and BATON_EMBED_MODEL, or neither")
+	}
+	return nil
+}

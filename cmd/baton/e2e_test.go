@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// startBaton ingests the fixtures through the CLI and starts the whole
+// server on 127.0.0.1:0, as `baton serve` would.
+func startBaton(t *testing.T) string {
+	t.Helper()
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, &out, io.Discard); err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	if !strings.Contains(out.String(), "5 articles added") {
+		t.Fatalf("ingest summary = %q, want 5 articles added", out.String())
+	}
+	cfg := Config{Addr: "127.0.0.1:0", Data: data}
+	if err := cfg.fromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := StartServer(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+		srv.Close()
+	})
+	return "http://" + srv.Addr()
+}
+
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c client) do(method, path, token, body string) (int, map[string]any) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(b, &m); err != nil {
+		c.t.Fatalf("%s %s: body is not JSON: %q", method, path, b)
+	}
+	return res.StatusCode, m
+}
+
+func (c client) start() (id, token string) {
+	c.t.Helper()
+	code, m := c.do("POST", "/api/v1/conversations", "", `{"collection":"default","lang":"auto"}`)
+	if code != http.StatusCreated {
+		c.t.Fatalf("create conversation: %d %v", code, m)
+	}
+	return m["id"].(string), m["token"].(string)
+}
+
+func TestEndToEndAsk(t *testing.T) {
+	c := client{t, startBaton(t)}
+	tests := []struct {
+		name, text  string
+		wantArticle string // first citation; empty: none required
+		wantBand    string
+		wantReason  string
+	}{
+		{"english similar question", "how do I send something back", "default/returns", "answer", ""},
+		{"english csv faq", "can I pay with PayPal?", "default/faq-", "answer", ""},
+		{"chinese similar question", "退款什么时候到账？", "default/zh-refund", "answer", ""},
+		{"explicit request english", "I want to talk to a human", "", "handoff", "explicit_request"},
+		{"explicit request chinese", "转人工", "", "handoff", "explicit_request"},
+		{"out of scope", "zebra quantum flux capacitor", "", "handoff", "low_confidence"},
+		{"always hand off article", "someone logged into my account", "default/hacked", "handoff", "sensitive_topic"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, token := c.start()
+			code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(tt.text)+`}`)
+			if code != http.StatusOK {
+				t.Fatalf("status %d: %v", code, m)
+			}
+			if m["message_id"] == "" {
+				t.Errorf("no message_id")
+			}
+			reply := m["reply"].(map[string]any)
+			if got := reply["band"]; got != tt.wantBand {
+				t.Errorf("band = %v, want %s (confidence %v)", got, tt.wantBand, reply["confidence"])
+			}
+			conf := reply["confidence"].(float64)
+			if conf < 0 || conf > 1 {
+				t.Errorf("confidence %v outside [0,1]", conf)
+			}
+			cites := reply["citations"].([]any)
+			if tt.wantArticle != "" {
+				if len(cites) == 0 {
+					t.Fatalf("no citations, want %s", tt.wantArticle)
+				}
+				first := cites[0].(map[string]any)
+				if got := first["article_id"].(string); !strings.HasPrefix(got, tt.wantArticle) {
+					t.Errorf("first citation = %s, want %s", got, tt.wantArticle)
+				}
+				if first["title"] == "" || first["snippet"] == "" {
+					t.Errorf("citation lacks title or snippet: %v", first)
+				}
+			}
+			if tt.wantBand == "answer" && m["handoff"] != nil {
+				t.Errorf("answered turn has a handoff: %v", m["handoff"])
+			}
+			if tt.wantReason != "" {
+				h, ok := m["handoff"].(map[string]any)
+				if !ok {
+					t.Fatalf("no handoff, want reason %s", tt.wantReason)
+				}
+				if !strings.Contains(toJSON(h["reasons"]), tt.wantReason) {
+					t.Errorf("reasons = %v, want %s", h["reasons"], tt.wantReason)
+				}
+			}
+		})
+	}
+}
+
+func TestEndToEndTranscriptAndErrors(t *testing.T) {
+	c := client{t, startBaton(t)}
+	id, token := c.start()
+	otherID, otherToken := c.start()
+	if code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":"what is your return policy"}`); code != 200 {
+		t.Fatalf("ask: %d %v", code, m)
+	}
+	code, m := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
+	if code != 200 {
+		t.Fatalf("transcript: %d %v", code, m)
+	}
+	msgs := m["messages"].([]any)
+	if len(msgs) != 2 || msgs[0].(map[string]any)["role"] != "customer" || msgs[1].(map[string]any)["role"] != "bot" {
+		t.Errorf("transcript = %v, want customer then bot", toJSON(msgs))
+	}
+	if msgs[0].(map[string]any)["text"] != "what is your return policy" {
+		t.Errorf("customer text not kept: %v", msgs[0])
+	}
+
+	long := strings.Repeat("a", 4001)
+	tests := []struct {
+		name, method, path, token, body string
+		want                            int
+		wantCode                        string
+	}{
+		{"wrong token", "POST", "/api/v1/conversations/" + id + "/messages", otherToken, `{"text":"hi"}`, 403, "forbidden"},
+		{"no token", "GET", "/api/v1/conversations/" + id + "/messages", "", "", 403, "forbidden"},
+		{"other conversation's token reads", "GET", "/api/v1/conversations/" + otherID + "/messages", token, "", 403, "forbidden"},
+		{"unknown conversation", "POST", "/api/v1/conversations/nope/messages", token, `{"text":"hi"}`, 404, "not_found"},
+		{"empty text", "POST", "/api/v1/conversations/" + id + "/messages", token, `{"text":"   "}`, 400, "invalid"},
+		{"oversized text", "POST", "/api/v1/conversations/" + id + "/messages", token, `{"text":"` + long + `"}`, 400, "invalid"},
+		{"4000 characters is fine", "POST", "/api/v1/conversations/" + id + "/messages", token, `{"text":"` + strings.Repeat("退", 4000) + `"}`, 200, ""},
+		{"malformed json", "POST", "/api/v1/conversations/" + id + "/messages", token, `{"text":`, 400, "invalid"},
+		{"unknown field", "POST", "/api/v1/conversations/" + id + "/messages", token, `{"txt":"hi"}`, 400, "invalid"},
+		{"empty body", "POST", "/api/v1/conversations/" + id + "/messages", token, ``, 400, "invalid"},
+		{"huge body", "POST", "/api/v1/conversations/" + id + "/messages", token, `{"text":"` + strings.Repeat("x", 100000) + `"}`, 413, "too_large"},
+		{"bad lang", "POST", "/api/v1/conversations", "", `{"lang":"fr"}`, 400, "invalid"},
+		{"unknown endpoint", "GET", "/api/v1/nope", "", "", 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, m := c.do(tt.method, tt.path, tt.token, tt.body)
+			if code != tt.want {
+				t.Fatalf("status = %d, want %d (%v)", code, tt.want, m)
+			}
+			if tt.wantCode == "" {
+				return
+			}
+			e, ok := m["error"].(map[string]any)
+			if !ok || e["code"] != tt.wantCode || e["message"] == "" {
+				t.Errorf("error body = %v, want code %s with a message", m, tt.wantCode)
+			}
+		})
+	}
+	// The rejected turns left nothing half-stored; the 4,000-character one was answered.
+	_, m = c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
+	if n := len(m["messages"].([]any)); n != 4 {
+		t.Errorf("transcript has %d messages after the error cases, want 4", n)
+	}
+	if code, _ := c.do("GET", "/healthz", "", ""); code != 200 {
+		t.Errorf("healthz = %d", code)
+	}
+}
+
+func TestAskCommand(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"ask", "--data", data, "钱多久能退回来"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 个工作日", "band: answer", "default/zh-refund", "confidence: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("ask output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// Re-ingesting unchanged content is a no-op.
+	out.Reset()
+	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "0 articles added, 0 updated, 5 unchanged") {
+		t.Errorf("re-ingest summary = %q", out.String())
+	}
+}
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+
+	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/kb"
+)
+
+// evalQuery is one line of an evaluation queries.jsonl.
+type evalQuery struct {
+	Query      string  `json:"query"`
+	Lang       string  `json:"lang"`
+	GoldID     *string `json:"gold_id"`
+	Collection string  `json:"collection"`
+}
+
+// evalRow is the per-query record written by --out.
+type evalRow struct {
+	Query      string          `json:"query"`
+	Collection string          `json:"collection"`
+	Gold       string          `json:"gold"`
+	Top        []string        `json:"top"`
+	Band       string          `json:"band"`
+	Reasons    []string        `json:"reasons"`
+	Confidence float64         `json:"confidence"`
+	Correct    bool            `json:"correct"`
+	Features   answer.Features `json:"features"`
+}
+
+// evalReport is what `baton eval --json` prints.
+type evalReport struct {
+	Search       string         `json:"search"`
+	NIn          int            `json:"n_in"`
+	NOOS         int            `json:"n_oos"`
+	Top1         float64        `json:"top1"`
+	Recall5      float64        `json:"recall5"`
+	HandoffRecal float64        `json:"handoff_recall"`
+	FalseHandoff float64        `json:"false_handoff"`
+	ClarifyRate  float64        `json:"clarify_rate"`
+	AUROC        float64        `json:"auroc"`
+	ECE          float64        `json:"ece"`
+	Reasons      map[string]int `json:"reasons"`
+	Seconds      float64        `json:"seconds"`
+}
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	kbPath := fs.String("kb", "", "knowledge base, kb.jsonl schema")
+	queries := fs.String("queries", "", "queries, queries.jsonl schema")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
+	if err := parseConfig(fs, &cfg, args); err != nil {
+		return err
+	}
+	if *kbPath == "" || *queries == "" {
+		return fmt.Errorf("eval: --kb and --queries are required")
+	}
+	rows, rep, err := evaluate(ctx, cfg, *kbPath, *queries, log)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeRows(*out, rows); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(stdout, "search %s: in-scope %d, out-of-scope %d\ntop-1 %.3f  recall@5 %.3f\nhand-off recall %.3f  false hand-off %.3f  clarify %.3f\nAUROC %.3f  ECE %.3f\n",
+		rep.Search, rep.NIn, rep.NOOS, rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
+	return nil
+}
+
+// evaluate ingests the KB into a throwaway data directory and runs every
+// query through the bot, a fresh conversation each, as a customer would.
+func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *slog.Logger) ([]evalRow, evalReport, error) {
+	var rep evalReport
+	tmp, err := os.MkdirTemp("", "baton-eval-")
+	if err != nil {
+		return nil, rep, err
+	}
+	defer os.RemoveAll(tmp)
+	cfg.Data = tmp
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app, err := OpenApp(ctx, cfg, quiet)
+	if err != nil {
+		return nil, rep, err
+	}
+	defer app.Close()
+	sum, err := app.Ingester.IngestPaths(ctx, []string{kbPath}, cfg.Collection)
+	if err != nil {
+		return nil, rep, err
+	}
+	if sum.Failed > 0 {
+		return nil, rep, fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
+	}
+	qs, err := readQueries(queriesPath)
+	if err != nil {
+		return nil, rep, err
+	}
+	start := timeNow()
+	rows := make([]evalRow, 0, len(qs))
+	for _, q := range qs {
+		conv, _, err := app.Bot.Start(ctx, q.Collection, "auto")
+		if err != nil {
+			return nil, rep, err
+		}
+		res, err := app.Bot.Turn(ctx, conv, q.Query)
+		if err != nil {
+			return nil, rep, fmt.Errorf("eval %q: %w", q.Query, err)
+		}
+		row := evalRow{Query: q.Query, Collection: q.Collection, Band: res.Reply.Band, Reasons: res.Reply.Reasons, Confidence: res.Reply.Confidence}
+		if q.GoldID != nil {
+			row.Gold = *q.GoldID
+		}
+		if res.Composed != nil {
+			row.Features = res.Composed.Features
+			for _, h := range res.Composed.Hits[:min(5, len(res.Composed.Hits))] {
+				row.Top = append(row.Top, h.ArticleID)
+			}
+		}
+		row.Correct = row.Gold != "" && len(res.Reply.Citations) > 0 && res.Reply.Citations[0].ArticleID == row.Gold
+		rows = append(rows, row)
+	}
+	rep = report(rows)
+	rep.Search = app.Searcher.Mode()
+	rep.Seconds = math.Round(timeNow().Sub(start).Seconds()*100) / 100
+	return rows, rep, nil
+}
+
+func report(rows []evalRow) evalReport {
+	rep := evalReport{Reasons: map[string]int{}}
+	var top1, r5, fh, hr, clar int
+	conf := make([]float64, len(rows))
+	correct := make([]bool, len(rows))
+	for i, r := range rows {
+		conf[i], correct[i] = r.Confidence, r.Correct
+		for _, reason := range r.Reasons {
+			rep.Reasons[reason]++
+		}
+		if r.Band == kb.BandClarify {
+			clar++
+		}
+		if r.Gold == "" {
+			rep.NOOS++
+			if r.Band == kb.BandHandoff {
+				hr++
+			}
+			continue
+		}
+		rep.NIn++
+		if r.Correct {
+			top1++
+		}
+		for _, id := range r.Top {
+			if id == r.Gold {
+				r5++
+				break
+			}
+		}
+		if r.Band == kb.BandHandoff {
+			fh++
+		}
+	}
+	rep.Top1 = ratio(top1, rep.NIn)
+	rep.Recall5 = ratio(r5, rep.NIn)
+	rep.FalseHandoff = ratio(fh, rep.NIn)
+	rep.HandoffRecal = ratio(hr, rep.NOOS)
+	rep.ClarifyRate = ratio(clar, len(rows))
+	rep.AUROC = round3(answer.AUROC(conf, correct))
+	rep.ECE = round3(answer.ECE(conf, correct, 10))
+	return rep
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return round3(float64(a) / float64(b))
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+func readQueries(path string) ([]evalQuery, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var qs []evalQuery
+	dec := json.NewDecoder(bufio.NewReader(f))
+	for line := 1; ; line++ {
+		var q evalQuery
+		err := dec.Decode(&q)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: query %d: %w", path, line, err)
+		}
+		if q.Collection == "" {
+			q.Collection = kb.DefaultCollection
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
+}
+
+func writeRows(path string, rows []evalRow) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range rows {
+		if err := enc.Encode(r); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/batonhq/baton/web"
+)
+
+// Server is a running `baton serve`; tests start it on 127.0.0.1:0.
+type Server struct {
+	App  *App
+	http *http.Server
+	ln   net.Listener
+}
+
+// StartServer opens the app and listens; Serve runs it.
+func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	app, err := OpenApp(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		app.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: web.New(app.Bot, log), ReadHeaderTimeout: 10 * time.Second}
+	return &Server{App: app, http: srv, ln: ln}, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(shutdownCtx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+// Close releases the app.
+func (s *Server) Close() error { return s.App.Close() }
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	fs.StringVar(&cfg.Addr, "addr", "", "listen address (env BATON_ADDR, default 127.0.0.1:8080)")
+	if err := parseConfig(fs, &cfg, args); err != nil {
+		return err
+	}
+	s, err := StartServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	log.Info("baton serving", "addr", "http://"+s.Addr(), "data", cfg.Data, "search", s.App.Searcher.Mode())
+	return s.Run(ctx)
+}

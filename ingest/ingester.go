@@ -1,0 +1,210 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// Index is what ingestion keeps in step with the store: the search indexes.
+type Index interface {
+	Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error
+	Delete(ctx context.Context, articleID string) error
+}
+
+// DefaultMaxTokens is the passage size limit (see Tokens).
+const DefaultMaxTokens = 300
+
+// Ingester loads files into the store and the indexes.
+type Ingester struct {
+	Store     kb.Store
+	Index     Index
+	MaxTokens int
+	// Progress, when set, is called after each article with the counts so far.
+	Progress func(done, total int)
+}
+
+// FileResult is what happened to one file.
+type FileResult struct {
+	Path      string `json:"path"`
+	Added     int    `json:"added"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Removed   int    `json:"removed"`
+	Err       string `json:"error,omitempty"`
+}
+
+// Summary totals an ingestion run.
+type Summary struct {
+	Files     []FileResult `json:"files"`
+	Added     int          `json:"added"`
+	Updated   int          `json:"updated"`
+	Unchanged int          `json:"unchanged"`
+	Removed   int          `json:"removed"`
+	Failed    int          `json:"failed"`
+}
+
+// String is the one-line summary printed when no progress bar is shown.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d files: %d articles added, %d updated, %d unchanged, %d removed, %d files failed",
+		len(s.Files), s.Added, s.Updated, s.Unchanged, s.Removed, s.Failed)
+}
+
+// supported lists the extensions Parse understands, for directory walks.
+var supported = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".html": true, ".htm": true, ".csv": true, ".jsonl": true}
+
+// IngestPaths ingests files and, recursively, the supported files of
+// directories. A file that fails is reported and the others go on.
+func (in *Ingester) IngestPaths(ctx context.Context, paths []string, collection string) (Summary, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return Summary{}, fmt.Errorf("ingest %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && supported[extOf(path)] {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return Summary{}, fmt.Errorf("ingest %s: %w", p, err)
+		}
+	}
+	sort.Strings(files)
+
+	// Parse everything first so progress counts articles, not files.
+	type parsed struct {
+		path     string
+		articles []*kb.Article
+		err      error
+	}
+	var all []parsed
+	total := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		var arts []*kb.Article
+		if err == nil {
+			arts, err = Parse(f, data, collection)
+		}
+		all = append(all, parsed{f, arts, err})
+		total += len(arts)
+	}
+	var sum Summary
+	done := 0
+	for _, p := range all {
+		r := FileResult{Path: p.path}
+		if p.err == nil {
+			p.err = in.apply(ctx, p.path, p.articles, &r, func() {
+				done++
+				if in.Progress != nil {
+					in.Progress(done, total)
+				}
+			})
+		}
+		if p.err != nil {
+			if ctx.Err() != nil {
+				return sum, ctx.Err()
+			}
+			r.Err = p.err.Error()
+			sum.Failed++
+		}
+		sum.Files = append(sum.Files, r)
+		sum.Added += r.Added
+		sum.Updated += r.Updated
+		sum.Unchanged += r.Unchanged
+		sum.Removed += r.Removed
+	}
+	return sum, nil
+}
+
+// IngestFile ingests one file's content under the given source name.
+func (in *Ingester) IngestFile(ctx context.Context, name string, data []byte, collection string) (FileResult, error) {
+	r := FileResult{Path: name}
+	arts, err := Parse(name, data, collection)
+	if err != nil {
+		return r, err
+	}
+	return r, in.apply(ctx, name, arts, &r, func() {})
+}
+
+// apply stores a source's articles, re-indexes those that changed and
+// removes the ones the source no longer has.
+func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article, r *FileResult, step func()) error {
+	maxTok := in.MaxTokens
+	if maxTok <= 0 {
+		maxTok = DefaultMaxTokens
+	}
+	keep := map[string]map[string]bool{} // collection -> ids
+	for _, a := range arts {
+		if keep[a.Collection] == nil {
+			keep[a.Collection] = map[string]bool{}
+		}
+		keep[a.Collection][a.ID] = true
+		a.Source = source
+		a.Hash = Hash(a)
+		chunks := Split(a, maxTok)
+		changed, err := in.Store.PutArticle(ctx, a, chunks)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !changed:
+			r.Unchanged++
+		case a.Version == 1:
+			r.Added++
+		default:
+			r.Updated++
+		}
+		if changed {
+			if err := in.Index.Index(ctx, a, chunks); err != nil {
+				return err
+			}
+		}
+		step()
+	}
+	for coll, ids := range keep {
+		old, err := in.Store.ArticlesBySource(ctx, coll, source)
+		if err != nil {
+			return err
+		}
+		for _, id := range old {
+			if ids[id] {
+				continue
+			}
+			if err := in.Store.DeleteArticle(ctx, id); err != nil && !errors.Is(err, kb.ErrNotFound) {
+				return err
+			}
+			if err := in.Index.Delete(ctx, id); err != nil {
+				return err
+			}
+			r.Removed++
+		}
+	}
+	return nil
+}
+
+// Hash is the content hash of what an article says; re-ingesting an
+// article with the same hash is a no-op.
+func Hash(a *kb.Article) string {
+	b, _ := json.Marshal([]any{a.Collection, a.Title, a.Body, a.Questions, a.Tags, a.Lang, a.AlwaysHandoff})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// CreateConversation stores a new conversation; CreatedAt is set here.
+func (d *DB) CreateConversation(ctx context.Context, c *kb.Conversation) error {
+	ts := now()
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO conversations (id, collection, lang, token_hash, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Collection, c.Lang, c.TokenHash, c.Status, ts); err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	c.CreatedAt = parseTime(ts)
+	return nil
+}
+
+// Conversation loads a conversation or returns kb.ErrNotFound.
+func (d *DB) Conversation(ctx context.Context, id string) (*kb.Conversation, error) {
+	var c kb.Conversation
+	var created string
+	err := d.db.QueryRowContext(ctx, `SELECT id, collection, lang, token_hash, status, created_at FROM conversations WHERE id = ?`, id).
+		Scan(&c.ID, &c.Collection, &c.Lang, &c.TokenHash, &c.Status, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("conversation %s: %w", id, kb.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	c.CreatedAt = parseTime(created)
+	return &c, nil
+}
+
+// SetConversationStatus moves a conversation between bot, handoff and closed.
+func (d *DB) SetConversationStatus(ctx context.Context, id, status string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE conversations SET status = ? WHERE id = ?`, status, id)
+	if err != nil {
+		return fmt.Errorf("set status of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("conversation %s: %w", id, kb.ErrNotFound)
+	}
+	return nil
+}
+
+// AddMessage appends a message to its conversation's transcript.
+func (d *DB) AddMessage(ctx context.Context, m *kb.Message) error {
+	var reply any
+	if m.Reply != nil {
+		b, err := json.Marshal(m.Reply)
+		if err != nil {
+			return fmt.Errorf("encode reply: %w", err)
+		}
+		reply = string(b)
+	}
+	ts := now()
+	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, role, text, reply, created_at)
+		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.ConversationID, m.Role, m.Text, reply, ts)
+	if err != nil {
+		return fmt.Errorf("add message to %s: %w", m.ConversationID, err)
+	}
+	m.CreatedAt = parseTime(ts)
+	return nil
+}
+
+// Messages returns a conversation's transcript, oldest first.
+func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %s: %w", conversationID, err)
+	}
+	defer rows.Close()
+	var out []*kb.Message
+	for rows.Next() {
+		var m kb.Message
+		var reply sql.NullString
+		var created string
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Text, &reply, &created); err != nil {
+			return nil, err
+		}
+		if reply.Valid {
+			m.Reply = new(kb.Reply)
+			if err := json.Unmarshal([]byte(reply.String), m.Reply); err != nil {
+				return nil, fmt.Errorf("decode reply %s: %w", m.ID, err)
+			}
+		}
+		m.CreatedAt = parseTime(created)
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// CreateHandoff records a hand-off.
+func (d *DB) CreateHandoff(ctx context.Context, h *kb.Handoff) error {
+	reasons, _ := json.Marshal(nonNil(h.Reasons))
+	ts := now()
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO handoffs (id, conversation_id, collection, reasons, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		h.ID, h.ConversationID, h.Collection, string(reasons), h.Status, ts); err != nil {
+		return fmt.Errorf("create handoff: %w", err)
+	}
+	h.CreatedAt = parseTime(ts)
+	return nil
+}
+
+// Handoffs lists hand-offs with the given status (all when empty), oldest first.
+func (d *DB) Handoffs(ctx context.Context, status string) ([]*kb.Handoff, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, collection, reasons, status, created_at FROM handoffs WHERE ? = '' OR status = ? ORDER BY created_at, id`, status, status)
+	if err != nil {
+		return nil, fmt.Errorf("list handoffs: %w", err)
+	}
+	defer rows.Close()
+	var out []*kb.Handoff
+	for rows.Next() {
+		var h kb.Handoff
+		var reasons, created string
+		if err := rows.Scan(&h.ID, &h.ConversationID, &h.Collection, &reasons, &h.Status, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(reasons), &h.Reasons); err != nil {
+			return nil, fmt.Errorf("decode reasons of %s: %w", h.ID, err)
+		}
+		h.CreatedAt = parseTime(created)
+		out = append(out, &h)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,109 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Embedder turns texts into vectors. Implementations: OpenAIEmbedder (any
+// OpenAI-compatible server: OpenAI, Azure, Ollama, vLLM, TEI...).
+type Embedder interface {
+	// Embed returns one vector per text, in order.
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	// Name identifies the model, so vectors of different models never mix.
+	Name() string
+}
+
+// OpenAIConfig configures an OpenAI-compatible embeddings endpoint.
+type OpenAIConfig struct {
+	BaseURL string // e.g. https://api.openai.com/v1 or http://localhost:11434/v1
+	Model   string
+	APIKey  string
+	Batch   int // texts per request; 64 when zero
+}
+
+// OpenAIEmbedder calls an OpenAI-compatible /embeddings endpoint.
+type OpenAIEmbedder struct {
+	client *openai.Client
+	cfg    OpenAIConfig
+}
+
+// NewOpenAIEmbedder returns an embedder for cfg.
+func NewOpenAIEmbedder(cfg OpenAIConfig) *OpenAIEmbedder {
+	c := openai.DefaultConfig(cfg.APIKey)
+	if cfg.BaseURL != "" {
+		c.BaseURL = cfg.BaseURL
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 64
+	}
+	return &OpenAIEmbedder{client: openai.NewClientWithConfig(c), cfg: cfg}
+}
+
+// Name returns the model name.
+func (e *OpenAIEmbedder) Name() string { return "openai:" + e.cfg.Model }
+
+// Embed embeds texts in batches.
+func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += e.cfg.Batch {
+		end := min(start+e.cfg.Batch, len(texts))
+		res, err := e.client.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{
+			Input: texts[start:end],
+			Model: openai.EmbeddingModel(e.cfg.Model),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("embed with %s: %w", e.cfg.Model, err)
+		}
+		if len(res.Data) != end-start {
+			return nil, fmt.Errorf("embed with %s: got %d vectors for %d texts", e.cfg.Model, len(res.Data), end-start)
+		}
+		batch := make([][]float32, end-start)
+		for _, d := range res.Data {
+			if d.Index < 0 || d.Index >= len(batch) {
+				return nil, fmt.Errorf("embed with %s: vector index %d out of range", e.cfg.Model, d.Index)
+			}
+			batch[d.Index] = d.Embedding
+		}
+		out = append(out, batch...)
+	}
+	return out, nil
+}
+
+// CachedEmbedder remembers query vectors per identical text, so a customer
+// repeating a question or a retry costs no second call.
+type CachedEmbedder struct {
+	Embedder
+	mu    sync.Mutex
+	cache map[string][]float32
+	max   int
+}
+
+// NewCachedEmbedder wraps e with a cache of up to max entries.
+func NewCachedEmbedder(e Embedder, max int) *CachedEmbedder {
+	return &CachedEmbedder{Embedder: e, cache: map[string][]float32{}, max: max}
+}
+
+// EmbedQuery embeds one text through the cache.
+func (c *CachedEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
+	c.mu.Lock()
+	v, ok := c.cache[text]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	vs, err := c.Embed(ctx, []string{text})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.cache) >= c.max {
+		clear(c.cache) // crude but bounded; queries repeat in bursts
+	}
+	c.cache[text] = vs[0]
+	c.mu.Unlock()
+	return vs[0], nil
+}

@@ -1,0 +1,239 @@
+// Package retrieval finds the articles that answer a question: a bleve
+// keyword index, a vector index over embeddings, and their fusion.
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// analyzerName is the one analyzer used for every text field and for
+// queries: Unicode word segmentation, full/half-width folding, lower case,
+// English possessives, stop words and Porter stemming, and CJK characters
+// joined into overlapping bigrams (plus unigrams by default).
+const analyzerName = "baton"
+
+// cjkFilterName is the CJK bigram filter, configured by KeywordOptions.CJK.
+const cjkFilterName = "baton_cjk"
+
+// Field boosts: a hit on the title or a similar question says more about an
+// article than a hit somewhere in a long body.
+const (
+	boostTitle     = 1.5
+	boostQuestions = 1.2
+	boostText      = 1.0
+)
+
+// keywordDoc is what bleve indexes per chunk. Title and questions repeat on
+// every chunk of an article so that any passage can be found by them.
+type keywordDoc struct {
+	Collection string `json:"collection"`
+	ArticleID  string `json:"article_id"`
+	Title      string `json:"title"`
+	Questions  string `json:"questions"`
+	Text       string `json:"text"`
+}
+
+// Keyword is the bleve keyword index.
+type Keyword struct {
+	idx bleve.Index
+}
+
+// KeywordOptions choose how text is analysed and scored. They are fixed
+// when an index is created; the zero value is the measured default.
+type KeywordOptions struct {
+	// Scoring is "bm25" (default) or "tf-idf".
+	Scoring string
+	// CJK is "unigram+bigram" (default) or "bigram": how runs of Han
+	// characters become terms.
+	CJK string
+}
+
+// OpenKeyword opens the index at path, creating it with opts if needed.
+func OpenKeyword(path string, opts KeywordOptions) (*Keyword, error) {
+	idx, err := bleve.Open(path)
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		var m mapping.IndexMapping
+		if m, err = newMapping(opts); err == nil {
+			idx, err = bleve.New(path, m)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open keyword index %s: %w", path, err)
+	}
+	return &Keyword{idx: idx}, nil
+}
+
+func newMapping(opts KeywordOptions) (mapping.IndexMapping, error) {
+	m := bleve.NewIndexMapping()
+	switch opts.Scoring {
+	case "", "bm25":
+		m.ScoringModel = "bm25"
+	case "tf-idf":
+		m.ScoringModel = "tf-idf"
+	default:
+		return nil, fmt.Errorf("unknown keyword scoring %q: %w", opts.Scoring, kb.ErrInvalid)
+	}
+	var unigrams bool
+	switch opts.CJK {
+	case "", "unigram+bigram":
+		unigrams = true
+	case "bigram":
+	default:
+		return nil, fmt.Errorf("unknown CJK analysis %q: %w", opts.CJK, kb.ErrInvalid)
+	}
+	if err := m.AddCustomTokenFilter(cjkFilterName, map[string]any{
+		"type":           cjk.BigramName,
+		"output_unigram": unigrams,
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(analyzerName, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{cjk.WidthName, lowercase.Name, en.PossessiveName, en.StopName, cjkFilterName, porter.Name},
+	}); err != nil {
+		return nil, err
+	}
+	text := bleve.NewTextFieldMapping()
+	text.Analyzer = analyzerName
+	text.Store = false
+	stored := bleve.NewTextFieldMapping()
+	stored.Analyzer = analyzerName
+	tag := bleve.NewTextFieldMapping()
+	tag.Analyzer = keyword.Name
+	tag.IncludeInAll = false
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt("collection", tag)
+	doc.AddFieldMappingsAt("article_id", tag)
+	doc.AddFieldMappingsAt("title", text)
+	doc.AddFieldMappingsAt("questions", text)
+	doc.AddFieldMappingsAt("text", stored)
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = analyzerName
+	return m, nil
+}
+
+// Close closes the index.
+func (k *Keyword) Close() error { return k.idx.Close() }
+
+// Index replaces an article's passages in the index.
+func (k *Keyword) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	if err := k.Delete(ctx, a.ID); err != nil {
+		return err
+	}
+	b := k.idx.NewBatch()
+	qs := strings.Join(a.Questions, "\n")
+	for _, c := range chunks {
+		title := a.Title
+		if c.Heading != "" {
+			title += "\n" + c.Heading
+		}
+		if err := b.Index(c.ID, keywordDoc{Collection: a.Collection, ArticleID: a.ID, Title: title, Questions: qs, Text: c.Text}); err != nil {
+			return fmt.Errorf("index %s: %w", c.ID, err)
+		}
+	}
+	if err := k.idx.Batch(b); err != nil {
+		return fmt.Errorf("index article %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// Delete removes every passage of an article.
+func (k *Keyword) Delete(ctx context.Context, articleID string) error {
+	q := bleve.NewTermQuery(articleID)
+	q.SetField("article_id")
+	req := bleve.NewSearchRequestOptions(q, 10000, 0, false)
+	res, err := k.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return fmt.Errorf("find passages of %s: %w", articleID, err)
+	}
+	if len(res.Hits) == 0 {
+		return nil
+	}
+	b := k.idx.NewBatch()
+	for _, h := range res.Hits {
+		b.Delete(h.ID)
+	}
+	return k.idx.Batch(b)
+}
+
+// Hit is one passage found by the keyword index.
+type Hit struct {
+	ArticleID string
+	ChunkID   string
+	Text      string
+	Score     float64
+}
+
+// Search returns up to n passages of the collection, best first, at most
+// one per article (its best passage).
+func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([]Hit, error) {
+	var fields []query.Query
+	for _, f := range []struct {
+		name  string
+		boost float64
+	}{{"title", boostTitle}, {"questions", boostQuestions}, {"text", boostText}} {
+		m := bleve.NewMatchQuery(text)
+		m.SetField(f.name)
+		m.Analyzer = analyzerName
+		m.SetBoost(f.boost)
+		fields = append(fields, m)
+	}
+	coll := bleve.NewTermQuery(collection)
+	coll.SetField("collection")
+	q := bleve.NewConjunctionQuery(coll, bleve.NewDisjunctionQuery(fields...))
+	// Ask for more passages than articles wanted: several may share an article.
+	req := bleve.NewSearchRequestOptions(q, n*4, 0, false)
+	req.Fields = []string{"article_id", "text"}
+	res, err := k.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	seen := map[string]bool{}
+	var hits []Hit
+	for _, h := range res.Hits {
+		aid, _ := h.Fields["article_id"].(string)
+		if seen[aid] {
+			continue
+		}
+		seen[aid] = true
+		txt, _ := h.Fields["text"].(string)
+		hits = append(hits, Hit{ArticleID: aid, ChunkID: h.ID, Text: txt, Score: h.Score})
+		if len(hits) == n {
+			break
+		}
+	}
+	return hits, nil
+}
+
+// Terms analyses text the way the index does, for features such as how
+// much of a question an article covers.
+func (k *Keyword) Terms(text string) []string {
+	a := k.idx.Mapping().AnalyzerNamed(analyzerName)
+	if a == nil {
+		return nil
+	}
+	toks := a.Analyze([]byte(text))
+	out := make([]string, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, string(t.Term))
+	}
+	return out
+}

@@ -1,0 +1,109 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/batonhq/baton/kb"
+)
+
+type createConversationRequest struct {
+	Collection string `json:"collection"`
+	Lang       string `json:"lang"`
+}
+
+func (s *Server) createConversation(c *gin.Context) {
+	var req createConversationRequest
+	if err := decodeJSON(c.Request.Body, &req, true); err != nil {
+		s.fail(c, err)
+		return
+	}
+	conv, token, err := s.bot.Start(c.Request.Context(), req.Collection, req.Lang)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": conv.ID, "token": token, "collection": conv.Collection, "lang": conv.Lang})
+}
+
+type postMessageRequest struct {
+	Text string `json:"text"`
+}
+
+func (s *Server) postMessage(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req postMessageRequest
+	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.bot.Turn(c.Request.Context(), conv, req.Text)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var handoff any
+	if res.Handoff != nil {
+		handoff = gin.H{"id": res.Handoff.ID, "reasons": res.Handoff.Reasons}
+	}
+	c.JSON(http.StatusOK, gin.H{"message_id": res.MessageID, "reply": res.Reply, "handoff": handoff})
+}
+
+func (s *Server) listMessages(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	msgs, err := s.bot.Store.Messages(c.Request.Context(), conv.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if msgs == nil {
+		msgs = []*kb.Message{}
+	}
+	c.JSON(http.StatusOK, gin.H{"conversation": conv, "messages": msgs})
+}
+
+// authorize checks the customer's bearer token against the conversation
+// in the path: unknown conversation 404, wrong or missing token 403.
+func (s *Server) authorize(c *gin.Context) (*kb.Conversation, error) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		token = ""
+	}
+	return s.bot.Authorize(c.Request.Context(), c.Param("id"), strings.TrimSpace(token))
+}
+
+// decodeJSON decodes one JSON object, rejecting unknown fields; an empty
+// body is allowed only when allowEmpty is set.
+func decodeJSON(r io.Reader, v any, allowEmpty bool) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF) && allowEmpty:
+		return nil
+	case errors.As(err, &tooBig):
+		return err
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("request body is empty; send a JSON object: %w", kb.ErrInvalid)
+	default:
+		return fmt.Errorf("request body is not valid JSON for this endpoint: %v: %w", err, kb.ErrInvalid)
+	}
+}

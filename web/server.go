@@ -1,0 +1,101 @@
+// Package web is Baton's HTTP face: the JSON API under /api/v1, the
+// customer chat page, and health checks. Handlers translate between HTTP
+// and the domain packages; no domain logic lives here.
+package web
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/kb"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// maxBodyBytes bounds JSON request bodies; a 4,000-character message in
+// Chinese is about 12 KB.
+const maxBodyBytes = 64 << 10
+
+// Server holds what the handlers need.
+type Server struct {
+	bot    *answer.Bot
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+// New builds the HTTP handler.
+func New(bot *answer.Bot, log *slog.Logger) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{bot: bot, log: log, engine: gin.New()}
+	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
+		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
+	}))
+	s.engine.SetHTMLTemplate(template.Must(template.ParseFS(templates, "templates/*.html")))
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	r := s.engine
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	sub, _ := fs.Sub(static, "static")
+	r.StaticFS("/static", http.FS(sub))
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/chat") })
+	r.GET("/chat", s.chatPage)
+
+	api := r.Group("/api/v1")
+	api.Use(func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
+		c.Next()
+	})
+	api.POST("/conversations", s.createConversation)
+	api.POST("/conversations/:id/messages", s.postMessage)
+	api.GET("/conversations/:id/messages", s.listMessages)
+	r.NoRoute(func(c *gin.Context) {
+		c.JSON(http.StatusNotFound, errorBody("not_found", "no such endpoint"))
+	})
+}
+
+// apiError is the JSON error shape every endpoint uses.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func errorBody(code, msg string) gin.H { return gin.H{"error": apiError{Code: code, Message: msg}} }
+
+// fail maps an error to its status and JSON body. Only internal errors
+// are logged: user mistakes are the user's to see, not the operator's.
+func (s *Server) fail(c *gin.Context, err error) {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		c.JSON(http.StatusRequestEntityTooLarge, errorBody("too_large", "request body is too large"))
+	case errors.Is(err, kb.ErrInvalid):
+		c.JSON(http.StatusBadRequest, errorBody("invalid", err.Error()))
+	case errors.Is(err, kb.ErrNotFound):
+		c.JSON(http.StatusNotFound, errorBody("not_found", err.Error()))
+	case errors.Is(err, kb.ErrForbidden):
+		c.JSON(http.StatusForbidden, errorBody("forbidden", "this token does not grant access to that resource"))
+	case errors.Is(err, kb.ErrConflict):
+		c.JSON(http.StatusConflict, errorBody("conflict", err.Error()))
+	default:
+		s.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		c.JSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
+	}
+}
