@@ -132,21 +132,20 @@ func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Art
 	q := termSet(kw.Terms(question))
 	var f Features
 	f.LogTerms = math.Log1p(float64(len(q)))
-	if hits[0].Ranks[0] == 1 {
-		f.LogTop = math.Log1p(hits[0].Scores[0])
-	}
-	// The second keyword score, wherever fusion placed that article.
-	var s1, s2 float64
-	for _, h := range hits {
-		switch h.Ranks[0] {
-		case 1:
-			s1 = h.Scores[0]
-		case 2:
-			s2 = h.Scores[0]
-		}
-	}
+	// Top and second scores of each keyword ranking, wherever fusion
+	// placed those articles.
+	s1, s2 := topTwo(hits, retrieval.RankKeyword)
 	if s1 > 0 {
+		f.LogTop = math.Log1p(s1)
 		f.Ratio = s2 / s1
+	}
+	q1, q2 := topTwo(hits, retrieval.RankQuestions)
+	if q1 > 0 {
+		f.LogQTop = math.Log1p(q1)
+		f.QRatio = q2 / q1
+	}
+	if hits[0].Ranks[retrieval.RankKeyword] == 1 && hits[0].Ranks[retrieval.RankQuestions] == 1 {
+		f.KwAgree = 1
 	}
 	if len(q) > 0 {
 		all := termSet(kw.Terms(top.Title + "\n" + strings.Join(top.Questions, "\n") + "\n" + top.Body))
@@ -161,19 +160,11 @@ func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Art
 			f.BestJacc = math.Max(f.BestJacc, jaccard(q, termSet(kw.Terms(s))))
 		}
 	}
-	if len(hits[0].Ranks) > 1 {
-		var v1, v2 float64
-		for _, h := range hits {
-			switch h.Ranks[1] {
-			case 1:
-				v1 = h.Scores[1]
-			case 2:
-				v2 = h.Scores[1]
-			}
-		}
+	if len(hits[0].Ranks) > retrieval.RankVector {
+		v1, v2 := topTwo(hits, retrieval.RankVector)
 		f.VecTop = v1
 		f.VecMargin = v1 - v2
-		if hits[0].Ranks[1] == 1 && hits[0].Ranks[0] == 1 {
+		if hits[0].Ranks[retrieval.RankVector] == 1 {
 			f.Agree = 1
 		}
 	}
@@ -185,6 +176,19 @@ func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Art
 		f.FusedShare = hits[0].Score / sum
 	}
 	return f
+}
+
+// topTwo returns the scores ranked first and second in ranking r.
+func topTwo(hits []retrieval.Fused, r int) (first, second float64) {
+	for _, h := range hits {
+		switch h.Ranks[r] {
+		case 1:
+			first = h.Scores[r]
+		case 2:
+			second = h.Scores[r]
+		}
+	}
+	return first, second
 }
 
 func termSet(ts []string) map[string]bool {

@@ -17,18 +17,21 @@ type Features struct {
 	Coverage   float64 // share of the question's terms found in the top article
 	BestJacc   float64 // best term Jaccard between the question and one of the top article's title/questions
 	LogTerms   float64 // log(1 + number of analysed terms in the question)
+	LogQTop    float64 // log(1 + keyword score of the best single similar question)
+	QRatio     float64 // second / top score of the question ranking
+	KwAgree    float64 // 1 when both keyword rankings put the fused top article first
 	VecTop     float64 // cosine of the top vector hit (0 when keyword-only)
 	VecMargin  float64 // top minus second vector cosine
-	Agree      float64 // 1 when keyword and vector rankings agree on the top article
+	Agree      float64 // 1 when the vector ranking puts the fused top article first
 	FusedShare float64 // top fused score / sum of the top five
 }
 
 // Names lists the features in vector order.
-var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "vec_top", "vec_margin", "agree", "fused_share"}
+var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "log_qtop", "qratio", "kw_agree", "vec_top", "vec_margin", "agree", "fused_share"}
 
 // Vector returns the features in Names order.
 func (f Features) Vector() []float64 {
-	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.VecTop, f.VecMargin, f.Agree, f.FusedShare}
+	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.LogQTop, f.QRatio, f.KwAgree, f.VecTop, f.VecMargin, f.Agree, f.FusedShare}
 }
 
 // Model is a logistic regression from features to the probability that the
@@ -70,10 +73,15 @@ func LoadModel(path string) (*Model, error) {
 }
 
 // Fit fits a logistic regression by Newton's method (IRLS) with a small L2
-// penalty, which keeps the fit stable when features are collinear.
-func Fit(xs [][]float64, ys []bool, l2 float64) (*Model, error) {
+// penalty, which keeps the fit stable when features are collinear. ws
+// weighs rows (nil: all 1), so that one large labelled set does not drown
+// the others.
+func Fit(xs [][]float64, ys []bool, ws []float64, l2 float64) (*Model, error) {
 	if len(xs) == 0 || len(xs) != len(ys) {
 		return nil, fmt.Errorf("fit: need as many labels as rows, got %d and %d", len(xs), len(ys))
+	}
+	if ws != nil && len(ws) != len(xs) {
+		return nil, fmt.Errorf("fit: need as many weights as rows, got %d and %d", len(ws), len(xs))
 	}
 	d := len(xs[0]) + 1 // bias last
 	w := make([]float64, d)
@@ -96,10 +104,14 @@ func Fit(xs [][]float64, ys []bool, l2 float64) (*Model, error) {
 			if ys[i] {
 				y = 1
 			}
+			wt := 1.0
+			if ws != nil {
+				wt = ws[i]
+			}
 			for j := range row {
-				grad[j] += (p - y) * row[j]
+				grad[j] += wt * (p - y) * row[j]
 				for k := range row {
-					hess[j][k] += p * (1 - p) * row[j] * row[k]
+					hess[j][k] += wt * p * (1 - p) * row[j] * row[k]
 				}
 			}
 		}

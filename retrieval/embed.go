@@ -63,8 +63,11 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		}
 		batch := make([][]float32, end-start)
 		for _, d := range res.Data {
-			if d.Index < 0 || d.Index >= len(batch) {
-				return nil, fmt.Errorf("embed with %s: vector index %d out of range", e.cfg.Model, d.Index)
+			if d.Index < 0 || d.Index >= len(batch) || batch[d.Index] != nil {
+				return nil, fmt.Errorf("embed with %s: vector index %d out of range or repeated", e.cfg.Model, d.Index)
+			}
+			if len(d.Embedding) == 0 {
+				return nil, fmt.Errorf("embed with %s: empty vector at index %d", e.cfg.Model, d.Index)
 			}
 			batch[d.Index] = d.Embedding
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -47,6 +48,10 @@ type keywordDoc struct {
 	Title      string `json:"title"`
 	Questions  string `json:"questions"`
 	Text       string `json:"text"`
+	// Question is set on the one-question documents that let a customer's
+	// phrasing match a single similar question (see SearchQuestions).
+	Question string `json:"question,omitempty"`
+	Chunk    string `json:"chunk,omitempty"`
 }
 
 // Keyword is the bleve keyword index.
@@ -125,6 +130,10 @@ func newMapping(opts KeywordOptions) (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("title", text)
 	doc.AddFieldMappingsAt("questions", text)
 	doc.AddFieldMappingsAt("text", stored)
+	doc.AddFieldMappingsAt("question", stored)
+	chunkRef := bleve.NewTextFieldMapping()
+	chunkRef.Index = false
+	doc.AddFieldMappingsAt("chunk", chunkRef)
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = analyzerName
 	return m, nil
@@ -147,6 +156,16 @@ func (k *Keyword) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) e
 		}
 		if err := b.Index(c.ID, keywordDoc{Collection: a.Collection, ArticleID: a.ID, Title: title, Questions: qs, Text: c.Text}); err != nil {
 			return fmt.Errorf("index %s: %w", c.ID, err)
+		}
+	}
+	first := a.ID + "#0"
+	if len(chunks) > 0 {
+		first = chunks[0].ID
+	}
+	for i, q := range append([]string{a.Title}, a.Questions...) {
+		id := a.ID + "?" + strconv.Itoa(i)
+		if err := b.Index(id, keywordDoc{Collection: a.Collection, ArticleID: a.ID, Question: q, Chunk: first}); err != nil {
+			return fmt.Errorf("index %s: %w", id, err)
 		}
 	}
 	if err := k.idx.Batch(b); err != nil {
@@ -199,8 +218,9 @@ func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([
 	coll := bleve.NewTermQuery(collection)
 	coll.SetField("collection")
 	q := bleve.NewConjunctionQuery(coll, bleve.NewDisjunctionQuery(fields...))
-	// Ask for more passages than articles wanted: several may share an article.
-	req := bleve.NewSearchRequestOptions(q, n*4, 0, false)
+	// Ask for many more passages than articles wanted: a long article whose
+	// title matches repeats in every one of its passages.
+	req := bleve.NewSearchRequestOptions(q, max(n*20, 200), 0, false)
 	req.Fields = []string{"article_id", "text"}
 	res, err := k.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -216,6 +236,41 @@ func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([
 		seen[aid] = true
 		txt, _ := h.Fields["text"].(string)
 		hits = append(hits, Hit{ArticleID: aid, ChunkID: h.ID, Text: txt, Score: h.Score})
+		if len(hits) == n {
+			break
+		}
+	}
+	return hits, nil
+}
+
+// SearchQuestions ranks articles by their single best-matching title or
+// similar question. Where articles carry many phrasings (intent-style
+// FAQs), one close phrasing is stronger evidence than many loose ones
+// pooled in one field.
+func (k *Keyword) SearchQuestions(ctx context.Context, collection, text string, n int) ([]Hit, error) {
+	m := bleve.NewMatchQuery(text)
+	m.SetField("question")
+	m.Analyzer = analyzerName
+	coll := bleve.NewTermQuery(collection)
+	coll.SetField("collection")
+	// Articles with many similar questions fill many slots; ask for enough.
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(coll, m), max(n*30, 300), 0, false)
+	req.Fields = []string{"article_id", "chunk", "question"}
+	res, err := k.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	seen := map[string]bool{}
+	var hits []Hit
+	for _, h := range res.Hits {
+		aid, _ := h.Fields["article_id"].(string)
+		if seen[aid] {
+			continue
+		}
+		seen[aid] = true
+		chunk, _ := h.Fields["chunk"].(string)
+		q, _ := h.Fields["question"].(string)
+		hits = append(hits, Hit{ArticleID: aid, ChunkID: chunk, Text: q, Score: h.Score})
 		if len(hits) == n {
 			break
 		}

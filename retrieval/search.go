@@ -10,7 +10,12 @@ import (
 // Searcher is hybrid retrieval: the keyword index always, plus the vector
 // index when an embedder is configured, fused by reciprocal rank.
 type Searcher struct {
-	Keyword  *Keyword
+	Keyword *Keyword
+	// OnEmbedError, when set, hears about query embeddings that failed;
+	// the search then goes on keyword-only rather than failing the turn.
+	OnEmbedError func(error)
+
+
 	vectors  *Vectors
 	embedder *CachedEmbedder
 }
@@ -78,20 +83,36 @@ func (s *Searcher) Delete(ctx context.Context, articleID string) error {
 	return s.Keyword.Delete(ctx, articleID)
 }
 
+// Positions of each ranking in Fused.Ranks and Fused.Scores.
+const (
+	RankKeyword   = 0 // article-level keyword match (title, questions, passage)
+	RankQuestions = 1 // best single title or similar question, keyword
+	RankVector    = 2 // max cosine; absent in keyword-only mode
+)
+
 // Search returns up to n articles of collection for the question, best
-// first. Keyword ranks and scores are in position 0 of each result's Ranks
-// and Scores, vector ones (when configured) in position 1.
+// first, fusing the rankings listed above.
 func (s *Searcher) Search(ctx context.Context, collection, question string, n int) ([]Fused, error) {
 	kw, err := s.Keyword.Search(ctx, collection, question, n)
 	if err != nil {
 		return nil, err
 	}
+	kq, err := s.Keyword.SearchQuestions(ctx, collection, question, n)
+	if err != nil {
+		return nil, err
+	}
 	if s.embedder == nil {
-		return Fuse(kw), nil
+		return Fuse(kw, kq), nil
 	}
 	q, err := s.embedder.EmbedQuery(ctx, question)
 	if err != nil {
-		return nil, fmt.Errorf("embed question: %w", err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if s.OnEmbedError != nil {
+			s.OnEmbedError(fmt.Errorf("embed question: %w", err))
+		}
+		return Fuse(kw, kq, nil), nil
 	}
-	return Fuse(kw, s.vectors.Search(ctx, collection, q, n)), nil
+	return Fuse(kw, kq, s.vectors.Search(ctx, collection, q, n)), nil
 }

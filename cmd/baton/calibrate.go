@@ -34,20 +34,23 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	var xs [][]float64
 	var ys []bool
+	var ws []float64
 	var names []string
 	for _, dir := range fs.Args() {
 		rows, _, err := evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log)
 		if err != nil {
 			return err
 		}
+		// Each set weighs the same in total, whatever its size.
 		for _, r := range rows {
 			xs = append(xs, r.Features.Vector())
 			ys = append(ys, r.Correct)
+			ws = append(ws, 1000/float64(len(rows)))
 		}
 		names = append(names, filepath.Base(dir))
 		fmt.Fprintf(stderr, "%s: %d rows\n", dir, len(rows))
 	}
-	m, err := answer.Fit(xs, ys, *l2)
+	m, err := answer.Fit(xs, ys, ws, *l2)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
@@ -60,8 +62,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	queries := fs.String("queries", "", "queries, queries.jsonl schema")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
+	sets := fs.String("sets", "", "comma-separated evaluation-set directories (kb.jsonl + queries.jsonl each); prints a Markdown table")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
+	}
+	if *sets != "" {
+		return evalSets(ctx, cfg, strings.Split(*sets, ","), *asJSON, stdout, log)
 	}
 	if *kbPath == "" || *queries == "" {
 		return fmt.Errorf("eval: --kb and --queries are required")
@@ -139,6 +145,32 @@ func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *
 	rep.Search = app.Searcher.Mode()
 	rep.Seconds = math.Round(timeNow().Sub(start).Seconds()*100) / 100
 	return rows, rep, nil
+}
+
+// evalSets evaluates several sets, one table row (or JSON line) each.
+func evalSets(ctx context.Context, cfg Config, dirs []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
+	if !asJSON {
+		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | handoff_recall | false_handoff | clarify | auroc | ece |")
+		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|")
+	}
+	for _, dir := range dirs {
+		_, rep, err := evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		name := filepath.Base(dir)
+		if asJSON {
+			b, _ := json.Marshal(struct {
+				Set string `json:"set"`
+				evalReport
+			}{name, rep})
+			fmt.Fprintln(stdout, string(b))
+			continue
+		}
+		fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name, rep.Search, rep.NIn, rep.NOOS,
+			rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
+	}
+	return nil
 }
 
 func report(rows []evalRow) evalReport {
