@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -230,6 +232,79 @@ func TestAskCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "0 articles added, 0 updated, 5 unchanged") {
 		t.Errorf("re-ingest summary = %q", out.String())
+	}
+}
+
+func TestReingestChangedContent(t *testing.T) {
+	ctx := context.Background()
+	data, src := t.TempDir(), t.TempDir()
+	copyFile(t, "testdata/kb/returns.md", filepath.Join(src, "returns.md"))
+	copyFile(t, "testdata/kb/faq.csv", filepath.Join(src, "faq.csv"))
+	if err := run(ctx, []string{"ingest", "--data", data, src}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// Edit one answer and drop one FAQ row.
+	b, _ := os.ReadFile(filepath.Join(src, "returns.md"))
+	edited := strings.Replace(string(b), "within 30 days", "within 60 days", 1)
+	if err := os.WriteFile(filepath.Join(src, "returns.md"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csv := "question,answer,similar questions,tags\nDo you ship abroad?,\"We ship to 40 countries; delivery takes 5-10 business days.\",do you deliver internationally|can I order from overseas,shipping\n"
+	if err := os.WriteFile(filepath.Join(src, "faq.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"ingest", "--data", data, src}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if want := "0 articles added, 1 updated, 1 unchanged, 1 removed"; !strings.Contains(out.String(), want) {
+		t.Errorf("summary = %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"ask", "--data", data, "what is your return policy"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "within 60 days") {
+		t.Errorf("answer after edit = %q, want the new text", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"ask", "--data", data, "can I pay with paypal"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "PayPal and Alipay") {
+		t.Errorf("removed FAQ row still answers: %q", out.String())
+	}
+}
+
+func TestChatPage(t *testing.T) {
+	base := startBaton(t)
+	res, err := http.Get(base + "/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.Contains(string(b), `<form id="ask"`) || !strings.Contains(string(b), "/static/chat.js") {
+		t.Errorf("GET /chat = %d %q", res.StatusCode, b)
+	}
+	res, err = http.Get(base + "/static/chat.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("GET /static/chat.js = %d", res.StatusCode)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
