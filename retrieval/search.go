@@ -15,7 +15,6 @@ type Searcher struct {
 	// the search then goes on keyword-only rather than failing the turn.
 	OnEmbedError func(error)
 
-
 	vectors  *Vectors
 	embedder *CachedEmbedder
 }

@@ -311,4 +311,3 @@ func copyFile(t *testing.T, from, to string) {
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
-
