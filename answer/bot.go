@@ -25,7 +25,25 @@ const MaxMessageRunes = 4000
 type Bot struct {
 	Store    kb.Store
 	Composer *Composer
-	Policy   escalate.Policy
+	Policies *escalate.Config
+	// Sentiment and Rephrase measure the customer's turns; either may be
+	// nil, which turns its trigger off.
+	Sentiment SentimentScorer
+	Rephrase  RephraseScorer
+	// OnSignalError hears about a signal that could not be measured; the
+	// turn goes on without it.
+	OnSignalError func(error)
+}
+
+// SentimentScorer estimates the probability that a message expresses
+// dissatisfaction, anger, anxiety or urgency.
+type SentimentScorer interface {
+	Negative(ctx context.Context, text string) (prob float64, cues []string, err error)
+}
+
+// RephraseScorer estimates the probability that cur asks again what prev asked.
+type RephraseScorer interface {
+	Score(ctx context.Context, prev, cur string) (prob, sim float64, cue bool, err error)
 }
 
 // Start opens a conversation and returns it with the customer's token,
@@ -68,6 +86,7 @@ type TurnResult struct {
 	Reply     kb.Reply
 	Handoff   *kb.Handoff // nil unless this turn handed off
 	Composed  *Result     // evidence; nil when the conversation is with a person
+	Signals   escalate.Signals
 }
 
 // Turn answers one customer message in conversation c.
@@ -103,8 +122,20 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 		return nil, err
 	}
 	out.Composed = res
+	policy := b.Policies.For(c.Collection)
 	reply := res.Reply
-	reasons := b.Policy.Decide(escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history)})
+	reply.Band = policy.Band(reply.Confidence)
+	if len(res.Hits) == 0 {
+		reply.Band = kb.BandHandoff
+	}
+	signals := b.signals(ctx, history, text)
+	if signals.Negative != 0 || signals.Rephrase {
+		if err := b.Store.SetMessageSignals(ctx, msg.ID, signals.Negative, signals.Rephrase); err != nil {
+			return nil, err
+		}
+	}
+	out.Signals = signals
+	reasons := policy.Decide(escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history), Signals: signals})
 	switch {
 	case len(reasons) > 0:
 		reply.Band = kb.BandHandoff
@@ -128,6 +159,52 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 
 func (b *Bot) addBotMessage(ctx context.Context, convID string, r *kb.Reply) error {
 	return b.Store.AddMessage(ctx, &kb.Message{ID: randomID(12), ConversationID: convID, Role: kb.RoleBot, Text: r.Text, Reply: r})
+}
+
+// signals measures the customer's state from this turn and the earlier ones.
+func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string) escalate.Signals {
+	var s escalate.Signals
+	var prev *kb.Message // the previous customer turn
+	answered := false    // whether the bot replied to it
+	for _, m := range history {
+		switch m.Role {
+		case kb.RoleCustomer:
+			s.PriorNegative = append(s.PriorNegative, m.Negative)
+			if m.Rephrase {
+				s.PriorRephrases++
+			} else {
+				s.PriorRephrases = 0
+			}
+			prev, answered = m, false
+		case kb.RoleBot:
+			answered = m.Reply != nil && m.Reply.Band != kb.BandHandoff
+		}
+	}
+	if b.Sentiment != nil {
+		p, _, err := b.Sentiment.Negative(ctx, text)
+		if err != nil {
+			b.signalError(fmt.Errorf("sentiment: %w", err))
+		}
+		s.Negative = p
+	}
+	if b.Rephrase != nil && prev != nil && answered {
+		p, sim, cue, err := b.Rephrase.Score(ctx, prev.Text, text)
+		if err != nil {
+			b.signalError(fmt.Errorf("rephrase: %w", err))
+		}
+		s.Similarity = sim
+		s.Rephrase = cue || p >= 0.5
+	}
+	if !s.Rephrase {
+		s.PriorRephrases = 0
+	}
+	return s
+}
+
+func (b *Bot) signalError(err error) {
+	if b.OnSignalError != nil {
+		b.OnSignalError(err)
+	}
 }
 
 // priorMisses counts the bot's replies, newest first, that were not

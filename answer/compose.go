@@ -11,32 +11,11 @@ import (
 	"github.com/batonhq/baton/retrieval"
 )
 
-// Thresholds split confidence into bands: at or above Answer the bot
-// answers; at or above Handoff it asks the customer to clarify; below, it
-// hands off.
-type Thresholds struct {
-	Answer  float64
-	Handoff float64
-}
-
-// Band returns the band for a confidence.
-func (t Thresholds) Band(conf float64) string {
-	switch {
-	case conf >= t.Answer:
-		return kb.BandAnswer
-	case conf >= t.Handoff:
-		return kb.BandClarify
-	default:
-		return kb.BandHandoff
-	}
-}
-
 // Composer builds extractive replies from search results.
 type Composer struct {
-	Store      kb.Store
-	Searcher   *retrieval.Searcher
-	Model      *Model
-	Thresholds Thresholds
+	Store    kb.Store
+	Searcher *retrieval.Searcher
+	Model    *Model
 }
 
 // Result is a composed reply with what it was built from, so that callers
@@ -55,9 +34,8 @@ const maxCitations = 3
 // snippetRunes bounds the snippet shown under a citation.
 const snippetRunes = 200
 
-// Compose searches the collection and builds the reply and its confidence.
-// The band here comes from confidence alone; the hand-off policy may
-// override it.
+// Compose searches the collection and builds the reply and its
+// confidence. The band is left to the hand-off policy.
 func (c *Composer) Compose(ctx context.Context, collection, question string) (*Result, error) {
 	hits, err := c.Searcher.Search(ctx, collection, question, 10)
 	if err != nil {
@@ -65,7 +43,7 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	}
 	res := &Result{Hits: hits}
 	if len(hits) == 0 {
-		res.Reply = kb.Reply{Band: kb.BandHandoff, Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
+		res.Reply = kb.Reply{Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
 		return res, nil
 	}
 	arts := make([]*kb.Article, 0, maxCitations)
@@ -87,7 +65,6 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	reply := kb.Reply{
 		Text:        passage,
 		Confidence:  conf,
-		Band:        c.Thresholds.Band(conf),
 		Citations:   make([]kb.Citation, 0, len(arts)),
 		Suggestions: make([]kb.Suggestion, 0, len(arts)),
 	}

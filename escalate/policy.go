@@ -1,65 +1,62 @@
 // Package escalate decides when the bot must hand a conversation to a
-// person, and why. Every trigger yields a reason code (kb.Reason*).
+// person, and why. Every trigger yields a reason code (kb.Reason*), and
+// every trigger is configurable per collection (see Config).
 package escalate
 
 import (
-	"regexp"
-	"strings"
-	"unicode"
+	"slices"
 
 	"github.com/batonhq/baton/kb"
 )
 
-// Policy holds the hand-off rules for a collection.
+// Policy holds the hand-off rules of one collection. A zero number
+// disables its trigger, so a policy names only what it wants.
 type Policy struct {
+	// AnswerThreshold and HandoffThreshold split confidence into bands: at
+	// or above AnswerThreshold the bot answers; at or above
+	// HandoffThreshold it asks "did you mean"; below, it hands off.
+	AnswerThreshold  float64 `yaml:"answer_threshold" json:"answer_threshold"`
+	HandoffThreshold float64 `yaml:"handoff_threshold" json:"handoff_threshold"`
 	// RepeatedMiss hands off after this many consecutive customer turns
-	// without a confident answer (the current one included); 0 disables.
-	RepeatedMiss int
+	// without a confident answer (the current one included).
+	RepeatedMiss int `yaml:"repeated_miss" json:"repeated_miss"`
+	// Rephrases hands off when the customer has asked the same thing again
+	// this many times in a row after the bot's answers.
+	Rephrases int `yaml:"rephrases" json:"rephrases"`
+	// NegativeTurn hands off when one turn's probability of negative
+	// sentiment reaches it; NegativeTrend when the mean over the last
+	// three customer turns does.
+	NegativeTurn  float64 `yaml:"negative_turn" json:"negative_turn"`
+	NegativeTrend float64 `yaml:"negative_trend" json:"negative_trend"`
+	// SensitiveTopics lists the topics (see Topics) that always go to a
+	// person; articles marked always_handoff do too.
+	SensitiveTopics []string `yaml:"sensitive_topics" json:"sensitive_topics"`
+	// ServiceStages are rules on the conversation's stage or intent.
+	ServiceStages []StageRule `yaml:"service_stages" json:"service_stages"`
 }
 
-// DefaultPolicy is used for collections without their own rules.
-var DefaultPolicy = Policy{RepeatedMiss: 2}
+// DefaultPolicy is used for collections without rules of their own. The
+// thresholds were chosen on the development sets (README, "Hand-off").
+var DefaultPolicy = Policy{
+	AnswerThreshold:  0.5,
+	HandoffThreshold: 0.3,
+	RepeatedMiss:     2,
+	Rephrases:        2,
+	NegativeTurn:     0.9,
+	NegativeTrend:    0.75,
+	SensitiveTopics:  []string{TopicPrivacy, TopicSecurity, TopicPaymentDispute, TopicLegal, TopicComplaint},
+}
 
-// explicitEN matches a customer asking for a person in English: a verb of
-// contact followed closely by someone to contact. "human error", "travel
-// agent" or "transfer my order to another person" are not requests.
-var explicitEN = regexp.MustCompile(`(?i)\b(talk|speak|chat|connect|put)( me)? (to|with|through to)\b[^.?!]{0,20}\b(human|agent|person|representative|rep|operator|someone|somebody|staff|customer (service|support|care)|support team)\b` +
-	`|\b(need|want|get|give me|request)\b[^.?!]{0,12}\b(a |an |to a |to an )?(human|real person|live person|live agent|representative|operator)\b` +
-	`|\btransfer (me|this chat|the chat)\b` +
-	`|\b(human|live|real) (agent|person|support|representative)\b` +
-	`|^\s*(agent|human|representative|operator|person)\s*[.!?]*\s*$`)
-
-// negatedEN spots "I don't want to talk to a human": a request declined.
-var negatedEN = regexp.MustCompile(`(?i)\b(don'?t|do not|no need to|never)\b[^.?!]{0,15}\b(talk|speak|chat|need|want)\b`)
-
-// explicitZH holds Chinese phrasings asking for a person. 人工 alone is
-// not enough (人工智能, 人工费): it must come with 转/要/找 or 客服.
-var explicitZH = []string{"转人工", "人工客服", "找客服", "真人客服", "联系客服", "要人工", "找人工", "接人工", "转客服", "找真人", "人工服务"}
-
-// notRequestZH are phrases containing a request pattern that ask about
-// something else, such as the price of manual service.
-var notRequestZH = []string{"人工服务费", "人工客服电话是多少"}
-
-// ExplicitRequest reports whether the customer asks for a person.
-func ExplicitRequest(text string) bool {
-	if explicitEN.MatchString(text) && !negatedEN.MatchString(text) {
-		return true
+// Band returns the band for a confidence.
+func (p Policy) Band(conf float64) string {
+	switch {
+	case conf >= p.AnswerThreshold:
+		return kb.BandAnswer
+	case conf >= p.HandoffThreshold:
+		return kb.BandClarify
+	default:
+		return kb.BandHandoff
 	}
-	t := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, text)
-	for _, p := range notRequestZH {
-		t = strings.ReplaceAll(t, p, "")
-	}
-	for _, p := range explicitZH {
-		if strings.Contains(t, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // Turn is what the policy sees of the current turn.
@@ -71,6 +68,10 @@ type Turn struct {
 	// PriorMisses counts the consecutive earlier customer turns, just
 	// before this one, that got no confident answer.
 	PriorMisses int
+	Signals
+	// Stage is the conversation's service stage from the customer context
+	// (e.g. "after_sales"), empty when unknown.
+	Stage string
 }
 
 // Decide returns the reasons to hand off this turn, in a stable order; none
@@ -80,14 +81,61 @@ func (p Policy) Decide(t Turn) []string {
 	if ExplicitRequest(t.Text) {
 		reasons = append(reasons, kb.ReasonExplicitRequest)
 	}
-	if t.Top != nil && t.Top.AlwaysHandoff {
+	if (t.Top != nil && t.Top.AlwaysHandoff) || p.sensitive(t.Text) {
 		reasons = append(reasons, kb.ReasonSensitiveTopic)
+	}
+	if p.stage(t) {
+		reasons = append(reasons, kb.ReasonServiceStage)
+	}
+	if p.negative(t.Signals) {
+		reasons = append(reasons, kb.ReasonNegativeSentiment)
+	}
+	if p.Rephrases > 0 && t.Rephrase && t.PriorRephrases+1 >= p.Rephrases {
+		reasons = append(reasons, kb.ReasonRephrase)
 	}
 	if t.Band == kb.BandHandoff {
 		reasons = append(reasons, kb.ReasonLowConfidence)
 	}
-	if p.RepeatedMiss > 0 && t.Band != kb.BandAnswer && t.PriorMisses+1 >= p.RepeatedMiss && t.Band != kb.BandHandoff {
+	if p.RepeatedMiss > 0 && t.Band == kb.BandClarify && t.PriorMisses+1 >= p.RepeatedMiss {
 		reasons = append(reasons, kb.ReasonRepeatedMiss)
 	}
 	return reasons
+}
+
+func (p Policy) sensitive(text string) bool {
+	topic := Topic(text)
+	return topic != "" && slices.Contains(p.SensitiveTopics, topic)
+}
+
+func (p Policy) negative(s Signals) bool {
+	if p.NegativeTurn > 0 && s.Negative >= p.NegativeTurn {
+		return true
+	}
+	if p.NegativeTrend > 0 && len(s.PriorNegative) > 0 {
+		// The trend needs at least two turns: one angry word is the
+		// per-turn trigger's job.
+		recent := append(lastN(s.PriorNegative, 2), s.Negative)
+		var sum float64
+		for _, v := range recent {
+			sum += v
+		}
+		return sum/float64(len(recent)) >= p.NegativeTrend
+	}
+	return false
+}
+
+func (p Policy) stage(t Turn) bool {
+	for _, r := range p.ServiceStages {
+		if r.Match(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func lastN(v []float64, n int) []float64 {
+	if len(v) <= n {
+		return v
+	}
+	return v[len(v)-n:]
 }

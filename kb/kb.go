@@ -82,7 +82,12 @@ type Message struct {
 	Role           string    `json:"role"`
 	Text           string    `json:"text"`
 	Reply          *Reply    `json:"reply,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
+	// Negative and Rephrase are the trigger signals measured on a customer
+	// turn: probability of negative sentiment, and whether it asked again
+	// what the previous turn asked.
+	Negative  float64   `json:"negative"`
+	Rephrase  bool      `json:"rephrase"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Bands: what the bot does with an answer given its confidence.
@@ -159,6 +164,8 @@ type Store interface {
 	Conversation(ctx context.Context, id string) (*Conversation, error)
 	SetConversationStatus(ctx context.Context, id, status string) error
 	AddMessage(ctx context.Context, m *Message) error
+	// SetMessageSignals records the trigger signals of a stored message.
+	SetMessageSignals(ctx context.Context, id string, negative float64, rephrase bool) error
 	Messages(ctx context.Context, conversationID string) ([]*Message, error)
 	CreateHandoff(ctx context.Context, h *Handoff) error
 	Handoffs(ctx context.Context, status string) ([]*Handoff, error)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,9 +60,25 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
-	composer := &answer.Composer{Store: store, Searcher: a.Searcher, Model: model,
-		Thresholds: answer.Thresholds{Answer: cfg.AnswerThreshold, Handoff: cfg.HandoffThreshold}}
-	a.Bot = &answer.Bot{Store: store, Composer: composer, Policy: escalate.DefaultPolicy}
+	composer := &answer.Composer{Store: store, Searcher: a.Searcher, Model: model}
+	policies := escalate.NewConfig()
+	if cfg.Policy != "" {
+		if policies, err = escalate.LoadConfig(cfg.Policy); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	// Thresholds given as flags or environment win over the policy file's default.
+	if cfg.AnswerThreshold != 0 || cfg.HandoffThreshold != 0 {
+		policies.Default.AnswerThreshold = cmp.Or(cfg.AnswerThreshold, policies.Default.AnswerThreshold)
+		policies.Default.HandoffThreshold = cmp.Or(cfg.HandoffThreshold, policies.Default.HandoffThreshold)
+		if err := policies.Default.Validate(); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	a.Bot = &answer.Bot{Store: store, Composer: composer, Policies: policies,
+		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
 	if fresh || emb != nil {
 		if err := a.reindex(ctx); err != nil {

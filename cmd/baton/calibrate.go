@@ -26,8 +26,13 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	var cfg Config
 	out := fs.String("out", "", "write the fitted model here (JSON); stdout when empty")
 	l2 := fs.Float64("l2", 1, "L2 penalty")
+	task := fs.String("task", "", "fit a trigger model instead of confidence: sentiment or rephrase (with --file)")
+	file := fs.String("file", "", "labelled file for --task")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
+	}
+	if *task != "" {
+		return runFitTask(ctx, cfg, *task, *file, *out, stdout, stderr, log)
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("calibrate: name directories holding kb.jsonl and queries.jsonl")

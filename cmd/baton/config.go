@@ -19,6 +19,7 @@ type Config struct {
 	AnswerThreshold  float64
 	HandoffThreshold float64
 	ConfidenceModel  string // path to a model from `baton calibrate`; empty for the built-in one
+	Policy           string // hand-off policy file (YAML/JSON); empty for the defaults
 
 	EmbedBaseURL string
 	EmbedModel   string
@@ -31,8 +32,9 @@ type Config struct {
 func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", "", "data directory (env BATON_DATA, default ./data)")
 	fs.StringVar(&c.Collection, "collection", "", "collection (env BATON_COLLECTION, default \"default\")")
-	fs.Float64Var(&c.AnswerThreshold, "answer-threshold", 0, "confidence at or above which the bot answers (env BATON_ANSWER_THRESHOLD)")
-	fs.Float64Var(&c.HandoffThreshold, "handoff-threshold", 0, "confidence below which the bot hands off (env BATON_HANDOFF_THRESHOLD)")
+	fs.Float64Var(&c.AnswerThreshold, "answer-threshold", 0, "confidence at or above which the bot answers; overrides the policy default (env BATON_ANSWER_THRESHOLD)")
+	fs.Float64Var(&c.HandoffThreshold, "handoff-threshold", 0, "confidence below which the bot hands off; overrides the policy default (env BATON_HANDOFF_THRESHOLD)")
+	fs.StringVar(&c.Policy, "policy", "", "hand-off policy file, YAML or JSON, per collection (env BATON_POLICY)")
 	fs.StringVar(&c.ConfidenceModel, "confidence-model", "", "confidence model JSON from `baton calibrate` (env BATON_CONFIDENCE_MODEL)")
 	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", "", "OpenAI-compatible embeddings base URL; enables hybrid search (env BATON_EMBED_BASE_URL)")
 	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name (env BATON_EMBED_MODEL)")
@@ -73,22 +75,17 @@ func (c *Config) fromEnv() error {
 	str(&c.EmbedAPIKey, "BATON_EMBED_API_KEY", "")
 	str(&c.Keyword.Scoring, "BATON_KEYWORD_SCORING", "")
 	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")
-	if err := num(&c.AnswerThreshold, "BATON_ANSWER_THRESHOLD", defaultAnswerThreshold); err != nil {
+	str(&c.Policy, "BATON_POLICY", "")
+	if err := num(&c.AnswerThreshold, "BATON_ANSWER_THRESHOLD", 0); err != nil {
 		return err
 	}
-	return num(&c.HandoffThreshold, "BATON_HANDOFF_THRESHOLD", defaultHandoffThreshold)
+	return num(&c.HandoffThreshold, "BATON_HANDOFF_THRESHOLD", 0)
 }
-
-// Default thresholds, chosen on the dev sets (README, "Confidence").
-const (
-	defaultAnswerThreshold  = 0.5
-	defaultHandoffThreshold = 0.3
-)
 
 // Validate reports configuration mistakes before anything starts.
 func (c *Config) Validate() error {
-	if c.HandoffThreshold < 0 || c.AnswerThreshold > 1 || c.HandoffThreshold > c.AnswerThreshold {
-		return fmt.Errorf("thresholds: want 0 <= handoff (%v) <= answer (%v) <= 1", c.HandoffThreshold, c.AnswerThreshold)
+	if c.HandoffThreshold < 0 || c.HandoffThreshold > 1 || c.AnswerThreshold < 0 || c.AnswerThreshold > 1 {
+		return fmt.Errorf("thresholds are probabilities: want 0..1, got handoff %v, answer %v", c.HandoffThreshold, c.AnswerThreshold)
 	}
 	if (c.EmbedBaseURL == "") != (c.EmbedModel == "") {
 		return fmt.Errorf("embeddings: set both BATON_EMBED_BASE_URL and BATON_EMBED_MODEL, or neither")

@@ -63,8 +63,13 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
 	sets := fs.String("sets", "", "comma-separated evaluation-set directories (kb.jsonl + queries.jsonl each); prints a Markdown table")
+	task := fs.String("task", "", "evaluate a trigger instead of retrieval: sentiment, rephrase or dialogues (with --file)")
+	file := fs.String("file", "", "labelled file for --task")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
+	}
+	if *task != "" {
+		return runEvalTask(ctx, cfg, *task, *file, *asJSON, stdout, log)
 	}
 	if *sets != "" {
 		return evalSets(ctx, cfg, strings.Split(*sets, ","), *asJSON, stdout, log)

@@ -60,9 +60,9 @@ func (d *DB) AddMessage(ctx context.Context, m *kb.Message) error {
 		reply = string(b)
 	}
 	ts := now()
-	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, role, text, reply, created_at)
-		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.ConversationID, m.Role, m.Text, reply, ts)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, role, text, reply, negative, rephrase, created_at)
+		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.ConversationID, m.Role, m.Text, reply, m.Negative, m.Rephrase, ts)
 	if err != nil {
 		return fmt.Errorf("add message to %s: %w", m.ConversationID, err)
 	}
@@ -70,9 +70,21 @@ func (d *DB) AddMessage(ctx context.Context, m *kb.Message) error {
 	return nil
 }
 
+// SetMessageSignals records the trigger signals of a stored message.
+func (d *DB) SetMessageSignals(ctx context.Context, id string, negative float64, rephrase bool) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE messages SET negative = ?, rephrase = ? WHERE id = ?`, negative, rephrase, id)
+	if err != nil {
+		return fmt.Errorf("set signals of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("message %s: %w", id, kb.ErrNotFound)
+	}
+	return nil
+}
+
 // Messages returns a conversation's transcript, oldest first.
 func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, negative, rephrase, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("messages of %s: %w", conversationID, err)
 	}
@@ -82,7 +94,7 @@ func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message
 		var m kb.Message
 		var reply sql.NullString
 		var created string
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Text, &reply, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Text, &reply, &m.Negative, &m.Rephrase, &created); err != nil {
 			return nil, err
 		}
 		if reply.Valid {

@@ -145,6 +145,16 @@ func testConversation(t *testing.T, s kb.Store) {
 	if got[1].Reply == nil || got[1].Reply.Confidence != 0.7 || got[1].Reply.Citations[0].ArticleID != "a" {
 		t.Errorf("bot reply not kept: %+v", got[1].Reply)
 	}
+	if err := s.SetMessageSignals(ctx, "m3", 0.8, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMessageSignals(ctx, "nope", 0.8, true); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("SetMessageSignals(nope) err = %v, want ErrNotFound", err)
+	}
+	got, _ = s.Messages(ctx, "conv1")
+	if got[2].Negative != 0.8 || !got[2].Rephrase || got[0].Negative != 0 || got[0].Rephrase {
+		t.Errorf("signals = %+v / %+v, want only m3 set", got[2], got[0])
+	}
 	if err := s.SetConversationStatus(ctx, "conv1", kb.StatusHandoff); err != nil {
 		t.Fatal(err)
 	}

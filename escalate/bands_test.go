@@ -1,4 +1,4 @@
-package answer
+package escalate
 
 import (
 	"math"
@@ -7,11 +7,11 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-func TestThresholdsBand(t *testing.T) {
-	th := Thresholds{Answer: 0.7, Handoff: 0.4}
+func TestPolicyBand(t *testing.T) {
+	th := Policy{AnswerThreshold: 0.7, HandoffThreshold: 0.4}
 	tests := []struct {
 		name string
-		th   Thresholds
+		th   Policy
 		conf float64
 		want string
 	}{
@@ -23,13 +23,13 @@ func TestThresholdsBand(t *testing.T) {
 		{"just below the handoff threshold", th, math.Nextafter(0.4, 0), kb.BandHandoff},
 		{"zero", th, 0, kb.BandHandoff},
 		{"not a number hands off", th, math.NaN(), kb.BandHandoff},
-		{"equal thresholds skip clarify", Thresholds{Answer: 0.5, Handoff: 0.5}, 0.5, kb.BandAnswer},
-		{"equal thresholds, below", Thresholds{Answer: 0.5, Handoff: 0.5}, 0.49, kb.BandHandoff},
+		{"equal thresholds skip clarify", Policy{AnswerThreshold: 0.5, HandoffThreshold: 0.5}, 0.5, kb.BandAnswer},
+		{"equal thresholds, below", Policy{AnswerThreshold: 0.5, HandoffThreshold: 0.5}, 0.49, kb.BandHandoff},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.th.Band(tt.conf); got != tt.want {
-				t.Errorf("%+v.Band(%v) = %q, want %q", tt.th, tt.conf, got, tt.want)
+				t.Errorf("Band(%v) with thresholds %v/%v = %q, want %q", tt.conf, tt.th.AnswerThreshold, tt.th.HandoffThreshold, got, tt.want)
 			}
 		})
 	}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// runEvalTask evaluates one trigger model on a labelled file.
+func runEvalTask(ctx context.Context, cfg Config, task, file string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
+	if file == "" {
+		return fmt.Errorf("eval --task %s: --file is required", task)
+	}
+	switch task {
+	case "sentiment":
+		return evalSentiment(ctx, cfg, file, asJSON, stdout, log)
+	case "rephrase":
+		return evalRephrase(ctx, cfg, file, asJSON, stdout, log)
+	case "dialogues":
+		return evalDialogues(ctx, cfg, file, asJSON, stdout, log)
+	default:
+		return fmt.Errorf("eval: unknown task %q (want sentiment, rephrase or dialogues)", task)
+	}
+}
+
+// runFitTask fits one trigger model on a labelled file.
+func runFitTask(ctx context.Context, cfg Config, task, file, out string, stdout, stderr io.Writer, log *slog.Logger) error {
+	if file == "" {
+		return fmt.Errorf("calibrate --task %s: --file is required", task)
+	}
+	switch task {
+	case "sentiment":
+		return fitSentiment(ctx, cfg, file, out, stdout, stderr, log)
+	case "rephrase":
+		return fitRephrase(ctx, cfg, file, out, stdout, stderr, log)
+	default:
+		return fmt.Errorf("calibrate: unknown task %q (want sentiment or rephrase)", task)
+	}
+}
