@@ -145,13 +145,7 @@ func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Art
 			f.Agree = 1
 		}
 	}
-	var sum float64
-	for _, h := range hits[:min(5, len(hits))] {
-		sum += h.Score
-	}
-	if sum > 0 {
-		f.FusedShare = hits[0].Score / sum
-	}
+	f.TopShare = retrieval.Softmax(hits)
 	return f
 }
 

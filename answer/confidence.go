@@ -23,15 +23,15 @@ type Features struct {
 	VecTop     float64 // cosine of the top vector hit (0 when keyword-only)
 	VecMargin  float64 // top minus second vector cosine
 	Agree      float64 // 1 when the vector ranking puts the fused top article first
-	FusedShare float64 // top fused score / sum of the top five
+	TopShare   float64 // softmax share of the top candidate under the fusion scores
 }
 
 // Names lists the features in vector order.
-var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "log_qtop", "qratio", "kw_agree", "vec_top", "vec_margin", "agree", "fused_share"}
+var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "log_qtop", "qratio", "kw_agree", "vec_top", "vec_margin", "agree", "top_share"}
 
 // Vector returns the features in Names order.
 func (f Features) Vector() []float64 {
-	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.LogQTop, f.QRatio, f.KwAgree, f.VecTop, f.VecMargin, f.Agree, f.FusedShare}
+	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.LogQTop, f.QRatio, f.KwAgree, f.VecTop, f.VecMargin, f.Agree, f.TopShare}
 }
 
 // Model is a logistic regression from features to the probability that the
@@ -41,10 +41,17 @@ type Model struct {
 	Bias    float64   `json:"bias"`
 	// FittedOn says what data the coefficients came from.
 	FittedOn string `json:"fitted_on"`
+	// Keyword, when set, is used for turns searched without vectors
+	// (keyword-only mode, or the embedder failing): their features are
+	// distributed differently.
+	Keyword *Model `json:"keyword,omitempty"`
 }
 
 // Prob returns the calibrated probability for f.
 func (m *Model) Prob(f Features) float64 {
+	if m.Keyword != nil && f.VecTop == 0 {
+		m = m.Keyword
+	}
 	z := m.Bias
 	for i, x := range f.Vector() {
 		if i < len(m.Weights) {

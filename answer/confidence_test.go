@@ -102,10 +102,10 @@ func TestModelProbMonotone(t *testing.T) {
 }
 
 func TestFeaturesVectorMatchesNames(t *testing.T) {
-	f := Features{LogTop: 1, Ratio: 2, Coverage: 3, BestJacc: 4, LogTerms: 5, LogQTop: 10, QRatio: 11, KwAgree: 12, VecTop: 6, VecMargin: 7, Agree: 8, FusedShare: 9}
+	f := Features{LogTop: 1, Ratio: 2, Coverage: 3, BestJacc: 4, LogTerms: 5, LogQTop: 10, QRatio: 11, KwAgree: 12, VecTop: 6, VecMargin: 7, Agree: 8, TopShare: 9}
 	byName := map[string]float64{
 		"log_top": 1, "ratio": 2, "coverage": 3, "best_jaccard": 4, "log_terms": 5,
-		"vec_top": 6, "vec_margin": 7, "agree": 8, "fused_share": 9, "log_qtop": 10, "qratio": 11, "kw_agree": 12,
+		"vec_top": 6, "vec_margin": 7, "agree": 8, "top_share": 9, "log_qtop": 10, "qratio": 11, "kw_agree": 12,
 	}
 	v := f.Vector()
 	if len(v) != len(Names) {

@@ -143,6 +143,14 @@ type Handoff struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// Vector is one embedded text of an article (its title, a similar
+// question or a passage) under one embedding model.
+type Vector struct {
+	ArticleID string
+	ChunkID   string // the passage to show when this vector matches
+	Vec       []float32
+}
+
 // Store is the persistence Baton needs. Implementations: kb/sqlite.
 type Store interface {
 	// Article returns the article or ErrNotFound.
@@ -159,6 +167,15 @@ type Store interface {
 	ArticlesBySource(ctx context.Context, collection, source string) ([]string, error)
 	// Chunks returns an article's chunks in order.
 	Chunks(ctx context.Context, articleID string) ([]Chunk, error)
+
+	// PutVectors replaces an article's vectors for a model; hash is the
+	// article hash they were computed from.
+	PutVectors(ctx context.Context, articleID, model, hash string, vs []Vector) error
+	// Vectors calls fn for every stored vector of a model whose article
+	// hash is current, article by article.
+	Vectors(ctx context.Context, model string, fn func(collection string, v Vector) error) error
+	// ArticlesMissingVectors lists articles with no current vectors for a model.
+	ArticlesMissingVectors(ctx context.Context, model string) ([]string, error)
 
 	CreateConversation(ctx context.Context, c *Conversation) error
 	Conversation(ctx context.Context, id string) (*Conversation, error)

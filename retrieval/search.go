@@ -8,7 +8,7 @@ import (
 )
 
 // Searcher is hybrid retrieval: the keyword index always, plus the vector
-// index when an embedder is configured, fused by reciprocal rank.
+// index when an embedder is configured, merged by a learned linear fusion.
 type Searcher struct {
 	Keyword *Keyword
 	// OnEmbedError, when set, hears about query embeddings that failed;
@@ -17,11 +17,18 @@ type Searcher struct {
 
 	vectors  *Vectors
 	embedder *CachedEmbedder
+	// Store, when set, keeps vectors across restarts (see LoadVectors).
+	Store kb.Store
+	// Only restricts search to "keyword" or "vector" rankings, for
+	// side-by-side evaluation; empty uses every ranking available.
+	Only string
+	// Fusion weighs the rankings; NewSearcher sets DefaultFusion.
+	Fusion *FusionModel
 }
 
 // NewSearcher returns a searcher over kw; emb may be nil for keyword-only.
 func NewSearcher(kw *Keyword, emb Embedder) *Searcher {
-	s := &Searcher{Keyword: kw}
+	s := &Searcher{Keyword: kw, Fusion: DefaultFusion()}
 	if emb != nil {
 		s.vectors = NewVectors()
 		s.embedder = NewCachedEmbedder(emb, 4096)
@@ -31,8 +38,11 @@ func NewSearcher(kw *Keyword, emb Embedder) *Searcher {
 
 // Mode names what the searcher uses, for logs and the README's tables.
 func (s *Searcher) Mode() string {
-	if s.embedder == nil {
+	switch {
+	case s.embedder == nil || s.Only == "keyword":
 		return "keyword"
+	case s.Only == "vector":
+		return "vector(" + s.embedder.Name() + ")"
 	}
 	return "hybrid(" + s.embedder.Name() + ")"
 }
@@ -70,8 +80,64 @@ func (s *Searcher) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) 
 	for i, v := range vecs {
 		items[i] = VectorItem{ArticleID: a.ID, ChunkID: ids[i], Vec: v}
 	}
+	if s.Store != nil {
+		stored := make([]kb.Vector, len(vecs))
+		for i, v := range vecs {
+			stored[i] = kb.Vector{ArticleID: a.ID, ChunkID: ids[i], Vec: v}
+		}
+		if err := s.Store.PutVectors(ctx, a.ID, s.embedder.Name(), a.Hash, stored); err != nil {
+			return err
+		}
+	}
 	s.vectors.Put(a, items)
 	return nil
+}
+
+// LoadVectors fills the in-memory vector index from the store and embeds
+// the articles whose vectors are missing or stale (new model, edited while
+// another model was configured). It returns how many were embedded.
+func (s *Searcher) LoadVectors(ctx context.Context) (int, error) {
+	if s.embedder == nil || s.Store == nil {
+		return 0, nil
+	}
+	model := s.embedder.Name()
+	var cur *kb.Article
+	var items []VectorItem
+	flush := func() {
+		if cur != nil {
+			s.vectors.Put(cur, items)
+		}
+	}
+	err := s.Store.Vectors(ctx, model, func(coll string, v kb.Vector) error {
+		if cur == nil || cur.ID != v.ArticleID {
+			flush()
+			cur, items = &kb.Article{ID: v.ArticleID, Collection: coll}, nil
+		}
+		items = append(items, VectorItem{ArticleID: v.ArticleID, ChunkID: v.ChunkID, Vec: v.Vec})
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	flush()
+	missing, err := s.Store.ArticlesMissingVectors(ctx, model)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range missing {
+		a, err := s.Store.Article(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		chunks, err := s.Store.Chunks(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.Index(ctx, a, chunks); err != nil {
+			return 0, err
+		}
+	}
+	return len(missing), nil
 }
 
 // Delete removes an article from every index.
@@ -82,36 +148,46 @@ func (s *Searcher) Delete(ctx context.Context, articleID string) error {
 	return s.Keyword.Delete(ctx, articleID)
 }
 
-// Positions of each ranking in Fused.Ranks and Fused.Scores.
-const (
-	RankKeyword   = 0 // article-level keyword match (title, questions, passage)
-	RankQuestions = 1 // best single title or similar question, keyword
-	RankVector    = 2 // max cosine; absent in keyword-only mode
-)
-
-// Search returns up to n articles of collection for the question, best
-// first, fusing the rankings listed above.
+// Search returns the articles of collection that any ranking puts in its
+// top n, best first: the keyword rankings and, when an embedder is
+// configured, the vector rankings, merged by the learned linear fusion
+// (see rank). Callers take as many as they show.
 func (s *Searcher) Search(ctx context.Context, collection, question string, n int) ([]Fused, error) {
-	kw, err := s.Keyword.Search(ctx, collection, question, n)
-	if err != nil {
-		return nil, err
+	var kw, kq []Hit
+	if s.Only != "vector" {
+		var err error
+		if kw, err = s.Keyword.Search(ctx, collection, question, n); err != nil {
+			return nil, err
+		}
+		if kq, err = s.Keyword.SearchQuestions(ctx, collection, question, n); err != nil {
+			return nil, err
+		}
 	}
-	kq, err := s.Keyword.SearchQuestions(ctx, collection, question, n)
-	if err != nil {
-		return nil, err
-	}
-	if s.embedder == nil {
-		return Fuse(kw, kq), nil
+	if s.embedder == nil || s.Only == "keyword" {
+		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil), nil
 	}
 	q, err := s.embedder.EmbedQuery(ctx, question)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		if ctx.Err() != nil || s.Only == "vector" {
+			return nil, fmt.Errorf("embed question: %w", err)
 		}
 		if s.OnEmbedError != nil {
 			s.OnEmbedError(fmt.Errorf("embed question: %w", err))
 		}
-		return Fuse(kw, kq, nil), nil
+		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil), nil
 	}
-	return Fuse(kw, kq, s.vectors.Search(ctx, collection, q, n)), nil
+	scores := s.vectors.scores(ctx, collection, q)
+	vmax := topHits(scores, n, func(v vecScore) float64 { return v.max })
+	if s.Only == "vector" {
+		// Plain max-cosine order, the baseline the hybrid must beat.
+		return rank(Linear{Weights: vectorOnly}, nil, nil, scores, vmax, nil), nil
+	}
+	vknn := topHits(scores, n, func(v vecScore) float64 { return v.knn })
+	return rank(s.fusion().Hybrid, kw, kq, scores, vmax, vknn), nil
 }
+
+// vectorOnly weighs nothing but the max cosine.
+var vectorOnly = []float64{0, 0, 1, 0, 0, 0, 0, 0, 0, 0}
+
+func (s *Searcher) fusion() *FusionModel { return s.Fusion }
+

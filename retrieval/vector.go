@@ -65,21 +65,64 @@ func (v *Vectors) deleteLocked(articleID string) {
 }
 
 // Search returns up to n articles of the collection by max cosine to q.
-func (v *Vectors) Search(_ context.Context, collection string, q []float32, n int) []Hit {
+func (v *Vectors) Search(ctx context.Context, collection string, q []float32, n int) []Hit {
+	scores := v.scores(ctx, collection, q)
+	return topHits(scores, n, func(s vecScore) float64 { return s.max })
+}
+
+// vecScore is what the vectors say about one article: the best cosine of
+// any of its items, and the mean of its best knnK.
+type vecScore struct {
+	max, knn float64
+	chunkID  string
+	best     [knnK]float64
+	n        int
+}
+
+// scores computes every article's vector scores for q, exactly.
+func (v *Vectors) scores(_ context.Context, collection string, q []float32) map[string]vecScore {
 	q = append([]float32(nil), q...)
 	normalize(q)
 	v.mu.RLock()
-	best := map[string]Hit{}
+	m := map[string]vecScore{}
 	for _, it := range v.items[collection] {
 		s := float64(dot(q, it.Vec))
-		if h, ok := best[it.ArticleID]; !ok || s > h.Score {
-			best[it.ArticleID] = Hit{ArticleID: it.ArticleID, ChunkID: it.ChunkID, Score: s}
+		vs, ok := m[it.ArticleID]
+		if !ok || s > vs.max {
+			vs.max, vs.chunkID = s, it.ChunkID
 		}
+		// Keep the knnK best cosines, largest first; a new slot starts
+		// empty (-Inf) so the first items always get in.
+		if vs.n < knnK {
+			vs.n++
+			vs.best[vs.n-1] = math.Inf(-1)
+		}
+		for i := 0; i < vs.n; i++ {
+			if s > vs.best[i] {
+				copy(vs.best[i+1:vs.n], vs.best[i:vs.n-1])
+				vs.best[i] = s
+				break
+			}
+		}
+		m[it.ArticleID] = vs
 	}
 	v.mu.RUnlock()
-	hits := make([]Hit, 0, len(best))
-	for _, h := range best {
-		hits = append(hits, h)
+	for id, vs := range m {
+		var sum float64
+		for _, s := range vs.best[:vs.n] {
+			sum += s
+		}
+		vs.knn = sum / float64(vs.n)
+		m[id] = vs
+	}
+	return m
+}
+
+// topHits returns the n best articles by score(s), ties by id.
+func topHits(m map[string]vecScore, n int, score func(vecScore) float64) []Hit {
+	hits := make([]Hit, 0, len(m))
+	for id, s := range m {
+		hits = append(hits, Hit{ArticleID: id, ChunkID: s.chunkID, Score: score(s)})
 	}
 	sort.Slice(hits, func(i, j int) bool {
 		if hits[i].Score != hits[j].Score {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/kb/sqlite"
 	"github.com/batonhq/baton/retrieval"
+	"github.com/batonhq/baton/retrieval/onnx"
 )
 
 // App is Baton wired together over one data directory.
@@ -26,6 +28,7 @@ type App struct {
 	Bot      *answer.Bot
 	Ingester *ingest.Ingester
 	Log      *slog.Logger
+	embedder retrieval.Embedder // closed with the app when it holds resources
 }
 
 // OpenApp opens (creating if needed) the data directory and wires Baton.
@@ -48,11 +51,15 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	var emb retrieval.Embedder
-	if cfg.EmbedBaseURL != "" {
-		emb = retrieval.NewOpenAIEmbedder(retrieval.OpenAIConfig{BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey})
+	emb, err := openEmbedder(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
 	}
+	a.embedder = emb
 	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
+	a.Searcher.Store = store
+	a.Searcher.OnEmbedError = func(err error) { log.Warn("vector search skipped", "err", err) }
 	model := answer.DefaultModel()
 	if cfg.ConfidenceModel != "" {
 		if model, err = answer.LoadModel(cfg.ConfidenceModel); err != nil {
@@ -80,13 +87,40 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Bot = &answer.Bot{Store: store, Composer: composer, Policies: policies,
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
-	if fresh || emb != nil {
+	if fresh {
 		if err := a.reindex(ctx); err != nil {
 			a.Close()
 			return nil, err
 		}
 	}
+	n, err := a.Searcher.LoadVectors(ctx)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("embedded articles that had no vectors", "articles", n, "model", emb.Name())
+	}
 	return a, nil
+}
+
+// openEmbedder returns the configured embedder, nil for keyword-only.
+func openEmbedder(cfg Config) (retrieval.Embedder, error) {
+	switch cfg.Embedder {
+	case "none":
+		return nil, nil
+	case "openai":
+		return retrieval.NewOpenAIEmbedder(retrieval.OpenAIConfig{BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey}), nil
+	}
+	opts := onnx.DefaultOptions()
+	if cfg.EmbedThreads > 0 {
+		opts.Threads = cfg.EmbedThreads
+	}
+	e, err := onnx.Open(cfg.ModelDir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w; or set BATON_EMBEDDER=none for keyword-only search", err)
+	}
+	return e, nil
 }
 
 // reindex rebuilds the search indexes from the store.
@@ -110,7 +144,14 @@ func (a *App) reindex(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the store and the index.
+// Close releases the store, the index and the embedding model.
 func (a *App) Close() error {
-	return errors.Join(a.Keyword.Close(), a.Store.Close())
+	var errs []error
+	if c, ok := a.embedder.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
+	if a.Keyword != nil {
+		errs = append(errs, a.Keyword.Close())
+	}
+	return errors.Join(append(errs, a.Store.Close())...)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/retrieval/onnx"
 )
 
 // Config is everything Baton is configured with: flags first, then
@@ -21,6 +22,12 @@ type Config struct {
 	ConfidenceModel  string // path to a model from `baton calibrate`; empty for the built-in one
 	Policy           string // hand-off policy file (YAML/JSON); empty for the defaults
 
+	// Embedder is "local" (the bundled bge-small-zh-v1.5, default), "openai"
+	// (any OpenAI-compatible server; default when a base URL is set) or
+	// "none" (keyword-only).
+	Embedder     string
+	ModelDir     string
+	EmbedThreads int
 	EmbedBaseURL string
 	EmbedModel   string
 	EmbedAPIKey  string
@@ -36,8 +43,11 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.HandoffThreshold, "handoff-threshold", 0, "confidence below which the bot hands off; overrides the policy default (env BATON_HANDOFF_THRESHOLD)")
 	fs.StringVar(&c.Policy, "policy", "", "hand-off policy file, YAML or JSON, per collection (env BATON_POLICY)")
 	fs.StringVar(&c.ConfidenceModel, "confidence-model", "", "confidence model JSON from `baton calibrate` (env BATON_CONFIDENCE_MODEL)")
+	fs.StringVar(&c.Embedder, "embedder", "", "local, openai or none (env BATON_EMBEDDER; default local, or openai when a base URL is set)")
+	fs.StringVar(&c.ModelDir, "model-dir", "", "directory of the local embedding model (env BATON_MODEL_DIR; default ~/.cache/baton/models/bge-small-zh-v1.5)")
 	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", "", "OpenAI-compatible embeddings base URL; enables hybrid search (env BATON_EMBED_BASE_URL)")
 	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name (env BATON_EMBED_MODEL)")
+	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.StringVar(&c.Keyword.CJK, "keyword-cjk", "", "Chinese analysis for new indexes: unigram+bigram or bigram (env BATON_KEYWORD_CJK)")
 }
@@ -73,6 +83,19 @@ func (c *Config) fromEnv() error {
 	str(&c.EmbedBaseURL, "BATON_EMBED_BASE_URL", "")
 	str(&c.EmbedModel, "BATON_EMBED_MODEL", "")
 	str(&c.EmbedAPIKey, "BATON_EMBED_API_KEY", "")
+	def := "local"
+	if c.EmbedBaseURL != "" {
+		def = "openai"
+	}
+	str(&c.Embedder, "BATON_EMBEDDER", def)
+	str(&c.ModelDir, "BATON_MODEL_DIR", onnx.DefaultDir())
+	if v := os.Getenv("BATON_EMBED_THREADS"); v != "" && c.EmbedThreads == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("BATON_EMBED_THREADS=%q: not a number", v)
+		}
+		c.EmbedThreads = n
+	}
 	str(&c.Keyword.Scoring, "BATON_KEYWORD_SCORING", "")
 	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")
 	str(&c.Policy, "BATON_POLICY", "")
@@ -87,8 +110,17 @@ func (c *Config) Validate() error {
 	if c.HandoffThreshold < 0 || c.HandoffThreshold > 1 || c.AnswerThreshold < 0 || c.AnswerThreshold > 1 {
 		return fmt.Errorf("thresholds are probabilities: want 0..1, got handoff %v, answer %v", c.HandoffThreshold, c.AnswerThreshold)
 	}
-	if (c.EmbedBaseURL == "") != (c.EmbedModel == "") {
-		return fmt.Errorf("embeddings: set both BATON_EMBED_BASE_URL and BATON_EMBED_MODEL, or neither")
+	switch c.Embedder {
+	case "local", "none":
+	case "openai":
+		if c.EmbedBaseURL == "" || c.EmbedModel == "" {
+			return fmt.Errorf("embedder openai: set both BATON_EMBED_BASE_URL and BATON_EMBED_MODEL")
+		}
+	default:
+		return fmt.Errorf("embedder %q: want local, openai or none", c.Embedder)
+	}
+	if c.EmbedThreads < 0 {
+		return fmt.Errorf("embed threads: want 0 (runtime default) or more, got %d", c.EmbedThreads)
 	}
 	return nil
 }

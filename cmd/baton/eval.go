@@ -36,6 +36,16 @@ type evalRow struct {
 	Confidence float64         `json:"confidence"`
 	Correct    bool            `json:"correct"`
 	Features   answer.Features `json:"features"`
+	// Hits are every fused candidate with its rank and score per ranking,
+	// for tuning fusion offline.
+	Hits []evalHit `json:"hits,omitempty"`
+}
+
+type evalHit struct {
+	ID       string    `json:"id"`
+	Ranks    []int     `json:"ranks"`
+	Scores   []float64 `json:"scores"`
+	Features []float64 `json:"features,omitempty"`
 }
 
 // evalReport is what `baton eval --json` prints.
@@ -63,6 +73,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
 	sets := fs.String("sets", "", "comma-separated evaluation-set directories (kb.jsonl + queries.jsonl each); prints a Markdown table")
+	compare := fs.Bool("compare", false, "with --sets: keyword-only, vector-only and hybrid side by side")
 	task := fs.String("task", "", "evaluate a trigger instead of retrieval: sentiment, rephrase or dialogues (with --file)")
 	file := fs.String("file", "", "labelled file for --task")
 	if err := parseConfig(fs, &cfg, args); err != nil {
@@ -72,7 +83,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 		return runEvalTask(ctx, cfg, *task, *file, *asJSON, stdout, log)
 	}
 	if *sets != "" {
-		return evalSets(ctx, cfg, strings.Split(*sets, ","), *asJSON, stdout, log)
+		modes := []string{""}
+		if *compare {
+			modes = []string{"keyword", "vector", ""}
+		}
+		return evalSets(ctx, cfg, strings.Split(*sets, ","), modes, *asJSON, stdout, log)
 	}
 	if *kbPath == "" || *queries == "" {
 		return fmt.Errorf("eval: --kb and --queries are required")
@@ -98,30 +113,56 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 // evaluate ingests the KB into a throwaway data directory and runs every
 // query through the bot, a fresh conversation each, as a customer would.
 func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *slog.Logger) ([]evalRow, evalReport, error) {
-	var rep evalReport
+	rows, reps, err := evaluateModes(ctx, cfg, kbPath, queriesPath, []string{""}, log)
+	if err != nil {
+		return nil, evalReport{}, err
+	}
+	return rows[0], reps[0], nil
+}
+
+// evaluateModes ingests once and runs the queries once per search mode
+// ("" for the configured one, "keyword", "vector").
+func evaluateModes(ctx context.Context, cfg Config, kbPath, queriesPath string, modes []string, log *slog.Logger) ([][]evalRow, []evalReport, error) {
 	tmp, err := os.MkdirTemp("", "baton-eval-")
 	if err != nil {
-		return nil, rep, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(tmp)
 	cfg.Data = tmp
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	app, err := OpenApp(ctx, cfg, quiet)
 	if err != nil {
-		return nil, rep, err
+		return nil, nil, err
 	}
 	defer app.Close()
 	sum, err := app.Ingester.IngestPaths(ctx, []string{kbPath}, cfg.Collection)
 	if err != nil {
-		return nil, rep, err
+		return nil, nil, err
 	}
 	if sum.Failed > 0 {
-		return nil, rep, fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
+		return nil, nil, fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
 	}
 	qs, err := readQueries(queriesPath)
 	if err != nil {
-		return nil, rep, err
+		return nil, nil, err
 	}
+	var allRows [][]evalRow
+	var reps []evalReport
+	for _, mode := range modes {
+		app.Searcher.Only = mode
+		rows, rep, err := runQueries(ctx, app, qs)
+		if err != nil {
+			return nil, nil, err
+		}
+		allRows = append(allRows, rows)
+		reps = append(reps, rep)
+	}
+	return allRows, reps, nil
+}
+
+// runQueries asks every query in a fresh conversation.
+func runQueries(ctx context.Context, app *App, qs []evalQuery) ([]evalRow, evalReport, error) {
+	var rep evalReport
 	start := timeNow()
 	rows := make([]evalRow, 0, len(qs))
 	for _, q := range qs {
@@ -139,8 +180,11 @@ func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *
 		}
 		if res.Composed != nil {
 			row.Features = res.Composed.Features
-			for _, h := range res.Composed.Hits[:min(5, len(res.Composed.Hits))] {
-				row.Top = append(row.Top, h.ArticleID)
+			for i, h := range res.Composed.Hits {
+				if i < 5 {
+					row.Top = append(row.Top, h.ArticleID)
+				}
+				row.Hits = append(row.Hits, evalHit{h.ArticleID, h.Ranks, h.Scores, h.Features})
 			}
 		}
 		row.Correct = row.Gold != "" && len(res.Reply.Citations) > 0 && res.Reply.Citations[0].ArticleID == row.Gold
@@ -153,29 +197,40 @@ func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *
 }
 
 // evalSets evaluates several sets, one table row (or JSON line) each.
-func evalSets(ctx context.Context, cfg Config, dirs []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
+func evalSets(ctx context.Context, cfg Config, dirs []string, modes []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
 	if !asJSON {
 		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | handoff_recall | false_handoff | clarify | auroc | ece |")
 		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	for _, dir := range dirs {
-		_, rep, err := evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log)
+		_, reps, err := evaluateModes(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), modes, log)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
-		name := filepath.Base(dir)
-		if asJSON {
-			b, _ := json.Marshal(struct {
-				Set string `json:"set"`
-				evalReport
-			}{name, rep})
-			fmt.Fprintln(stdout, string(b))
-			continue
+		for _, rep := range reps {
+			if err := printSetRow(stdout, filepath.Base(dir), rep, asJSON); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name, rep.Search, rep.NIn, rep.NOOS,
-			rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
 	}
 	return nil
+}
+
+func printSetRow(stdout io.Writer, name string, rep evalReport, asJSON bool) error {
+	if asJSON {
+		b, err := json.Marshal(struct {
+			Set string `json:"set"`
+			evalReport
+		}{name, rep})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, string(b))
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name, rep.Search, rep.NIn, rep.NOOS,
+		rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
+	return err
 }
 
 func report(rows []evalRow) evalReport {

@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"ArticlesBySource", testArticlesBySource},
 		{"Conversation", testConversation},
 		{"Handoffs", testHandoffs},
+		{"Vectors", testVectors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,5 +186,56 @@ func testHandoffs(t *testing.T, s kb.Store) {
 	}
 	if got, _ := s.Handoffs(ctx, "resolved"); len(got) != 0 {
 		t.Errorf("Handoffs(resolved) = %d, want 0", len(got))
+	}
+}
+
+func testVectors(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	a := article("a1", "one", "h1")
+	if _, err := s.PutArticle(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutArticle(ctx, article("a2", "two", "h2"), nil); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := s.ArticlesMissingVectors(ctx, "m")
+	if err != nil || len(missing) != 2 {
+		t.Fatalf("missing before = %v, %v; want both", missing, err)
+	}
+	vs := []kb.Vector{{ArticleID: "a1", ChunkID: "a1#0", Vec: []float32{0.5, -1.25, 3}}, {ArticleID: "a1", ChunkID: "a1#1", Vec: []float32{1, 0, 0}}}
+	if err := s.PutVectors(ctx, "a1", "m", "h1", vs); err != nil {
+		t.Fatal(err)
+	}
+	var got []kb.Vector
+	err = s.Vectors(ctx, "m", func(coll string, v kb.Vector) error {
+		if coll != "c1" {
+			t.Errorf("collection = %q, want c1", coll)
+		}
+		got = append(got, v)
+		return nil
+	})
+	if err != nil || len(got) != 2 || got[0].Vec[1] != -1.25 || got[1].ChunkID != "a1#1" {
+		t.Errorf("Vectors = %+v, %v; want the two stored, in order, exactly", got, err)
+	}
+	if missing, _ := s.ArticlesMissingVectors(ctx, "m"); len(missing) != 1 || missing[0] != "a2" {
+		t.Errorf("missing = %v, want [a2]", missing)
+	}
+	if missing, _ := s.ArticlesMissingVectors(ctx, "other-model"); len(missing) != 2 {
+		t.Errorf("another model's vectors counted: missing = %v", missing)
+	}
+	// An edited article's old vectors are stale: not served, and it is missing again.
+	if _, err := s.PutArticle(ctx, article("a1", "changed", "h1b"), nil); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	s.Vectors(ctx, "m", func(string, kb.Vector) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("stale vectors served: %d", n)
+	}
+	if missing, _ := s.ArticlesMissingVectors(ctx, "m"); len(missing) != 2 {
+		t.Errorf("missing after edit = %v, want both", missing)
+	}
+	if err := s.DeleteArticle(ctx, "a1"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,169 @@
+package retrieval
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+)
+
+// Positions of each ranking in Fused.Ranks and Fused.Scores.
+const (
+	RankKeyword   = 0 // article-level BM25 over title, similar questions and passage
+	RankQuestions = 1 // BM25 of the single best title or similar question
+	RankVector    = 2 // max cosine over the article's title, questions and passages
+	RankVectorKNN = 3 // mean cosine of the article's best knnK items
+	numRankings   = 4
+)
+
+// knnK is how many of an article's vectors RankVectorKNN averages: one
+// close phrasing can be luck, three agreeing ones rarely are.
+const knnK = 3
+
+// FeatureNames names the per-candidate features the fusion model weighs.
+var FeatureNames = []string{
+	"kw_rel", "kq_rel", "vec", "vec_gap", "knn", "knn_gap",
+	"kw_rr", "kq_rr", "vec_rr", "knn_rr",
+}
+
+// Linear scores a candidate as a weighted sum of its features.
+type Linear struct {
+	Weights []float64 `json:"weights"` // in FeatureNames order
+	Bias    float64   `json:"bias"`
+}
+
+// FusionModel holds one linear fusion per search mode: "hybrid" when
+// vectors are available, "keyword" when not.
+type FusionModel struct {
+	Hybrid   Linear `json:"hybrid"`
+	Keyword  Linear `json:"keyword"`
+	FittedOn string `json:"fitted_on"`
+}
+
+//go:embed fusion_default.json
+var defaultFusion []byte
+
+// DefaultFusion returns the built-in fusion weights, fitted with
+// `baton calibrate --task fusion` on the development sets.
+func DefaultFusion() *FusionModel {
+	var m FusionModel
+	if err := json.Unmarshal(defaultFusion, &m); err != nil || m.validate() != nil {
+		panic("retrieval: built-in fusion_default.json is broken") // caught by tests
+	}
+	return &m
+}
+
+// LoadFusion reads fusion weights written by `baton calibrate --task fusion`.
+func LoadFusion(path string) (*FusionModel, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read fusion model: %w", err)
+	}
+	var m FusionModel
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decode fusion model %s: %w", path, err)
+	}
+	if err := m.validate(); err != nil {
+		return nil, fmt.Errorf("fusion model %s: %w", path, err)
+	}
+	return &m, nil
+}
+
+func (m *FusionModel) validate() error {
+	if len(m.Hybrid.Weights) != len(FeatureNames) || len(m.Keyword.Weights) != len(FeatureNames) {
+		return fmt.Errorf("want %d weights per mode", len(FeatureNames))
+	}
+	return nil
+}
+
+// candidate gathers what the rankings say about one article.
+type candidate struct {
+	Fused
+	vec, knn float64 // exact cosines, known for every article when vectors are on
+	hasVec   bool
+}
+
+// rank merges the rankings into candidates, computes their features and
+// orders them by the linear model. Each result's Score is its model score.
+func rank(lin Linear, kw, kq []Hit, vecs map[string]vecScore, vmax, vknn []Hit) []Fused {
+	byID := map[string]*candidate{}
+	var order []string
+	add := func(r int, hits []Hit) {
+		for i, h := range hits {
+			c, ok := byID[h.ArticleID]
+			if !ok {
+				c = &candidate{Fused: Fused{ArticleID: h.ArticleID, ChunkID: h.ChunkID, Text: h.Text,
+					Ranks: make([]int, numRankings), Scores: make([]float64, numRankings)}}
+				byID[h.ArticleID] = c
+				order = append(order, h.ArticleID)
+			}
+			c.Ranks[r] = i + 1
+			c.Scores[r] = h.Score
+		}
+	}
+	add(RankKeyword, kw)
+	add(RankQuestions, kq)
+	add(RankVector, vmax)
+	add(RankVectorKNN, vknn)
+
+	top := func(hits []Hit) float64 {
+		if len(hits) == 0 {
+			return 0
+		}
+		return hits[0].Score
+	}
+	kwTop, kqTop, vTop, kTop := top(kw), top(kq), top(vmax), top(vknn)
+	out := make([]Fused, 0, len(order))
+	for _, id := range order {
+		c := byID[id]
+		f := make([]float64, len(FeatureNames))
+		if kwTop > 0 {
+			f[0] = c.Scores[RankKeyword] / kwTop
+		}
+		if kqTop > 0 {
+			f[1] = c.Scores[RankQuestions] / kqTop
+		}
+		if v, ok := vecs[id]; ok {
+			f[2], f[3] = v.max, v.max-vTop
+			f[4], f[5] = v.knn, v.knn-kTop
+			c.Scores[RankVector], c.Scores[RankVectorKNN] = v.max, v.knn
+			if c.ChunkID == "" {
+				c.ChunkID = v.chunkID
+			}
+		}
+		for j, r := range []int{RankKeyword, RankQuestions, RankVector, RankVectorKNN} {
+			if c.Ranks[r] > 0 {
+				f[6+j] = 1 / float64(c.Ranks[r])
+			}
+		}
+		c.Features = f
+		z := lin.Bias
+		for j, x := range f {
+			z += lin.Weights[j] * x
+		}
+		c.Score = z
+		out = append(out, c.Fused)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ArticleID < out[j].ArticleID
+	})
+	return out
+}
+
+// Softmax returns the share of the first result among all, from the model
+// scores: how much the ranking prefers its top candidate.
+func Softmax(hits []Fused) float64 {
+	if len(hits) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, h := range hits {
+		sum += math.Exp(h.Score - hits[0].Score)
+	}
+	return 1 / sum
+}
