@@ -84,7 +84,14 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
+	// The trigger models' shipped coefficients were fitted with the local
+	// model's vectors; with any other embedder they use lexical features.
+	var sigEmb escalate.Embedder
+	if e, ok := emb.(*onnx.Embedder); ok {
+		sigEmb = e
+	}
 	a.Bot = &answer.Bot{Store: store, Composer: composer, Policies: policies,
+		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
 	if fresh {

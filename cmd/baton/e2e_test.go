@@ -311,3 +311,62 @@ func copyFile(t *testing.T, from, to string) {
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestEndToEndConversationTriggers(t *testing.T) {
+	c := client{t, startBaton(t)}
+	say := func(id, token, text string) map[string]any {
+		t.Helper()
+		code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(text)+`}`)
+		if code != 200 {
+			t.Fatalf("%q: %d %v", text, code, m)
+		}
+		return m
+	}
+	reasons := func(m map[string]any) string {
+		h, _ := m["handoff"].(map[string]any)
+		if h == nil {
+			return ""
+		}
+		return toJSON(h["reasons"])
+	}
+
+	t.Run("customer re-asks twice after answers", func(t *testing.T) {
+		id, token := c.start()
+		if r := reasons(say(id, token, "what is your return policy")); r != "" {
+			t.Fatalf("first question handed off: %s", r)
+		}
+		if r := reasons(say(id, token, "that's not what I asked. what is your return policy?")); r != "" {
+			t.Fatalf("first rephrase handed off already: %s", r)
+		}
+		m := say(id, token, "I already asked: what is the return policy")
+		if r := reasons(m); !strings.Contains(r, "rephrase") {
+			t.Errorf("second rephrase: reasons %s, want rephrase", r)
+		}
+		_, tr := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
+		msgs := tr["messages"].([]any)
+		if got := msgs[2].(map[string]any)["rephrase"]; got != true {
+			t.Errorf("second customer turn not stored as a rephrase: %v", msgs[2])
+		}
+	})
+	t.Run("angry customer", func(t *testing.T) {
+		id, token := c.start()
+		m := say(id, token, "This is RIDICULOUS!!! I have waited three weeks for my refund and nobody answers, absolutely terrible service!!!")
+		if r := reasons(m); !strings.Contains(r, "negative_sentiment") {
+			t.Errorf("reasons %s, want negative_sentiment", r)
+		}
+	})
+	t.Run("polite customer keeps the bot", func(t *testing.T) {
+		id, token := c.start()
+		m := say(id, token, "Hi, could you tell me your return policy please? Thanks!")
+		if r := reasons(m); r != "" {
+			t.Errorf("polite question handed off: %s", r)
+		}
+	})
+	t.Run("chinese angry customer", func(t *testing.T) {
+		id, token := c.start()
+		m := say(id, token, "退款到现在还没到账！！！等了半个月了，你们太差劲了，气死我了")
+		if r := reasons(m); !strings.Contains(r, "negative_sentiment") {
+			t.Errorf("reasons %s, want negative_sentiment", r)
+		}
+	})
+}
