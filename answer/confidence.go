@@ -12,18 +12,18 @@ import (
 // Features are the retrieval signals confidence is computed from. All are
 // cheap and available for every turn; none is a raw score shown to users.
 type Features struct {
-	LogTop     float64 // log(1 + keyword score of the top article)
-	Ratio      float64 // second keyword score / top keyword score (0 if none)
-	Coverage   float64 // share of the question's terms found in the top article
-	BestJacc   float64 // best term Jaccard between the question and one of the top article's title/questions
-	LogTerms   float64 // log(1 + number of analysed terms in the question)
-	LogQTop    float64 // log(1 + keyword score of the best single similar question)
-	QRatio     float64 // second / top score of the question ranking
-	KwAgree    float64 // 1 when both keyword rankings put the fused top article first
-	VecTop     float64 // cosine of the top vector hit (0 when keyword-only)
-	VecMargin  float64 // top minus second vector cosine
-	Agree      float64 // 1 when the vector ranking puts the fused top article first
-	TopShare   float64 // softmax share of the top candidate under the fusion scores
+	LogTop    float64 // log(1 + keyword score of the top article)
+	Ratio     float64 // second keyword score / top keyword score (0 if none)
+	Coverage  float64 // share of the question's terms found in the top article
+	BestJacc  float64 // best term Jaccard between the question and one of the top article's title/questions
+	LogTerms  float64 // log(1 + number of analysed terms in the question)
+	LogQTop   float64 // log(1 + keyword score of the best single similar question)
+	QRatio    float64 // second / top score of the question ranking
+	KwAgree   float64 // 1 when both keyword rankings put the fused top article first
+	VecTop    float64 // cosine of the top vector hit (0 when keyword-only)
+	VecMargin float64 // top minus second vector cosine
+	Agree     float64 // 1 when the vector ranking puts the fused top article first
+	TopShare  float64 // softmax share of the top candidate under the fusion scores
 }
 
 // Names lists the features in vector order.

@@ -77,11 +77,11 @@ const (
 // Message is one turn in a conversation. Reply holds the bot's structured
 // reply (confidence, band, citations) for bot messages.
 type Message struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversation_id"`
-	Role           string    `json:"role"`
-	Text           string    `json:"text"`
-	Reply          *Reply    `json:"reply,omitempty"`
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	Role           string `json:"role"`
+	Text           string `json:"text"`
+	Reply          *Reply `json:"reply,omitempty"`
 	// Negative and Rephrase are the trigger signals measured on a customer
 	// turn: probability of negative sentiment, and whether it asked again
 	// what the previous turn asked.

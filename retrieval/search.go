@@ -190,4 +190,3 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 var vectorOnly = []float64{0, 0, 1, 0, 0, 0, 0, 0, 0, 0}
 
 func (s *Searcher) fusion() *FusionModel { return s.Fusion }
-
