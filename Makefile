@@ -32,7 +32,7 @@ eval: setup build
 
 # Embedding speed of the local model (README, "Measured").
 bench: setup
-	$(GO) test -run XXX -bench . -benchtime 200x -count 5 ./retrieval/onnx
+	$(GO) test -run XXX -bench . -benchtime 50x -count 5 ./retrieval/onnx
 
 clean:
 	rm -rf bin $(DATA)
