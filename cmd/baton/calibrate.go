@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,62 +80,74 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	return os.WriteFile(*out, b, 0o644)
 }
 
-// fitFusion fits the linear fusion of the rankings: for every query of
-// every set, each candidate article is a row labelled by whether it is the
-// gold one. Keyword-only and hybrid get their own weights.
+// fitFusion fits the linear fusion of the rankings: for every in-scope
+// query of every set, each candidate article is a row labelled by whether
+// it is the gold one. Keyword-only and hybrid get their own weights. With
+// several sets it also reports, for the hybrid weights, each set's top-1
+// when fitted on the other sets only, to show the fit carries over.
 func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 float64, stdout, stderr io.Writer, log *slog.Logger) error {
 	if len(dirs) == 0 {
 		return fmt.Errorf("calibrate --task fusion: name directories holding kb.jsonl and queries.jsonl")
 	}
-	type data struct {
-		xs [][]float64
-		ys []bool
-		ws []float64
-	}
 	modes := []string{"keyword", ""}
-	per := make([]data, len(modes))
+	sets := make([][][]evalRow, len(dirs)) // set -> mode -> in-scope rows
 	var names []string
-	for _, dir := range dirs {
+	for i, dir := range dirs {
 		rows, _, err := evaluateModes(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), modes, log)
 		if err != nil {
 			return err
 		}
-		for m, mrows := range rows {
-			var n int
+		for _, mrows := range rows {
+			var in []evalRow
 			for _, r := range mrows {
 				if r.Gold != "" {
-					n++
+					in = append(in, r)
 				}
 			}
-			for _, r := range mrows {
-				if r.Gold == "" {
-					continue
-				}
-				for _, h := range r.Hits {
-					per[m].xs = append(per[m].xs, h.Features)
-					per[m].ys = append(per[m].ys, h.ID == r.Gold)
-					// Each set weighs the same in total, whatever its size.
-					per[m].ws = append(per[m].ws, 1000/float64(n))
-				}
-			}
+			sets[i] = append(sets[i], in)
 		}
 		names = append(names, filepath.Base(dir))
 		fmt.Fprintf(stderr, "%s: done\n", dir)
 	}
-	var fm retrieval.FusionModel
-	for m, d := range per {
-		if len(d.xs) == 0 {
-			continue
+	fit := func(mode int, skip int) (retrieval.Linear, error) {
+		var xs [][]float64
+		var ys []bool
+		var ws []float64
+		for i, set := range sets {
+			if i == skip {
+				continue
+			}
+			for _, r := range set[mode] {
+				for _, h := range r.Hits {
+					xs = append(xs, h.Features)
+					ys = append(ys, h.ID == r.Gold)
+					// Each set weighs the same in total, whatever its size.
+					ws = append(ws, 1000/float64(len(set[mode])))
+				}
+			}
 		}
-		lr, err := answer.Fit(d.xs, d.ys, d.ws, l2)
+		lr, err := answer.Fit(xs, ys, ws, l2)
 		if err != nil {
-			return err
+			return retrieval.Linear{}, err
 		}
-		lin := retrieval.Linear{Weights: lr.Weights, Bias: lr.Bias}
-		if modes[m] == "keyword" {
-			fm.Keyword = lin
-		} else {
-			fm.Hybrid = lin
+		return retrieval.Linear{Weights: lr.Weights, Bias: lr.Bias}, nil
+	}
+	var fm retrieval.FusionModel
+	var err error
+	if fm.Keyword, err = fit(0, -1); err != nil {
+		return err
+	}
+	if fm.Hybrid, err = fit(1, -1); err != nil {
+		return err
+	}
+	if len(sets) > 1 {
+		for i := range sets {
+			held, err := fit(1, i)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "hybrid top-1 on %s: %.3f fitted on the other sets, %.3f fitted on all\n",
+				names[i], fusionTop1(held, sets[i][1]), fusionTop1(fm.Hybrid, sets[i][1]))
 		}
 	}
 	fm.FittedOn = fmt.Sprintf("baton calibrate --task fusion on %s", strings.Join(names, ", "))
@@ -145,4 +158,26 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 		return err
 	}
 	return os.WriteFile(out, b, 0o644)
+}
+
+// fusionTop1 re-ranks each query's candidates with lin and counts the gold
+// article first.
+func fusionTop1(lin retrieval.Linear, rows []evalRow) float64 {
+	ok := 0
+	for _, r := range rows {
+		best, bestScore := "", math.Inf(-1)
+		for _, h := range r.Hits {
+			z := lin.Bias
+			for j, x := range h.Features {
+				z += lin.Weights[j] * x
+			}
+			if z > bestScore {
+				best, bestScore = h.ID, z
+			}
+		}
+		if best == r.Gold {
+			ok++
+		}
+	}
+	return ratio(ok, len(rows))
 }
