@@ -34,6 +34,18 @@ func (f Features) Vector() []float64 {
 	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.LogQTop, f.QRatio, f.KwAgree, f.VecTop, f.VecMargin, f.Agree, f.TopShare}
 }
 
+// FeaturesFromVector is the inverse of Vector.
+func FeaturesFromVector(v []float64) Features {
+	var f Features
+	dst := []*float64{&f.LogTop, &f.Ratio, &f.Coverage, &f.BestJacc, &f.LogTerms, &f.LogQTop, &f.QRatio, &f.KwAgree, &f.VecTop, &f.VecMargin, &f.Agree, &f.TopShare}
+	for i := range dst {
+		if i < len(v) {
+			*dst[i] = v[i]
+		}
+	}
+	return f
+}
+
 // Model is a logistic regression from features to the probability that the
 // top article is the right answer.
 type Model struct {

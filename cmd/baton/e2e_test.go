@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/batonhq/baton/answer"
+	_ "github.com/batonhq/baton/kb/sqlite" // the "sqlite" driver
 )
 
 // startBaton ingests the fixtures through the CLI and starts the whole
@@ -369,4 +373,64 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 			t.Errorf("reasons %s, want negative_sentiment", r)
 		}
 	})
+}
+
+func TestCalibrateOwnQuestions(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	labelled := filepath.Join(t.TempDir(), "labelled.jsonl")
+	lines := `{"query":"how do I send something back","gold_id":"default/returns","collection":"default"}
+{"query":"退款什么时候到账","gold_id":"default/zh-refund","collection":"default"}
+{"query":"what is your return policy","gold_id":"default/returns","collection":"default"}
+{"query":"what's the weather tomorrow","gold_id":null,"collection":"default"}
+{"query":"someone logged into my account","gold_id":"default/hacked","collection":"default"}
+{"query":"can I bring my dog","gold_id":null,"collection":"default"}
+`
+	if err := os.WriteFile(labelled, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "model.json")
+	var stderr bytes.Buffer
+	if err := run(ctx, []string{"calibrate", "--data", data, "--queries", labelled, "--out", out}, io.Discard, &stderr); err != nil {
+		t.Fatalf("calibrate: %v (%s)", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "6 questions") {
+		t.Errorf("report = %q, want it to count 6 questions", stderr.String())
+	}
+	m, err := answer.LoadModel(out)
+	if err != nil {
+		t.Fatalf("refitted model does not load: %v", err)
+	}
+	if !strings.Contains(m.FittedOn, "labelled.jsonl") || m.Keyword == nil {
+		t.Errorf("model = %+v, want fitted_on naming the file and the keyword model kept", m)
+	}
+	// The refitted model is usable by the bot.
+	var ask bytes.Buffer
+	if err := run(ctx, []string{"ask", "--data", data, "--confidence-model", out, "how do I send something back"}, &ask, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ask.String(), "default/returns") {
+		t.Errorf("ask with the refitted model = %q", ask.String())
+	}
+	// Calibration only searches: no conversation was stored.
+	if msgs := conversationsIn(t, data); msgs != 1 {
+		t.Errorf("conversations stored = %d, want only the one from ask", msgs)
+	}
+}
+
+func conversationsIn(t *testing.T, data string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(data, "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM conversations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
