@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/answer"
@@ -73,6 +74,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
 	sets := fs.String("sets", "", "comma-separated evaluation-set directories (kb.jsonl + queries.jsonl each); prints a Markdown table")
+	sweep := fs.Bool("sweep", false, "also print hand-off recall and false hand-off for hand-off thresholds 0.05..0.75")
 	compare := fs.Bool("compare", false, "with --sets: keyword-only, vector-only and hybrid side by side")
 	task := fs.String("task", "", "evaluate a trigger instead of retrieval: sentiment, rephrase or dialogues (with --file)")
 	file := fs.String("file", "", "labelled file for --task")
@@ -100,6 +102,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 		if err := writeRows(*out, rows); err != nil {
 			return err
 		}
+	}
+	if *sweep {
+		printSweep(stdout, rows)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -231,6 +236,33 @@ func printSetRow(stdout io.Writer, name string, rep evalReport, asJSON bool) err
 	_, err := fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name, rep.Search, rep.NIn, rep.NOOS,
 		rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
 	return err
+}
+
+// printSweep shows what the hand-off threshold alone trades: for each
+// threshold, the share of out-of-scope queries and of in-scope queries that
+// would be handed off, other triggers' hand-offs kept as they were.
+func printSweep(w io.Writer, rows []evalRow) {
+	fmt.Fprintln(w, "| hand-off threshold | hand-off recall | false hand-off |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for t := 0.05; t < 0.76; t += 0.05 {
+		var in, oos, hin, hoos int
+		for _, r := range rows {
+			other := slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+			handoff := other || r.Confidence < t
+			if r.Gold == "" {
+				oos++
+				if handoff {
+					hoos++
+				}
+			} else {
+				in++
+				if handoff {
+					hin++
+				}
+			}
+		}
+		fmt.Fprintf(w, "| %.2f | %.3f | %.3f |\n", t, ratio(hoos, oos), ratio(hin, in))
+	}
 }
 
 func report(rows []evalRow) evalReport {
