@@ -220,8 +220,18 @@ func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([
 	q := bleve.NewConjunctionQuery(coll, bleve.NewDisjunctionQuery(fields...))
 	// Ask for many more passages than articles wanted: a long article whose
 	// title matches repeats in every one of its passages.
-	req := bleve.NewSearchRequestOptions(q, max(n*20, 200), 0, false)
-	req.Fields = []string{"article_id", "text"}
+	return k.bestPerArticle(ctx, q, max(n*20, 200), n, "", "text")
+}
+
+// bestPerArticle runs q for size documents and keeps each article's best,
+// up to n articles. The passage id is the document's own, or the stored
+// field chunkField; the hit's text is the stored field textField.
+func (k *Keyword) bestPerArticle(ctx context.Context, q query.Query, size, n int, chunkField, textField string) ([]Hit, error) {
+	req := bleve.NewSearchRequestOptions(q, size, 0, false)
+	req.Fields = []string{"article_id", textField}
+	if chunkField != "" {
+		req.Fields = append(req.Fields, chunkField)
+	}
 	res, err := k.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("keyword search: %w", err)
@@ -234,8 +244,12 @@ func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([
 			continue
 		}
 		seen[aid] = true
-		txt, _ := h.Fields["text"].(string)
-		hits = append(hits, Hit{ArticleID: aid, ChunkID: h.ID, Text: txt, Score: h.Score})
+		chunk := h.ID
+		if chunkField != "" {
+			chunk, _ = h.Fields[chunkField].(string)
+		}
+		txt, _ := h.Fields[textField].(string)
+		hits = append(hits, Hit{ArticleID: aid, ChunkID: chunk, Text: txt, Score: h.Score})
 		if len(hits) == n {
 			break
 		}
@@ -254,28 +268,7 @@ func (k *Keyword) SearchQuestions(ctx context.Context, collection, text string, 
 	coll := bleve.NewTermQuery(collection)
 	coll.SetField("collection")
 	// Articles with many similar questions fill many slots; ask for enough.
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(coll, m), max(n*30, 300), 0, false)
-	req.Fields = []string{"article_id", "chunk", "question"}
-	res, err := k.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("keyword search: %w", err)
-	}
-	seen := map[string]bool{}
-	var hits []Hit
-	for _, h := range res.Hits {
-		aid, _ := h.Fields["article_id"].(string)
-		if seen[aid] {
-			continue
-		}
-		seen[aid] = true
-		chunk, _ := h.Fields["chunk"].(string)
-		q, _ := h.Fields["question"].(string)
-		hits = append(hits, Hit{ArticleID: aid, ChunkID: chunk, Text: q, Score: h.Score})
-		if len(hits) == n {
-			break
-		}
-	}
-	return hits, nil
+	return k.bestPerArticle(ctx, bleve.NewConjunctionQuery(coll, m), max(n*30, 300), n, "chunk", "question")
 }
 
 // Terms analyses text the way the index does, for features such as how

@@ -75,13 +75,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return err
 	}
 	m.FittedOn = fmt.Sprintf("baton calibrate on %s (%d rows)", strings.Join(names, ", "), len(xs[0]))
-	b, _ := json.MarshalIndent(m, "", "  ")
-	b = append(b, '\n')
-	if *out == "" {
-		_, err = stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(*out, b, 0o644)
+	return writeModel(*out, stdout, m)
 }
 
 // fitFusion fits the linear fusion of the rankings: for every in-scope
@@ -155,13 +149,7 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 		}
 	}
 	fm.FittedOn = fmt.Sprintf("baton calibrate --task fusion on %s", strings.Join(names, ", "))
-	b, _ := json.MarshalIndent(fm, "", "  ")
-	b = append(b, '\n')
-	if out == "" {
-		_, err := stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(out, b, 0o644)
+	return writeModel(out, stdout, fm)
 }
 
 // fusionTop1 re-ranks each query's candidates with lin and counts the gold
@@ -234,13 +222,7 @@ func calibrateOwn(ctx context.Context, cfg Config, path, out string, l2 float64,
 	}
 	fmt.Fprintf(stderr, "%d questions, %d answered right: built-in AUROC %.3f ECE %.3f; refitted (in-sample) AUROC %.3f ECE %.3f\n",
 		len(qs), count(ys), answer.AUROC(before, ys), answer.ECE(before, ys, 10), answer.AUROC(after, ys), answer.ECE(after, ys, 10))
-	b, _ := json.MarshalIndent(m, "", "  ")
-	b = append(b, '\n')
-	if out == "" {
-		_, err := stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(out, b, 0o644)
+	return writeModel(out, stdout, m)
 }
 
 func count(bs []bool) int {
@@ -251,4 +233,19 @@ func count(bs []bool) int {
 		}
 	}
 	return n
+}
+
+// writeModel writes fitted coefficients as indented JSON to path, or to
+// stdout when path is empty.
+func writeModel(path string, stdout io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }
