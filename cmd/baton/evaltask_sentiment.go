@@ -31,16 +31,31 @@ const (
 	sentimentThreshold = 0.5
 )
 
-// Ridge penalties tried, on standardised features, for the two variants.
-// The strongest penalty whose cross-validated F1 (mean over languages) is
-// within sentimentL2Slack of the best ships: on a dev set this size,
-// smaller differences are noise, and a smoother model travels better.
+// Ridge penalties tried, on standardised features. The embedding variant
+// keeps the lexicon variant's penalty on the lexicon features and tries
+// stronger ones on the embedding dimensions: 512 weak, correlated
+// features fitted as loosely as 20 meaningful ones learn the dev sets'
+// domains (airline tweets, reviews) rather than the customer's mood. The
+// strongest penalty that costs no language more than sentimentL2Slack of
+// its best cross-validated F1 ships: on a dev set this size, smaller
+// differences are noise, and a smoother model travels better.
 var (
 	sentimentL2Lexicon   = []float64{1, 10, 100}
-	sentimentL2Embedding = []float64{30, 100, 300, 1000}
+	sentimentL2Embedding = []float64{300, 1000, 3000}
 )
 
 const sentimentL2Slack = 0.005
+
+// sentimentPenalty is the L2 penalty on the lexicon features and on the
+// embedding dimensions (unused by the lexicon variant).
+type sentimentPenalty struct{ Lex, Emb float64 }
+
+func (p sentimentPenalty) String() string {
+	if p.Emb == 0 {
+		return fmt.Sprintf("l2=%g", p.Lex)
+	}
+	return fmt.Sprintf("l2=%g, embedding l2=%g", p.Lex, p.Emb)
+}
 
 // sentimentRow is one line of sentiment.jsonl.
 type sentimentRow struct {
@@ -69,6 +84,9 @@ type sentimentReport struct {
 	Threshold float64       `json:"threshold"`
 	Model     string        `json:"model"`
 	Note      string        `json:"note,omitempty"`
+	// CV repeats the shipped model's cross-validated figures when these
+	// are in-sample.
+	CV []string `json:"cv,omitempty"`
 }
 
 // evalSentiment scores every row of file with the shipped model, as the bot
@@ -110,9 +128,11 @@ func evalSentiment(ctx context.Context, cfg Config, file string, asJSON bool, st
 	rep.EN, rep.ZH = sentimentScores(rows, probs)
 	switch {
 	case sum == shipped.TrainSHA256:
-		rep.Note = "in-sample: the shipped model was fitted on this file; `baton calibrate --task sentiment` reports cross-validated figures"
+		rep.Note = "in-sample: the shipped model was fitted on this file; cv holds its cross-validated figures"
+		rep.CV = shipped.CV
 	case allDev(rows):
-		rep.Note = "development set"
+		rep.Note = "rows of a development set (split dev), which the shipped model may have been fitted on: treat as in-sample; cv holds its cross-validated figures"
+		rep.CV = shipped.CV
 	}
 	if asJSON {
 		b, err := json.Marshal(rep)
@@ -127,6 +147,9 @@ func evalSentiment(ctx context.Context, cfg Config, file string, asJSON bool, st
 		fmt.Fprintf(stdout, "note: %s\n", rep.Note)
 	}
 	printSentimentTable(stdout, "", map[string]*sentimentPRF{"en": rep.EN, "zh": rep.ZH})
+	for _, line := range rep.CV {
+		fmt.Fprintf(stdout, "cv: %s\n", line)
+	}
 	return nil
 }
 
@@ -145,21 +168,14 @@ func fitSentiment(ctx context.Context, cfg Config, file, out string, stdout, std
 		lex[i], _ = escalate.SentimentFeatures(r.Text)
 		ys[i] = r.negative()
 	}
-	type variant struct {
-		name string
-		xs   [][]float64
-		l2s  []float64
-		dst  **escalate.LogReg // nil: the lexicon variant
-	}
-	variants := []variant{{name: "lexicon", xs: lex, l2s: sentimentL2Lexicon}}
 	emb, err := openSentimentEmbedder(cfg, log)
 	if err != nil {
 		return err
 	}
-	m := &escalate.SentimentModel{Features: escalate.SentimentFeatureNames, TrainSHA256: sum}
+	var full [][]float64 // lexicon features then the embedding
 	if emb != nil {
 		defer emb.Close()
-		full := make([][]float64, len(rows))
+		full = make([][]float64, len(rows))
 		err := sentimentParallel(len(rows), func(i int) error {
 			v, err := emb.Embed(ctx, []string{rows[i].Text})
 			if err != nil {
@@ -171,52 +187,41 @@ func fitSentiment(ctx context.Context, cfg Config, file, out string, stdout, std
 		if err != nil {
 			return fmt.Errorf("calibrate sentiment: %w", err)
 		}
-		m.EmbeddingModel, m.Dims = onnx.ModelName, onnx.Dims
-		variants = append(variants, variant{"lexicon+" + onnx.ModelName, full, sentimentL2Embedding, &m.Embedding})
 	} else {
-		fmt.Fprintf(stderr, "sentiment: embedding model not installed (bash scripts/setup-model.sh): fitting the lexicon variant only\n")
+		fmt.Fprintf(stderr, "sentiment: no embedding model (--embedder none, or not installed: bash scripts/setup-model.sh): fitting the lexicon variant only\n")
 	}
 
 	fold := sentimentFoldsOf(rows)
 	fmt.Fprintf(stderr, "sentiment: %d-fold cross-validation stratified by language and label (seed %d), negative if p >= %.2f\n",
 		sentimentFolds, sentimentSeed, sentimentThreshold)
-	var cvLines []string
-	for _, v := range variants {
-		all := make([]map[string]*sentimentPRF, len(v.l2s))
-		top := -1.0
-		for k, l2 := range v.l2s {
-			probs, err := crossValidateSentiment(v.xs, ys, fold, l2)
-			if err != nil {
-				return fmt.Errorf("calibrate sentiment %s: %w", v.name, err)
-			}
-			en, zh := sentimentScores(rows, probs)
-			all[k] = map[string]*sentimentPRF{"en": en, "zh": zh}
-			printSentimentTable(stderr, fmt.Sprintf("%s l2=%g", v.name, l2), all[k])
-			top = max(top, meanF1(all[k]))
+	m := &escalate.SentimentModel{Features: escalate.SentimentFeatureNames, TrainSHA256: sum}
+	var grid []sentimentPenalty
+	for _, l2 := range sentimentL2Lexicon {
+		grid = append(grid, sentimentPenalty{Lex: l2})
+	}
+	pen, cv, err := chooseSentimentPenalty("lexicon", lex, rows, fold, grid, stderr)
+	if err != nil {
+		return err
+	}
+	fit, err := fitSentimentLR(lex, ys, pen)
+	if err != nil {
+		return fmt.Errorf("calibrate sentiment lexicon: %w", err)
+	}
+	m.Lexicon, m.CV = *fit, cv
+	if full != nil {
+		name := "lexicon+" + onnx.ModelName
+		grid = grid[:0]
+		for _, l2 := range sentimentL2Embedding {
+			grid = append(grid, sentimentPenalty{Lex: pen.Lex, Emb: l2})
 		}
-		var best float64
-		var bestScores map[string]*sentimentPRF
-		for k, l2 := range v.l2s {
-			if meanF1(all[k]) >= top-sentimentL2Slack {
-				best, bestScores = l2, all[k]
-			}
-		}
-		fmt.Fprintf(stderr, "%s: L2 %g chosen (strongest within %.3f mean F1 of the best)\n", v.name, best, sentimentL2Slack)
-		for _, lang := range []string{"en", "zh"} {
-			if s := bestScores[lang]; s != nil {
-				cvLines = append(cvLines, fmt.Sprintf("%s %s l2=%g: precision %.3f recall %.3f f1 %.3f (n=%d)",
-					v.name, lang, best, s.Precision, s.Recall, s.F1, s.N))
-			}
-		}
-		fit, err := fitSentimentLR(v.xs, ys, best)
+		pen, cv, err := chooseSentimentPenalty(name, full, rows, fold, grid, stderr)
 		if err != nil {
-			return fmt.Errorf("calibrate sentiment %s: %w", v.name, err)
+			return err
 		}
-		if v.dst == nil {
-			m.Lexicon = *fit
-		} else {
-			*v.dst = fit
+		if m.Embedding, err = fitSentimentLR(full, ys, pen); err != nil {
+			return fmt.Errorf("calibrate sentiment %s: %w", name, err)
 		}
+		m.EmbeddingModel, m.Dims, m.CV = onnx.ModelName, onnx.Dims, append(m.CV, cv...)
 	}
 	fmt.Fprintf(stderr, "lexicon weights:")
 	for i, w := range m.Lexicon.Weights {
@@ -226,20 +231,15 @@ func fitSentiment(ctx context.Context, cfg Config, file, out string, stdout, std
 
 	m.FittedOn = fmt.Sprintf("baton calibrate --task sentiment on %s (%d rows; target label == negative); cv: %d-fold stratified by language and label, seed %d",
 		filepath.Base(file), len(rows), sentimentFolds, sentimentSeed)
-	m.CV = cvLines
-	b, err := json.MarshalIndent(m, "", "  ")
+	// The file must load in the build that wrote it.
+	b, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("calibrate sentiment: %w", err)
 	}
 	if _, err := escalate.ParseSentimentModel(b); err != nil {
 		return fmt.Errorf("calibrate sentiment: %w", err)
 	}
-	b = append(b, '\n')
-	if out == "" {
-		_, err = stdout.Write(b)
-		return err
-	}
-	if err := os.WriteFile(out, b, 0o644); err != nil {
+	if err := writeModel(out, stdout, m); err != nil {
 		return fmt.Errorf("calibrate sentiment: %w", err)
 	}
 	return nil
@@ -269,10 +269,55 @@ func sentimentFoldsOf(rows []sentimentRow) []int {
 	return fold
 }
 
+// chooseSentimentPenalty cross-validates each penalty of grid (weakest
+// first), prints the figures and returns the chosen penalty with its
+// figures as the model file records them.
+func chooseSentimentPenalty(name string, xs [][]float64, rows []sentimentRow, fold []int, grid []sentimentPenalty, stderr io.Writer) (sentimentPenalty, []string, error) {
+	ys := make([]bool, len(rows))
+	for i, r := range rows {
+		ys[i] = r.negative()
+	}
+	all := make([]map[string]*sentimentPRF, len(grid))
+	top := map[string]float64{}
+	for k, pen := range grid {
+		probs, err := crossValidateSentiment(xs, ys, fold, pen)
+		if err != nil {
+			return pen, nil, fmt.Errorf("calibrate sentiment %s: %w", name, err)
+		}
+		en, zh := sentimentScores(rows, probs)
+		all[k] = map[string]*sentimentPRF{"en": en, "zh": zh}
+		printSentimentTable(stderr, fmt.Sprintf("%s %s", name, pen), all[k])
+		for lang, s := range all[k] {
+			if s != nil {
+				top[lang] = max(top[lang], s.F1)
+			}
+		}
+	}
+	var best int
+	for k := range grid {
+		ok := true
+		for lang, s := range all[k] {
+			ok = ok && (s == nil || s.F1 >= top[lang]-sentimentL2Slack)
+		}
+		if ok {
+			best = k
+		}
+	}
+	fmt.Fprintf(stderr, "%s: %s chosen (the strongest within %.3f F1 of the best in each language)\n", name, grid[best], sentimentL2Slack)
+	var lines []string
+	for _, lang := range []string{"en", "zh"} {
+		if s := all[best][lang]; s != nil {
+			lines = append(lines, fmt.Sprintf("%s %s (%s): precision %.3f recall %.3f f1 %.3f (n=%d)",
+				name, lang, grid[best], s.Precision, s.Recall, s.F1, s.N))
+		}
+	}
+	return grid[best], lines, nil
+}
+
 // crossValidateSentiment returns each row's probability from the model
 // fitted on the other folds. Folds are fitted side by side: with the
 // embedding dimensions one fit takes tens of seconds.
-func crossValidateSentiment(xs [][]float64, ys []bool, fold []int, l2 float64) ([]float64, error) {
+func crossValidateSentiment(xs [][]float64, ys []bool, fold []int, pen sentimentPenalty) ([]float64, error) {
 	probs := make([]float64, len(xs))
 	err := sentimentParallel(sentimentFolds, func(f int) error {
 		var trX [][]float64
@@ -282,7 +327,7 @@ func crossValidateSentiment(xs [][]float64, ys []bool, fold []int, l2 float64) (
 				trX, trY = append(trX, xs[i]), append(trY, ys[i])
 			}
 		}
-		m, err := fitSentimentLR(trX, trY, l2)
+		m, err := fitSentimentLR(trX, trY, pen)
 		if err != nil {
 			return fmt.Errorf("fold %d: %w", f+1, err)
 		}
@@ -296,11 +341,13 @@ func crossValidateSentiment(xs [][]float64, ys []bool, fold []int, l2 float64) (
 	return probs, err
 }
 
-// fitSentimentLR fits on standardised features, so that one L2 penalty
-// treats counts and embedding dimensions alike, then folds the scaling
-// back into weights over the raw features.
-func fitSentimentLR(xs [][]float64, ys []bool, l2 float64) (*escalate.LogReg, error) {
-	d := len(xs[0])
+// fitSentimentLR fits on standardised features, then folds the scaling
+// back into weights over the raw features. The embedding dimensions
+// (those after the lexicon features) are shrunk by sqrt(Lex/Emb) before
+// the fit, which is the same as penalising them by pen.Emb instead of
+// pen.Lex: answer.Fit knows one penalty only.
+func fitSentimentLR(xs [][]float64, ys []bool, pen sentimentPenalty) (*escalate.SentimentRegression, error) {
+	d, k := len(xs[0]), len(escalate.SentimentFeatureNames)
 	mean, sd := make([]float64, d), make([]float64, d)
 	for _, x := range xs {
 		for j, v := range x {
@@ -320,6 +367,9 @@ func fitSentimentLR(xs [][]float64, ys []bool, l2 float64) (*escalate.LogReg, er
 		if sd[j] < 1e-9 {
 			sd[j] = 1
 		}
+		if j >= k && pen.Emb > 0 {
+			sd[j] /= math.Sqrt(pen.Lex / pen.Emb)
+		}
 	}
 	zs := make([][]float64, len(xs))
 	for i, x := range xs {
@@ -328,15 +378,21 @@ func fitSentimentLR(xs [][]float64, ys []bool, l2 float64) (*escalate.LogReg, er
 			zs[i][j] = (v - mean[j]) / sd[j]
 		}
 	}
-	fit, err := answer.Fit(zs, ys, nil, l2)
+	fit, err := answer.Fit(zs, ys, nil, pen.Lex)
 	if err != nil {
 		return nil, err
 	}
-	m := &escalate.LogReg{Weights: make([]float64, d), Bias: fit.Bias}
+	m := &escalate.SentimentRegression{Weights: make([]float64, d), Bias: fit.Bias}
 	for j, w := range fit.Weights {
 		m.Weights[j] = w / sd[j]
 		m.Bias -= w * mean[j] / sd[j]
 	}
+	// Five decimals keep the model file readable and change no
+	// probability by more than about 1e-4.
+	for j, w := range m.Weights {
+		m.Weights[j] = math.Round(w*1e5) / 1e5
+	}
+	m.Bias = math.Round(m.Bias*1e5) / 1e5
 	return m, nil
 }
 
@@ -378,21 +434,6 @@ func sentimentScores(rows []sentimentRow, probs []float64) (en, zh *sentimentPRF
 		return s
 	}
 	return prf(c["en"]), prf(c["zh"])
-}
-
-func meanF1(scores map[string]*sentimentPRF) float64 {
-	var sum float64
-	n := 0
-	for _, s := range scores {
-		if s != nil {
-			sum += s.F1
-			n++
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
 }
 
 func printSentimentTable(w io.Writer, title string, scores map[string]*sentimentPRF) {
