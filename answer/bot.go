@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/batonhq/baton/escalate"
@@ -25,7 +26,9 @@ const MaxMessageRunes = 4000
 type Bot struct {
 	Store    kb.Store
 	Composer *Composer
-	Policies *escalate.Config
+	// policies is swapped whole by SetPolicies (the admin API) while
+	// turns read it.
+	policies atomic.Pointer[escalate.Config]
 	// Sentiment and Rephrase measure the customer's turns; either may be
 	// nil, which turns its trigger off.
 	Sentiment SentimentScorer
@@ -45,6 +48,17 @@ type SentimentScorer interface {
 type RephraseScorer interface {
 	Score(ctx context.Context, prev, cur string) (prob, sim float64, cue bool, err error)
 }
+
+// Policies returns the hand-off policies in force.
+func (b *Bot) Policies() *escalate.Config {
+	if p := b.policies.Load(); p != nil {
+		return p
+	}
+	return escalate.NewConfig()
+}
+
+// SetPolicies replaces the hand-off policies for the turns that follow.
+func (b *Bot) SetPolicies(c *escalate.Config) { b.policies.Store(c) }
 
 // Start opens a conversation and returns it with the customer's token,
 // which is shown once and stored only as a hash.
@@ -122,7 +136,7 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 		return nil, err
 	}
 	out.Composed = res
-	policy := b.Policies.For(c.Collection)
+	policy := b.Policies().For(c.Collection)
 	reply := res.Reply
 	reply.Band = policy.Band(reply.Confidence)
 	if len(res.Hits) == 0 {

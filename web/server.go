@@ -31,13 +31,23 @@ const maxBodyBytes = 64 << 10
 type Server struct {
 	bot    *answer.Bot
 	log    *slog.Logger
+	opts   Options
 	engine *gin.Engine
 }
 
+// Options configure the optional parts of the API.
+type Options struct {
+	// AdminToken guards /api/v1/admin; empty turns the admin API off.
+	AdminToken string
+	// PolicyFile is where PUT /api/v1/admin/policies saves; empty when a
+	// --policy file manages the policies (PUT is then refused).
+	PolicyFile string
+}
+
 // New builds the HTTP handler.
-func New(bot *answer.Bot, log *slog.Logger) *Server {
+func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{bot: bot, log: log, engine: gin.New()}
+	s := &Server{bot: bot, log: log, opts: opts, engine: gin.New()}
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
@@ -66,6 +76,9 @@ func (s *Server) routes() {
 	api.POST("/conversations", s.createConversation)
 	api.POST("/conversations/:id/messages", s.postMessage)
 	api.GET("/conversations/:id/messages", s.listMessages)
+	admin := api.Group("/admin", s.requireAdmin)
+	admin.GET("/policies", s.getPolicies)
+	admin.PUT("/policies", s.putPolicies)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody("not_found", "no such endpoint"))
 	})

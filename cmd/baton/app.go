@@ -68,12 +68,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 	}
 	composer := &answer.Composer{Store: store, Searcher: a.Searcher, Model: model}
-	policies := escalate.NewConfig()
-	if cfg.Policy != "" {
-		if policies, err = escalate.LoadConfig(cfg.Policy); err != nil {
-			a.Close()
-			return nil, err
-		}
+	policies, err := loadPolicies(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
 	}
 	// Thresholds given as flags or environment win over the policy file's default.
 	if cfg.AnswerThreshold != 0 || cfg.HandoffThreshold != 0 {
@@ -90,9 +88,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if e, ok := emb.(*onnx.Embedder); ok {
 		sigEmb = e
 	}
-	a.Bot = &answer.Bot{Store: store, Composer: composer, Policies: policies,
+	a.Bot = &answer.Bot{Store: store, Composer: composer,
 		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
+	a.Bot.SetPolicies(policies)
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
 	if fresh {
 		if err := a.reindex(ctx); err != nil {
@@ -109,6 +108,28 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Info("embedded articles that had no vectors", "articles", n, "model", emb.Name())
 	}
 	return a, nil
+}
+
+// PolicyFile is where the admin API saves hand-off policies, in the data
+// directory, when no --policy file manages them.
+func (a *App) PolicyFile() string {
+	if a.Config.Policy != "" {
+		return ""
+	}
+	return filepath.Join(a.Config.Data, "policy.json")
+}
+
+// loadPolicies reads --policy if given, else the policies last saved by the
+// admin API, else the defaults.
+func loadPolicies(cfg Config) (*escalate.Config, error) {
+	path := cfg.Policy
+	if path == "" {
+		path = filepath.Join(cfg.Data, "policy.json")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return escalate.NewConfig(), nil
+		}
+	}
+	return escalate.LoadConfig(path)
 }
 
 // openEmbedder returns the configured embedder, nil for keyword-only.

@@ -21,6 +21,7 @@ type Config struct {
 	HandoffThreshold float64
 	ConfidenceModel  string // path to a model from `baton calibrate`; empty for the built-in one
 	Policy           string // hand-off policy file (YAML/JSON); empty for the defaults
+	AdminToken       string // guards the admin API; from the environment only, never a flag
 
 	// Embedder is "local" (the bundled bge-small-zh-v1.5, default), "openai"
 	// (any OpenAI-compatible server; default when a base URL is set) or
@@ -99,6 +100,7 @@ func (c *Config) fromEnv() error {
 	str(&c.Keyword.Scoring, "BATON_KEYWORD_SCORING", "")
 	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")
 	str(&c.Policy, "BATON_POLICY", "")
+	str(&c.AdminToken, "BATON_ADMIN_TOKEN", "")
 	if err := num(&c.AnswerThreshold, "BATON_ANSWER_THRESHOLD", 0); err != nil {
 		return err
 	}
@@ -118,6 +120,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("embedder %q: want local, openai or none", c.Embedder)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return fmt.Errorf("BATON_ADMIN_TOKEN: use at least 16 characters")
 	}
 	if c.EmbedThreads < 0 {
 		return fmt.Errorf("embed threads: want 0 (runtime default) or more, got %d", c.EmbedThreads)

@@ -32,7 +32,8 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		app.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: web.New(app.Bot, log), ReadHeaderTimeout: 10 * time.Second}
+	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile()})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return &Server{App: app, http: srv, ln: ln}, nil
 }
 

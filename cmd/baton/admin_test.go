@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAdminPoliciesOff(t *testing.T) {
+	t.Setenv("BATON_ADMIN_TOKEN", "")
+	c := client{t, startBaton(t)}
+	if code, m := c.do("GET", "/api/v1/admin/policies", "anything", ""); code != http.StatusNotFound {
+		t.Errorf("admin API without a configured token = %d %v, want 404", code, m)
+	}
+}
+
+func TestAdminPolicies(t *testing.T) {
+	const admin = "test-admin-token-0123456789"
+	t.Setenv("BATON_ADMIN_TOKEN", admin)
+	c := client{t, startBaton(t)}
+	id, customer := c.start()
+
+	auth := []struct {
+		name, token string
+		want        int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"a customer's token", customer, http.StatusUnauthorized},
+		{"wrong token", admin + "x", http.StatusUnauthorized},
+		{"admin", admin, http.StatusOK},
+	}
+	for _, tt := range auth {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, m := c.do("GET", "/api/v1/admin/policies", tt.token, ""); code != tt.want {
+				t.Errorf("GET policies = %d %v, want %d", code, m, tt.want)
+			}
+		})
+	}
+	_, m := c.do("GET", "/api/v1/admin/policies", admin, "")
+	if d := m["default"].(map[string]any); d["answer_threshold"] != 0.5 || d["repeated_miss"] != float64(2) {
+		t.Errorf("default policy = %v", d)
+	}
+
+	bad := []struct{ name, body string }{
+		{"empty", ""},
+		{"not a document", "{"},
+		{"crossed thresholds", `{"default":{"answer_threshold":0.2,"handoff_threshold":0.6}}`},
+		{"unknown topic", `{"collections":{"default":{"sensitive_topics":["weather"]}}}`},
+	}
+	for _, tt := range bad {
+		t.Run("reject "+tt.name, func(t *testing.T) {
+			if code, m := c.do("PUT", "/api/v1/admin/policies", admin, tt.body); code != http.StatusBadRequest {
+				t.Errorf("PUT %q = %d %v, want 400", tt.body, code, m)
+			}
+		})
+	}
+	if code, _ := c.do("PUT", "/api/v1/admin/policies", customer, `{}`); code != http.StatusUnauthorized {
+		t.Errorf("customer PUT = %d, want 401", code)
+	}
+
+	// A policy that demands near-certainty hands off what was answered.
+	say := func() string {
+		_, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", customer, `{"text":"what is your return policy"}`)
+		return m["reply"].(map[string]any)["band"].(string)
+	}
+	if got := say(); got != "answer" {
+		t.Fatalf("before: band %s, want answer", got)
+	}
+	code, m := c.do("PUT", "/api/v1/admin/policies", admin, `{"collections":{"default":{"answer_threshold":0.999,"handoff_threshold":0.998}}}`)
+	if code != http.StatusOK {
+		t.Fatalf("PUT = %d %v", code, m)
+	}
+	id, customer = c.start()
+	if got := say(); got != "handoff" {
+		t.Errorf("after: band %s, want handoff", got)
+	}
+	_, m = c.do("GET", "/api/v1/admin/policies", admin, "")
+	if !strings.Contains(toJSON(m["collections"]), "0.999") {
+		t.Errorf("GET after PUT = %v, want the new policy", m)
+	}
+}
+
+func TestSavedPoliciesLoadAtStart(t *testing.T) {
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "policy.json"), []byte(`{"default":{"answer_threshold":0.7}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Data: data}
+	if err := cfg.fromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	app, err := OpenApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if got := app.Bot.Policies().For("any").AnswerThreshold; got != 0.7 {
+		t.Errorf("answer threshold after restart = %v, want 0.7 from policy.json", got)
+	}
+	if app.PolicyFile() != filepath.Join(data, "policy.json") {
+		t.Errorf("PolicyFile = %q", app.PolicyFile())
+	}
+}

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/kb"
+)
+
+// requireAdmin admits requests bearing the admin token. Staff sessions
+// and roles replace it when the consoles arrive; until then one secret
+// from the environment guards the admin API, and without it the API is off.
+func (s *Server) requireAdmin(c *gin.Context) {
+	if s.opts.AdminToken == "" {
+		c.AbortWithStatusJSON(http.StatusNotFound, errorBody("not_found", "the admin API is off: set BATON_ADMIN_TOKEN to turn it on"))
+		return
+	}
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) != 1 {
+		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody("unauthorized", "an admin token is required"))
+		return
+	}
+	c.Next()
+}
+
+func (s *Server) getPolicies(c *gin.Context) {
+	c.JSON(http.StatusOK, s.bot.Policies())
+}
+
+// putPolicies replaces every collection's hand-off policy at once. The body
+// is the same document as the policy file, in JSON.
+func (s *Server) putPolicies(c *gin.Context) {
+	if s.opts.PolicyFile == "" {
+		s.fail(c, fmt.Errorf("policies are managed by the file given with --policy; edit it and restart: %w", kb.ErrConflict))
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		s.fail(c, fmt.Errorf("request body is empty; send the policy document: %w", kb.ErrInvalid))
+		return
+	}
+	cfg, err := escalate.ParseConfig(body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := writeFileAtomic(s.opts.PolicyFile, body); err != nil {
+		s.fail(c, fmt.Errorf("save policies: %w", err))
+		return
+	}
+	s.bot.SetPolicies(cfg)
+	s.log.Info("hand-off policies replaced", "collections", len(cfg.Collections))
+	c.JSON(http.StatusOK, cfg)
+}
+
+// writeFileAtomic replaces path so that a crash leaves the old or the new
+// content, never half of it.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".policy-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
