@@ -221,16 +221,7 @@ func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stde
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("calibrate rephrase: %w", err)
-	}
-	b = append(b, '\n')
-	if out == "" {
-		_, err = stdout.Write(b)
-		return err
-	}
-	if err := os.WriteFile(out, b, 0o644); err != nil {
+	if err := writeModel(out, stdout, m); err != nil {
 		return fmt.Errorf("calibrate rephrase: %w", err)
 	}
 	return nil
