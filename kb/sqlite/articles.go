@@ -45,9 +45,18 @@ func (d *DB) Articles(ctx context.Context, collection string) ([]*kb.Article, er
 
 // ArticlesBySource lists the ids of the articles one source file produced.
 func (d *DB) ArticlesBySource(ctx context.Context, collection, source string) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id FROM articles WHERE collection = ? AND source = ? ORDER BY id`, collection, source)
+	ids, err := d.queryIDs(ctx, `SELECT id FROM articles WHERE collection = ? AND source = ? ORDER BY id`, collection, source)
 	if err != nil {
 		return nil, fmt.Errorf("articles by source: %w", err)
+	}
+	return ids, nil
+}
+
+// queryIDs runs a query selecting one text column.
+func (d *DB) queryIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []string

@@ -57,21 +57,12 @@ func (d *DB) Vectors(ctx context.Context, model string, fn func(collection strin
 // ArticlesMissingVectors lists articles without vectors of the model for
 // their current content.
 func (d *DB) ArticlesMissingVectors(ctx context.Context, model string) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT a.id FROM articles a WHERE NOT EXISTS
+	ids, err := d.queryIDs(ctx, `SELECT a.id FROM articles a WHERE NOT EXISTS
 		(SELECT 1 FROM vectors v WHERE v.article_id = a.id AND v.model = ? AND v.hash = a.hash) ORDER BY a.id`, model)
 	if err != nil {
 		return nil, fmt.Errorf("articles missing vectors: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 func encodeVec(v []float32) []byte {
