@@ -334,5 +334,3 @@ func sentJoin(toks []sentToken) string {
 	}
 	return b.String()
 }
-
-// sentKind is what a lexicon entry says about the customer.
