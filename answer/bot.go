@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -36,6 +37,9 @@ type Bot struct {
 	// OnSignalError hears about a signal that could not be measured; the
 	// turn goes on without it.
 	OnSignalError func(error)
+	// Generator, when set, rewrites confident answers from the cited
+	// passages; it never changes the band, the confidence or the triggers.
+	Generator *Generator
 }
 
 // SentimentScorer estimates the probability that a message expresses
@@ -166,9 +170,38 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 		out.Handoff = h
 	case reply.Band == kb.BandClarify:
 		reply.Text = phrase(lang, "clarify")
+	case b.Generator != nil:
+		b.generate(ctx, lang, text, res, &reply)
 	}
 	out.Reply = reply
 	return out, b.addBotMessage(ctx, c.ID, &out.Reply)
+}
+
+// generate replaces the extractive answer with a grounded generated one,
+// citing only passages it was given; otherwise it records why not and
+// keeps the extractive answer.
+func (b *Bot) generate(ctx context.Context, lang, question string, res *Result, reply *kb.Reply) {
+	text, cited, err := b.Generator.Generate(ctx, lang, question, res.Passages)
+	if err != nil {
+		code := ErrLLMFailed
+		for _, e := range []error{ErrLLMUncited, ErrLLMBadCite, ErrLLMDeclined, ErrLLMSaturated} {
+			if errors.Is(err, e) {
+				code = e
+			}
+		}
+		reply.Fallback = code.Error()
+		b.signalError(fmt.Errorf("generated answer not shown: %w", err))
+		return
+	}
+	byID := map[string]kb.Citation{}
+	for _, c := range reply.Citations {
+		byID[c.ArticleID] = c
+	}
+	citations := make([]kb.Citation, 0, len(cited))
+	for _, id := range cited {
+		citations = append(citations, byID[id])
+	}
+	reply.Text, reply.Citations, reply.Generated = text, citations, true
 }
 
 func (b *Bot) addBotMessage(ctx context.Context, convID string, r *kb.Reply) error {

@@ -25,6 +25,8 @@ type Result struct {
 	Features Features
 	Hits     []retrieval.Fused
 	Top      *kb.Article // nil when nothing was found
+	// Passages are the cited articles' full passages, for a generator.
+	Passages []Passage
 }
 
 // maxCitations is how many retrieved articles a reply cites; the first is
@@ -76,6 +78,7 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 			}
 		}
 		reply.Citations = append(reply.Citations, kb.Citation{ArticleID: a.ID, Title: a.Title, Snippet: truncate(snip, snippetRunes), Score: hits[i].Score})
+		res.Passages = append(res.Passages, Passage{ArticleID: a.ID, Title: a.Title, Text: snip})
 		reply.Suggestions = append(reply.Suggestions, kb.Suggestion{ArticleID: a.ID, Title: a.Title})
 	}
 	res.Reply = reply

@@ -105,6 +105,11 @@ type Reply struct {
 	Citations   []Citation   `json:"citations"`
 	Suggestions []Suggestion `json:"suggestions"`
 	Reasons     []string     `json:"reasons,omitempty"`
+	// Generated is set when a language model wrote Text from the cited
+	// passages; Fallback names why a generated answer was not shown
+	// (llm_uncited, llm_bad_cite, llm_declined, llm_failed, llm_saturated).
+	Generated bool   `json:"generated,omitempty"`
+	Fallback  string `json:"fallback,omitempty"`
 }
 
 // Citation points at the article a reply is drawn from.

@@ -92,6 +92,9 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Bot.SetPolicies(policies)
+	if cfg.LLMBaseURL != "" {
+		a.Bot.Generator = answer.NewGenerator(answer.LLMConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey, Timeout: cfg.LLMTimeout})
+	}
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
 	if fresh {
 		if err := a.reindex(ctx); err != nil {

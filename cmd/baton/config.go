@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/retrieval/onnx"
@@ -33,6 +34,12 @@ type Config struct {
 	EmbedModel   string
 	EmbedAPIKey  string
 
+	// LLM, when a base URL and model are set, writes grounded answers.
+	LLMBaseURL string
+	LLMModel   string
+	LLMAPIKey  string
+	LLMTimeout time.Duration
+
 	Keyword struct{ Scoring, CJK string }
 }
 
@@ -48,6 +55,9 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ModelDir, "model-dir", "", "directory of the local embedding model (env BATON_MODEL_DIR; default ~/.cache/baton/models/bge-small-zh-v1.5)")
 	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", "", "OpenAI-compatible embeddings base URL; enables hybrid search (env BATON_EMBED_BASE_URL)")
 	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name (env BATON_EMBED_MODEL)")
+	fs.StringVar(&c.LLMBaseURL, "llm-base-url", "", "OpenAI-compatible chat base URL for grounded answers (env BATON_LLM_BASE_URL)")
+	fs.StringVar(&c.LLMModel, "llm-model", "", "chat model name (env BATON_LLM_MODEL)")
+	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 0, "per-call timeout of the chat model (env BATON_LLM_TIMEOUT, default 20s)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.StringVar(&c.Keyword.CJK, "keyword-cjk", "", "Chinese analysis for new indexes: unigram+bigram or bigram (env BATON_KEYWORD_CJK)")
@@ -101,6 +111,16 @@ func (c *Config) fromEnv() error {
 	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")
 	str(&c.Policy, "BATON_POLICY", "")
 	str(&c.AdminToken, "BATON_ADMIN_TOKEN", "")
+	str(&c.LLMBaseURL, "BATON_LLM_BASE_URL", "")
+	str(&c.LLMModel, "BATON_LLM_MODEL", "")
+	str(&c.LLMAPIKey, "BATON_LLM_API_KEY", "")
+	if v := os.Getenv("BATON_LLM_TIMEOUT"); v != "" && c.LLMTimeout == 0 {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("BATON_LLM_TIMEOUT=%q: not a duration (e.g. 20s)", v)
+		}
+		c.LLMTimeout = d
+	}
 	if err := num(&c.AnswerThreshold, "BATON_ANSWER_THRESHOLD", 0); err != nil {
 		return err
 	}
@@ -120,6 +140,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("embedder %q: want local, openai or none", c.Embedder)
+	}
+	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
+		return fmt.Errorf("grounded answers: set both BATON_LLM_BASE_URL and BATON_LLM_MODEL, or neither")
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return fmt.Errorf("BATON_ADMIN_TOKEN: use at least 16 characters")
