@@ -24,6 +24,8 @@ run: setup build
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	# numeric tests the race detector makes too slow
+	$(GO) test -count=1 -run 'IVFRecall' ./retrieval
 
 # Baseline figures for the README (needs the evaluation sets in $(EVAL)).
 SETS := $(EVAL)/clinc150_oos,$(EVAL)/banking77_faq,$(EVAL)/hint3_bots,$(EVAL)/stackfaq,$(EVAL)/zh_bq_faq

@@ -36,6 +36,14 @@ func NewSearcher(kw *Keyword, emb Embedder) *Searcher {
 	return s
 }
 
+// SetIVFThreshold sets the collection size above which vector search scans
+// only the nearest clusters (0: always exact).
+func (s *Searcher) SetIVFThreshold(n int) {
+	if s.vectors != nil {
+		s.vectors.IVFThreshold = n
+	}
+}
+
 // Mode names what the searcher uses, for logs and the README's tables.
 func (s *Searcher) Mode() string {
 	switch {

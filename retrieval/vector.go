@@ -23,11 +23,20 @@ type Vectors struct {
 	mu    sync.RWMutex
 	items map[string][]VectorItem // by collection
 	coll  map[string]string       // article -> collection
+	// ivf holds the clustering of collections above IVFThreshold; it is
+	// rebuilt lazily, at the first search after a change.
+	ivf   map[string]*ivf
+	stale map[string]bool
+	// IVFThreshold is the collection size above which search scans only
+	// the nearest clusters; 0 means always exact.
+	IVFThreshold int
 }
 
-// NewVectors returns an empty index.
+// NewVectors returns an empty index that searches collections above
+// DefaultIVFThreshold vectors through an inverted file.
 func NewVectors() *Vectors {
-	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{}}
+	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{},
+		ivf: map[string]*ivf{}, stale: map[string]bool{}, IVFThreshold: DefaultIVFThreshold}
 }
 
 // Put replaces an article's vectors.
@@ -40,6 +49,7 @@ func (v *Vectors) Put(a *kb.Article, items []VectorItem) {
 	v.deleteLocked(a.ID)
 	v.coll[a.ID] = a.Collection
 	v.items[a.Collection] = append(v.items[a.Collection], items...)
+	v.stale[a.Collection] = true
 }
 
 // Delete removes an article's vectors.
@@ -62,6 +72,7 @@ func (v *Vectors) deleteLocked(articleID string) {
 	}
 	v.items[c] = kept
 	delete(v.coll, articleID)
+	v.stale[c] = true
 }
 
 // Search returns up to n articles of the collection by max cosine to q.
@@ -79,13 +90,33 @@ type vecScore struct {
 	n        int
 }
 
-// scores computes every article's vector scores for q, exactly.
+// scores computes the vector scores for q of every article (exact), or,
+// above IVFThreshold, of the articles with vectors in the clusters nearest q.
 func (v *Vectors) scores(_ context.Context, collection string, q []float32) map[string]vecScore {
 	q = append([]float32(nil), q...)
 	normalize(q)
 	v.mu.RLock()
+	for v.needsIndex(collection) {
+		// Rebuild under the write lock, then look again: the clustering
+		// must match the items it indexes.
+		v.mu.RUnlock()
+		v.mu.Lock()
+		if v.needsIndex(collection) {
+			v.ivf[collection], v.stale[collection] = buildIVF(v.items[collection]), false
+		}
+		v.mu.Unlock()
+		v.mu.RLock()
+	}
+	items := v.items[collection]
+	if x := v.ivf[collection]; x != nil && v.large(collection) {
+		picked := make([]VectorItem, 0, len(items)/4)
+		for _, i := range x.candidates(q) {
+			picked = append(picked, items[i])
+		}
+		items = picked
+	}
 	m := map[string]vecScore{}
-	for _, it := range v.items[collection] {
+	for _, it := range items {
 		s := float64(dot(q, it.Vec))
 		vs, ok := m[it.ArticleID]
 		if !ok || s > vs.max {
@@ -159,4 +190,15 @@ func normalize(v []float32) {
 	for i := range v {
 		v[i] *= n
 	}
+}
+
+// large reports whether a collection is searched through its inverted file.
+func (v *Vectors) large(collection string) bool {
+	return v.IVFThreshold > 0 && len(v.items[collection]) > v.IVFThreshold
+}
+
+// needsIndex reports whether a large collection's inverted file is missing
+// or older than its vectors. Callers hold v.mu.
+func (v *Vectors) needsIndex(collection string) bool {
+	return v.large(collection) && (v.ivf[collection] == nil || v.stale[collection])
 }

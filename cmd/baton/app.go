@@ -59,6 +59,12 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.embedder = emb
 	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
 	a.Searcher.Store = store
+	switch {
+	case cfg.IVFThreshold < 0:
+		a.Searcher.SetIVFThreshold(0)
+	case cfg.IVFThreshold > 0:
+		a.Searcher.SetIVFThreshold(cfg.IVFThreshold)
+	}
 	a.Searcher.OnEmbedError = func(err error) { log.Warn("vector search skipped", "err", err) }
 	model := answer.DefaultModel()
 	if cfg.ConfidenceModel != "" {

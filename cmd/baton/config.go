@@ -30,6 +30,7 @@ type Config struct {
 	Embedder     string
 	ModelDir     string
 	EmbedThreads int
+	IVFThreshold int // vectors per collection above which search is approximate; -1 never
 	EmbedBaseURL string
 	EmbedModel   string
 	EmbedAPIKey  string
@@ -58,6 +59,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LLMBaseURL, "llm-base-url", "", "OpenAI-compatible chat base URL for grounded answers (env BATON_LLM_BASE_URL)")
 	fs.StringVar(&c.LLMModel, "llm-model", "", "chat model name (env BATON_LLM_MODEL)")
 	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 0, "per-call timeout of the chat model (env BATON_LLM_TIMEOUT, default 20s)")
+	fs.IntVar(&c.IVFThreshold, "ivf-threshold", 0, "vectors per collection above which vector search scans only the nearest clusters; -1 never (env BATON_IVF_THRESHOLD, default 20000)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.StringVar(&c.Keyword.CJK, "keyword-cjk", "", "Chinese analysis for new indexes: unigram+bigram or bigram (env BATON_KEYWORD_CJK)")
@@ -100,6 +102,13 @@ func (c *Config) fromEnv() error {
 	}
 	str(&c.Embedder, "BATON_EMBEDDER", def)
 	str(&c.ModelDir, "BATON_MODEL_DIR", onnx.DefaultDir())
+	if v := os.Getenv("BATON_IVF_THRESHOLD"); v != "" && c.IVFThreshold == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("BATON_IVF_THRESHOLD=%q: not a number", v)
+		}
+		c.IVFThreshold = n
+	}
 	if v := os.Getenv("BATON_EMBED_THREADS"); v != "" && c.EmbedThreads == 0 {
 		n, err := strconv.Atoi(v)
 		if err != nil {
