@@ -113,7 +113,7 @@ func TestDecideSignalsAndStages(t *testing.T) {
 	}{
 		{"calm answered turn", Turn{Text: "hi", Band: kb.BandAnswer, Signals: Signals{Negative: 0.2}}, nil},
 		{"one furious turn", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.95}}, []string{kb.ReasonNegativeSentiment}},
-		{"rising annoyance over turns", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.8, PriorNegative: []float64{0.1, 0.7, 0.8}}}, []string{kb.ReasonNegativeSentiment}},
+		{"rising annoyance over turns", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.88, PriorNegative: []float64{0.1, 0.85, 0.86}}}, []string{kb.ReasonNegativeSentiment}},
 		{"one annoyed turn among calm ones", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.8, PriorNegative: []float64{0.1, 0.1}}}, nil},
 		{"first rephrase is answered", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Rephrase: true}}, nil},
 		{"second rephrase hands off", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Rephrase: true, PriorRephrases: 1}}, []string{kb.ReasonRephrase}},

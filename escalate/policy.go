@@ -43,7 +43,7 @@ var DefaultPolicy = Policy{
 	RepeatedMiss:     2,
 	Rephrases:        2,
 	NegativeTurn:     0.9,
-	NegativeTrend:    0.75,
+	NegativeTrend:    0.85,
 	SensitiveTopics:  []string{TopicPrivacy, TopicSecurity, TopicPaymentDispute, TopicLegal, TopicComplaint},
 }
 

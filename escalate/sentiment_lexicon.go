@@ -17,12 +17,14 @@ const (
 	sentNegator                   // flips the sentiment word after it
 	sentIntens                    // strengthens the sentiment word after it
 	sentUrgent                    // the customer needs it now; weighed as a complaint
-	sentComplaint                 // a service complaint: waiting, nobody answered, refund
-	sentWhy                       // a reproachful question
-	sentAgain                     // the problem came back
-	sentMild                      // a hedge before a fault: 有点, "a bit"
-	sentPolite                    // courtesy, which angry customers drop
-	sentNeutral                   // says nothing, though it starts like an entry that does: 你好, 差不多
+	sentComplaint                 // a service complaint: waiting, nobody answered. Routine requests
+	// (a return, a refund, "how long", "where is my order", a forgotten
+	// password) are not complaints in a support chat, whatever reviews say.
+	sentWhy     // a reproachful question
+	sentAgain   // the problem came back
+	sentMild    // a hedge before a fault: 有点, "a bit"
+	sentPolite  // courtesy, which angry customers drop
+	sentNeutral // says nothing, though it starts like an entry that does: 你好, 差不多
 	sentNegEmoji
 	sentPosEmoji
 )
@@ -82,19 +84,19 @@ var sentimentLexicon = []struct {
 	{sentComplaint, `still waiting, still haven't, still hasn't, still not, still no, still don't, been waiting, on hold, no one answered,
 		nobody answered, no one answers, no answer, no response, no reply, no call back, never called back, never heard back,
 		never received, never arrived, never got, never showed, haven't received, not received, didn't receive, hasn't arrived,
-		where is my, where's my, want a refund, want my money back, money back, demand a refund, refund my, charged twice,
+		demand a refund, charged twice,
 		double charged, wrong order, wrong item, wrong size, never again, speak to a manager, talk to a manager, supervisor,
 		complain, complained, complaining, complaint, report you, hung up, hang up, lost my, lost luggage, missed my,
-		missed connection, cancelled my, canceled my, what's going on, what is going on, how long, how much longer, no help,
-		no one, nobody, forgot, forgotten, waited, compensat*, apolog*, switch to, switching to, take my business,
+		missed connection, cancelled my, canceled my, what's going on, what is going on, how much longer, no help,
+		no one, nobody, waited, compensat*, apolog*, switch to, switching to, take my business,
 		go elsewhere, won't be back, never be back, never use, never fly, never order, never buy, lost a customer,
 		find another, find a new,
 		退款还没到, 还没到, 还没收到, 还没有到, 还没发货, 没收到, 未收到, 没到, 没送到, 没送, 还没送, 等了好久, 等了半天,
 		等了很久, 好久了, 等了, 半天了, 一个多小时, 两个小时, 两个多小时, 几个小时, 超时, 迟到, 晚到, 送错, 发错, 错发, 漏发,
 		少发, 少送, 漏送, 没人接, 无人接听, 没人理, 不理人, 没人回, 没人管, 不回复, 不回消息, 不处理, 推卸, 踢皮球, 投诉, 差评,
-		退货, 退钱, 要退款, 我要退, 申请退款, 换货, 赔偿, 索赔, 再也不, 不会再, 以后不, 最后一次, 被坑, 被骗, 拉黑, 打不通,
+		赔偿, 索赔, 再也不, 不会再, 以后不, 最后一次, 被坑, 被骗, 拉黑, 打不通,
 		联系不上, 用不了, 退不了, 没反应, 质量问题, 出问题, 出了问题, 没法用, 不能用, 还要等, 到底, 怎么还, 说好的,
-		忘了, 忘记, 忘带, 少一, 少给, 才到, 才送到, 才来, 才收到, 才发货, 太久, 很久, 好久, 那么久, 这么久, 太长, 换一家, 换别家,
+		忘带, 少一, 少给, 才到, 才送到, 才来, 才收到, 才发货, 太久, 很久, 好久, 那么久, 这么久, 太长, 换一家, 换别家,
 		卸载, 别买, 慎买`},
 	{sentWhy, `why, how come, what the hell, are you kidding, kidding me, seriously,
 		为什么, 凭什么, 怎么回事, 什么情况, 搞什么, 干什么吃的, 什么意思, 有没有搞错, 怎么搞的, 怎么会, 难道`},

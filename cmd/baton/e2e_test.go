@@ -366,6 +366,15 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 			t.Errorf("polite question handed off: %s", r)
 		}
 	})
+	t.Run("routine questions in a row keep the bot", func(t *testing.T) {
+		id, token := c.start()
+		// Each is answered, so the next one still goes through every trigger.
+		for _, q := range []string{"退款什么时候到账", "what is your return policy", "can I pay with PayPal?", "do you ship abroad?"} {
+			if r := reasons(say(id, token, q)); r != "" {
+				t.Errorf("%q handed off: %s", q, r)
+			}
+		}
+	})
 	t.Run("chinese angry customer", func(t *testing.T) {
 		id, token := c.start()
 		m := say(id, token, "退款到现在还没到账！！！等了半个月了，你们太差劲了，气死我了")
