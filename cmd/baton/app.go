@@ -149,13 +149,36 @@ func openEmbedder(cfg Config) (retrieval.Embedder, error) {
 	case "openai":
 		return retrieval.NewOpenAIEmbedder(retrieval.OpenAIConfig{BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey}), nil
 	}
+	e, err := openLocalEmbedder(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w; or set BATON_EMBEDDER=none for keyword-only search", err)
+	}
+	return e, nil
+}
+
+// openLocalEmbedder opens the bundled model with the configured threads.
+func openLocalEmbedder(cfg Config) (*onnx.Embedder, error) {
 	opts := onnx.DefaultOptions()
 	if cfg.EmbedThreads > 0 {
 		opts.Threads = cfg.EmbedThreads
 	}
-	e, err := onnx.Open(cfg.ModelDir, opts)
+	return onnx.Open(cfg.ModelDir, opts)
+}
+
+// openTriggerEmbedder opens the local model for a trigger task (what); nil
+// when embeddings are off or the model is not installed, so the task falls
+// back to lexical features.
+func openTriggerEmbedder(cfg Config, log *slog.Logger, what string) (*onnx.Embedder, error) {
+	if cfg.Embedder == "none" {
+		return nil, nil
+	}
+	e, err := openLocalEmbedder(cfg)
+	if errors.Is(err, onnx.ErrNotInstalled) {
+		log.Warn(what+": embedding model not installed, lexical features only", "err", err)
+		return nil, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w; or set BATON_EMBEDDER=none for keyword-only search", err)
+		return nil, fmt.Errorf("open %s embedder: %w", what, err)
 	}
 	return e, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -399,19 +398,8 @@ func readRephrasePairs(file string) ([]rephrasePair, error) {
 // openRephraseEmbedder opens the local model unless embeddings are turned
 // off; a model that is not installed means lexical features only.
 func openRephraseEmbedder(cfg Config, log *slog.Logger) (*rephraseMemo, error) {
-	if cfg.Embedder == "none" {
-		return nil, nil
-	}
-	opts := onnx.DefaultOptions()
-	if cfg.EmbedThreads > 0 {
-		opts.Threads = cfg.EmbedThreads
-	}
-	e, err := onnx.Open(cfg.ModelDir, opts)
-	if errors.Is(err, onnx.ErrNotInstalled) {
-		log.Warn("rephrase: embedding model not installed, lexical features only", "err", err)
-		return nil, nil
-	}
-	if err != nil {
+	e, err := openTriggerEmbedder(cfg, log, "rephrase")
+	if e == nil || err != nil {
 		return nil, err
 	}
 	return &rephraseMemo{Embedder: e, vecs: map[string][]float32{}}, nil

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -101,7 +100,7 @@ func evalSentiment(ctx context.Context, cfg Config, file string, asJSON bool, st
 	if err != nil {
 		return err
 	}
-	emb, err := openSentimentEmbedder(cfg, log)
+	emb, err := openTriggerEmbedder(cfg, log, "sentiment")
 	if err != nil {
 		return err
 	}
@@ -168,7 +167,7 @@ func fitSentiment(ctx context.Context, cfg Config, file, out string, stdout, std
 		lex[i], _ = escalate.SentimentFeatures(r.Text)
 		ys[i] = r.negative()
 	}
-	emb, err := openSentimentEmbedder(cfg, log)
+	emb, err := openTriggerEmbedder(cfg, log, "sentiment")
 	if err != nil {
 		return err
 	}
@@ -488,32 +487,6 @@ func allDev(rows []sentimentRow) bool {
 		}
 	}
 	return true
-}
-
-// openSentimentEmbedder opens the local model the embedding variant was
-// fitted with, unless embeddings are turned off; a model that is not
-// installed means the lexicon variant.
-func openSentimentEmbedder(cfg Config, log *slog.Logger) (*onnx.Embedder, error) {
-	if cfg.Embedder == "none" {
-		return nil, nil
-	}
-	dir := cfg.ModelDir
-	if dir == "" {
-		dir = onnx.DefaultDir()
-	}
-	opts := onnx.DefaultOptions()
-	if cfg.EmbedThreads > 0 {
-		opts.Threads = cfg.EmbedThreads
-	}
-	e, err := onnx.Open(dir, opts)
-	if errors.Is(err, onnx.ErrNotInstalled) {
-		log.Warn("sentiment: embedding model not installed, lexicon features only", "err", err)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open sentiment embedder: %w", err)
-	}
-	return e, nil
 }
 
 // sentimentParallel runs do(0..n-1) on one worker per CPU (the local model
