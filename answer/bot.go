@@ -40,6 +40,9 @@ type Bot struct {
 	// Generator, when set, rewrites confident answers from the cited
 	// passages; it never changes the band, the confidence or the triggers.
 	Generator *Generator
+	// Desk, when set, queues hand-offs for agents and carries messages to
+	// the live pages; without it (eval, ask) hand-offs are only recorded.
+	Desk *escalate.Desk
 }
 
 // SentimentScorer estimates the probability that a message expresses
@@ -101,10 +104,14 @@ func (b *Bot) Authorize(ctx context.Context, id, token string) (*kb.Conversation
 // TurnResult is the outcome of one customer turn.
 type TurnResult struct {
 	MessageID string // the stored customer message
+	ReplyID   string // the stored bot reply; empty when the bot did not reply
 	Reply     kb.Reply
 	Handoff   *kb.Handoff // nil unless this turn handed off
 	Composed  *Result     // evidence; nil when the conversation is with a person
 	Signals   escalate.Signals
+	// WithPerson is set when the conversation was already handed off: the
+	// message went to the team and the bot did not reply.
+	WithPerson bool
 }
 
 // Turn answers one customer message in conversation c.
@@ -125,15 +132,16 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 	if err := b.Store.AddMessage(ctx, msg); err != nil {
 		return nil, err
 	}
+	b.posted(msg)
 	lang := c.Lang
 	if lang == "auto" {
 		lang = ingest.DetectLang(text)
 	}
 	out := &TurnResult{MessageID: msg.ID}
 	if c.Status != kb.StatusBot {
-		// A person has the conversation; the bot only acknowledges.
-		out.Reply = kb.Reply{Text: phrase(lang, "with_agent"), Band: kb.BandHandoff, Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
-		return out, b.addBotMessage(ctx, c.ID, &out.Reply)
+		// The conversation is with the team: the message waits for them.
+		out.WithPerson = true
+		return out, nil
 	}
 	res, err := b.Composer.Compose(ctx, c.Collection, text)
 	if err != nil {
@@ -156,17 +164,10 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 	reasons := policy.Decide(escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history), Signals: signals})
 	switch {
 	case len(reasons) > 0:
-		reply.Band = kb.BandHandoff
-		reply.Reasons = reasons
-		reply.Text = phrase(lang, "handoff")
-		h := &kb.Handoff{ID: randomID(12), ConversationID: c.ID, Collection: c.Collection, Reasons: reasons, Status: "queued"}
-		if err := b.Store.CreateHandoff(ctx, h); err != nil {
+		h, err := b.handOff(ctx, c, reasons, lang, &reply)
+		if err != nil {
 			return nil, err
 		}
-		if err := b.Store.SetConversationStatus(ctx, c.ID, kb.StatusHandoff); err != nil {
-			return nil, err
-		}
-		c.Status = kb.StatusHandoff
 		out.Handoff = h
 	case reply.Band == kb.BandClarify:
 		reply.Text = phrase(lang, "clarify")
@@ -174,7 +175,7 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 		b.generate(ctx, lang, text, res, &reply)
 	}
 	out.Reply = reply
-	return out, b.addBotMessage(ctx, c.ID, &out.Reply)
+	return out, b.addBotMessage(ctx, c.ID, out)
 }
 
 // generate replaces the extractive answer with a grounded generated one,
@@ -204,8 +205,76 @@ func (b *Bot) generate(ctx context.Context, lang, question string, res *Result, 
 	reply.Text, reply.Citations, reply.Generated = text, citations, true
 }
 
-func (b *Bot) addBotMessage(ctx context.Context, convID string, r *kb.Reply) error {
-	return b.Store.AddMessage(ctx, &kb.Message{ID: randomID(12), ConversationID: convID, Role: kb.RoleBot, Text: r.Text, Reply: r})
+// handOff opens a hand-off for the reasons and words the reply for it.
+func (b *Bot) handOff(ctx context.Context, c *kb.Conversation, reasons []string, lang string, reply *kb.Reply) (*kb.Handoff, error) {
+	reply.Band = kb.BandHandoff
+	reply.Reasons = reasons
+	reply.Text = phrase(lang, "handoff")
+	if b.Desk != nil {
+		h, err := b.Desk.Open(ctx, c, reasons, lang)
+		if err != nil {
+			return nil, err
+		}
+		if h.Status == kb.HandoffMessage {
+			reply.Text = phrase(lang, "handoff_offline")
+		}
+		return h, nil
+	}
+	h := &kb.Handoff{ID: randomID(12), ConversationID: c.ID, Collection: c.Collection, Reasons: reasons,
+		Status: kb.HandoffQueued, Lang: lang, Priority: escalate.Priority(reasons)}
+	if err := b.Store.CreateHandoff(ctx, h); err != nil {
+		return nil, err
+	}
+	if err := b.Store.SetConversationStatus(ctx, c.ID, kb.StatusHandoff); err != nil {
+		return nil, err
+	}
+	c.Status = kb.StatusHandoff
+	return h, nil
+}
+
+// RequestPerson hands the conversation off because the customer pressed
+// "talk to a person"; honoured at once, whatever the bot thinks.
+func (b *Bot) RequestPerson(ctx context.Context, c *kb.Conversation) (*TurnResult, error) {
+	lang := c.Lang
+	if lang == "auto" || lang == "" {
+		lang = "en"
+		if msgs, err := b.Store.Messages(ctx, c.ID); err == nil {
+			for _, m := range msgs {
+				if m.Role == kb.RoleCustomer {
+					lang = ingest.DetectLang(m.Text)
+				}
+			}
+		}
+	}
+	out := &TurnResult{}
+	if c.Status != kb.StatusBot {
+		out.WithPerson = true
+		return out, nil
+	}
+	out.Reply = kb.Reply{Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
+	h, err := b.handOff(ctx, c, []string{kb.ReasonExplicitRequest}, lang, &out.Reply)
+	if err != nil {
+		return nil, err
+	}
+	out.Handoff = h
+	return out, b.addBotMessage(ctx, c.ID, out)
+}
+
+// addBotMessage stores out's reply and notes its id for the customer's thumbs.
+func (b *Bot) addBotMessage(ctx context.Context, convID string, out *TurnResult) error {
+	m := &kb.Message{ID: randomID(12), ConversationID: convID, Role: kb.RoleBot, Text: out.Reply.Text, Reply: &out.Reply}
+	if err := b.Store.AddMessage(ctx, m); err != nil {
+		return err
+	}
+	out.ReplyID = m.ID
+	b.posted(m)
+	return nil
+}
+
+func (b *Bot) posted(m *kb.Message) {
+	if b.Desk != nil {
+		b.Desk.Posted(m)
+	}
 }
 
 // signals measures the customer's state from this turn and the earlier ones.
@@ -275,12 +344,12 @@ var phrases = map[string]map[string]string{
 	"en": {
 		"handoff":    "I'm passing you to a member of our team, with this conversation attached so you won't need to repeat yourself.",
 		"clarify":    "I'm not sure I understood. Did you mean one of these?",
-		"with_agent": "Thanks, a member of our team has this conversation and will reply here.",
+		"handoff_offline": "Nobody from our team is available right now. Leave your contact details and we will get back to you; this conversation is kept for them.",
 	},
 	"zh": {
 		"handoff":    "正在为您转接人工客服，对话记录会一并转交，您无需重复说明。",
 		"clarify":    "我不太确定您的意思，您是想问以下哪个问题？",
-		"with_agent": "收到，人工客服已接手本次对话，会在这里回复您。",
+		"handoff_offline": "目前暂无人工客服在线。请留下您的联系方式，我们会尽快联系您；本次对话记录会一并转交。",
 	},
 }
 

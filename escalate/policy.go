@@ -33,6 +33,9 @@ type Policy struct {
 	SensitiveTopics []string `yaml:"sensitive_topics" json:"sensitive_topics"`
 	// ServiceStages are rules on the conversation's stage or intent.
 	ServiceStages []StageRule `yaml:"service_stages" json:"service_stages"`
+	// Hours decide, with agents' presence, whether a hand-off queues or
+	// becomes a message.
+	Hours Hours `yaml:"hours" json:"hours"`
 }
 
 // DefaultPolicy is used for collections without rules of their own. The

@@ -85,8 +85,12 @@ type Message struct {
 	// Negative and Rephrase are the trigger signals measured on a customer
 	// turn: probability of negative sentiment, and whether it asked again
 	// what the previous turn asked.
-	Negative  float64   `json:"negative"`
-	Rephrase  bool      `json:"rephrase"`
+	Negative float64 `json:"negative"`
+	Rephrase bool    `json:"rephrase"`
+	// Author is the agent's display name on agent messages.
+	Author string `json:"author,omitempty"`
+	// Feedback is the customer's thumbs on a bot answer: 1, -1 or 0.
+	Feedback  int       `json:"feedback"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -138,14 +142,94 @@ const (
 	ReasonAgentRequest      = "agent_request"
 )
 
-// Handoff is a conversation handed to a human, with why.
+// Hand-off statuses. A hand-off made while no agent is available (outside
+// business hours or nobody online) is a message the team answers later.
+const (
+	HandoffQueued   = "queued"
+	HandoffMessage  = "message"
+	HandoffClaimed  = "claimed"
+	HandoffResolved = "resolved"
+	HandoffReturned = "returned" // handed back to the bot
+)
+
+// Hand-off outcomes an agent records when closing one: they feed the
+// confidence calibration and the misses inbox.
+const (
+	OutcomeBotRight        = "bot_right"
+	OutcomeArticleMissing  = "article_missing"
+	OutcomeArticleWrong    = "article_wrong"
+	OutcomeNeedlessHandoff = "needless_handoff"
+)
+
+// Handoff is a conversation handed to a human, with why. ClaimedBy holds
+// the user id of the one agent who owns it while claimed.
 type Handoff struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversation_id"`
-	Collection     string    `json:"collection"`
-	Reasons        []string  `json:"reasons"`
-	Status         string    `json:"status"` // queued, claimed, resolved
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string     `json:"id"`
+	ConversationID string     `json:"conversation_id"`
+	Collection     string     `json:"collection"`
+	Reasons        []string   `json:"reasons"`
+	Status         string     `json:"status"`
+	Lang           string     `json:"lang"`
+	Priority       int        `json:"priority"` // higher first
+	ClaimedBy      string     `json:"claimed_by,omitempty"`
+	ClaimedAt      *time.Time `json:"claimed_at,omitempty"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	Outcome        string     `json:"outcome,omitempty"`
+	Contact        string     `json:"contact,omitempty"` // left by the customer when nobody was available
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// Open reports whether the hand-off still waits for or is with a person.
+func (h *Handoff) Open() bool {
+	return h.Status == HandoffQueued || h.Status == HandoffMessage || h.Status == HandoffClaimed
+}
+
+// HandoffFilter selects hand-offs; zero fields match everything.
+type HandoffFilter struct {
+	Status         []string
+	Collection     string
+	ConversationID string
+	Limit          int // newest Limit when set
+}
+
+// Staff roles. An agent's role string is the same as the message role.
+const (
+	UserAdmin  = "admin"
+	UserEditor = "editor"
+	UserAgent  = "agent"
+)
+
+// User is a member of staff.
+type User struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Role         string    `json:"role"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Session is a signed-in staff browser. Only the hash of its cookie
+// value is stored; CSRF is the token state-changing requests must echo.
+type Session struct {
+	IDHash    string
+	UserID    string
+	CSRF      string
+	ExpiresAt time.Time
+}
+
+// Presence states of an agent.
+const (
+	PresenceOnline = "online"
+	PresenceAway   = "away"
+)
+
+// Presence is an agent's availability; SeenAt is the last sign of life
+// from their console.
+type Presence struct {
+	UserID string    `json:"user_id"`
+	Name   string    `json:"name"`
+	Status string    `json:"status"`
+	SeenAt time.Time `json:"seen_at"`
 }
 
 // Vector is one embedded text of an article (its title, a similar
@@ -189,8 +273,32 @@ type Store interface {
 	// SetMessageSignals records the trigger signals of a stored message.
 	SetMessageSignals(ctx context.Context, id string, negative float64, rephrase bool) error
 	Messages(ctx context.Context, conversationID string) ([]*Message, error)
+	// SetFeedback records the customer's thumbs on a bot message of the
+	// conversation; ErrNotFound when there is no such bot message.
+	SetFeedback(ctx context.Context, conversationID, messageID string, v int) error
+
 	CreateHandoff(ctx context.Context, h *Handoff) error
-	Handoffs(ctx context.Context, status string) ([]*Handoff, error)
+	Handoff(ctx context.Context, id string) (*Handoff, error)
+	// Handoffs lists matching hand-offs, oldest first.
+	Handoffs(ctx context.Context, f HandoffFilter) ([]*Handoff, error)
+	// UpdateHandoff writes h's mutable fields (status, claimed_by,
+	// claimed_at, closed_at, outcome, contact, priority) only if the stored
+	// row still has status fromStatus and claimed_by fromClaimedBy, so two
+	// agents acting at once cannot both win; ErrConflict otherwise.
+	UpdateHandoff(ctx context.Context, h *Handoff, fromStatus, fromClaimedBy string) error
+
+	CreateUser(ctx context.Context, u *User) error
+	User(ctx context.Context, id string) (*User, error)
+	UserByName(ctx context.Context, name string) (*User, error)
+	Users(ctx context.Context) ([]*User, error)
+	SetPassword(ctx context.Context, userID, hash string) error
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns an unexpired session or ErrNotFound.
+	Session(ctx context.Context, idHash string) (*Session, error)
+	DeleteSession(ctx context.Context, idHash string) error
+
+	SetPresence(ctx context.Context, p *Presence) error
+	Presences(ctx context.Context) ([]*Presence, error)
 
 	Close() error
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -52,11 +53,112 @@ func (s *Server) postMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	var handoff any
-	if res.Handoff != nil {
-		handoff = gin.H{"id": res.Handoff.ID, "reasons": res.Handoff.Reasons}
+	s.turnReply(c, conv, res)
+}
+
+// turnReply answers a turn: the bot's reply (null when the conversation
+// is with the team), the hand-off it opened, and the customer's place in
+// the queue.
+func (s *Server) turnReply(c *gin.Context, conv *kb.Conversation, res *answer.TurnResult) {
+	body := gin.H{"message_id": res.MessageID, "reply": nil, "reply_id": res.ReplyID, "handoff": nil, "state": nil}
+	if !res.WithPerson {
+		body["reply"] = res.Reply
 	}
-	c.JSON(http.StatusOK, gin.H{"message_id": res.MessageID, "reply": res.Reply, "handoff": handoff})
+	if res.Handoff != nil {
+		body["handoff"] = gin.H{"id": res.Handoff.ID, "reasons": res.Handoff.Reasons, "status": res.Handoff.Status}
+	}
+	if res.Handoff != nil || res.WithPerson {
+		st, err := s.desk.State(c.Request.Context(), conv.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		body["state"] = st
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+// requestPerson is the "talk to a person" button.
+func (s *Server) requestPerson(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.bot.RequestPerson(c.Request.Context(), conv)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.turnReply(c, conv, res)
+}
+
+// handoffState is the customer's place in the queue.
+func (s *Server) handoffState(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.desk.State(c.Request.Context(), conv.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"state": st})
+}
+
+type contactRequest struct {
+	Contact string `json:"contact"`
+}
+
+// leaveContact keeps the customer's contact details with their hand-off
+// when nobody could take it.
+func (s *Server) leaveContact(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req contactRequest
+	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.desk.LeaveContact(c.Request.Context(), conv.ID, req.Contact)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"state": st})
+}
+
+type feedbackRequest struct {
+	Value *int `json:"value"`
+}
+
+// feedback stores the customer's thumbs (1 up, -1 down, 0 withdrawn) on
+// one of the bot's answers in their conversation.
+func (s *Server) feedback(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req feedbackRequest
+	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Value == nil || *req.Value < -1 || *req.Value > 1 {
+		s.fail(c, fmt.Errorf("value must be 1, -1 or 0: %w", kb.ErrInvalid))
+		return
+	}
+	if err := s.store.SetFeedback(c.Request.Context(), conv.ID, c.Param("mid"), *req.Value); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"value": *req.Value})
 }
 
 func (s *Server) listMessages(c *gin.Context) {

@@ -10,10 +10,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -29,10 +31,14 @@ const maxBodyBytes = 64 << 10
 
 // Server holds what the handlers need.
 type Server struct {
-	bot    *answer.Bot
-	log    *slog.Logger
-	opts   Options
-	engine *gin.Engine
+	bot         *answer.Bot
+	store       kb.Store
+	desk        *escalate.Desk
+	log         *slog.Logger
+	opts        Options
+	engine      *gin.Engine
+	loginByAddr *limiter
+	loginByName *limiter
 }
 
 // Options configure the optional parts of the API.
@@ -42,12 +48,22 @@ type Options struct {
 	// PolicyFile is where PUT /api/v1/admin/policies saves; empty when a
 	// --policy file manages the policies (PUT is then refused).
 	PolicyFile string
+	// SecureCookies marks the session cookie Secure even when TLS ends at
+	// a proxy in front of Baton.
+	SecureCookies bool
 }
 
 // New builds the HTTP handler.
+// A bot without a desk gets one, so hand-offs always reach the queue.
 func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{bot: bot, log: log, opts: opts, engine: gin.New()}
+	if bot.Desk == nil {
+		bot.Desk = &escalate.Desk{Store: bot.Store, Events: escalate.NewBroker(), Policies: bot.Policies}
+	}
+	s := &Server{bot: bot, store: bot.Store, desk: bot.Desk, log: log, opts: opts, engine: gin.New(),
+		// Ten tries per address, then one every six seconds; five per
+		// name, then one every thirty: slow for guessing, fine for typos.
+		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5)}
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
@@ -67,6 +83,9 @@ func (s *Server) routes() {
 	r.StaticFS("/static", http.FS(sub))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/chat") })
 	r.GET("/chat", s.chatPage)
+	r.GET("/widget.js", s.widget)
+	r.GET("/login", s.loginPage)
+	r.GET("/console", s.staffPage(kb.UserAgent, kb.UserAdmin), s.consolePage)
 
 	api := r.Group("/api/v1")
 	api.Use(func(c *gin.Context) {
@@ -76,6 +95,27 @@ func (s *Server) routes() {
 	api.POST("/conversations", s.createConversation)
 	api.POST("/conversations/:id/messages", s.postMessage)
 	api.GET("/conversations/:id/messages", s.listMessages)
+	api.POST("/conversations/:id/handoff", s.requestPerson)
+	api.GET("/conversations/:id/handoff", s.handoffState)
+	api.POST("/conversations/:id/contact", s.leaveContact)
+	api.POST("/conversations/:id/messages/:mid/feedback", s.feedback)
+	api.GET("/conversations/:id/events", s.customerEvents)
+
+	api.POST("/session", s.login)
+	api.GET("/session", s.whoami)
+	api.DELETE("/session", s.requireStaff(kb.UserAdmin, kb.UserEditor, kb.UserAgent), s.logout)
+	desk := api.Group("", s.requireStaff(kb.UserAgent, kb.UserAdmin))
+	desk.GET("/handoffs", s.listHandoffs)
+	desk.GET("/handoffs/:id", s.packet)
+	desk.POST("/handoffs/:id/claim", s.claim)
+	desk.POST("/handoffs/:id/release", s.release)
+	desk.POST("/handoffs/:id/transfer", s.transfer)
+	desk.POST("/handoffs/:id/handback", s.closeHandoff(kb.HandoffReturned))
+	desk.POST("/handoffs/:id/resolve", s.closeHandoff(kb.HandoffResolved))
+	desk.POST("/handoffs/:id/messages", s.agentReply)
+	desk.GET("/presence", s.presence)
+	desk.PUT("/presence", s.setPresence)
+	desk.GET("/events", s.staffEvents)
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/policies", s.getPolicies)
 	admin.PUT("/policies", s.putPolicies)
@@ -103,8 +143,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.JSON(http.StatusBadRequest, errorBody("invalid", err.Error()))
 	case errors.Is(err, kb.ErrNotFound):
 		c.JSON(http.StatusNotFound, errorBody("not_found", err.Error()))
+	case errors.Is(err, errSignIn):
+		c.JSON(http.StatusUnauthorized, errorBody("unauthorized", "sign in first"))
 	case errors.Is(err, kb.ErrForbidden):
-		c.JSON(http.StatusForbidden, errorBody("forbidden", "this token does not grant access to that resource"))
+		c.JSON(http.StatusForbidden, errorBody("forbidden", err.Error()))
 	case errors.Is(err, kb.ErrConflict):
 		c.JSON(http.StatusConflict, errorBody("conflict", err.Error()))
 	default:

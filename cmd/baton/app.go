@@ -98,6 +98,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Bot.SetPolicies(policies)
+	a.Bot.Desk = &escalate.Desk{Store: store, Events: escalate.NewBroker(), Policies: a.Bot.Policies}
 	if cfg.LLMBaseURL != "" {
 		a.Bot.Generator = answer.NewGenerator(answer.LLMConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey, Timeout: cfg.LLMTimeout})
 	}

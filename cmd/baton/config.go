@@ -42,6 +42,16 @@ type Config struct {
 	LLMTimeout time.Duration
 
 	Keyword struct{ Scoring, CJK string }
+
+	// AdminUser and AdminPassword create the first admin at the first
+	// start of `baton serve` (environment only).
+	AdminUser     string
+	AdminPassword string
+	// SecureCookies marks session cookies Secure behind a TLS proxy.
+	SecureCookies bool
+	// WebhookURL receives hand-off events signed with WebhookSecret.
+	WebhookURL    string
+	WebhookSecret string
 }
 
 // bindFlags registers the flags shared by every command on fs.
@@ -62,6 +72,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.IVFThreshold, "ivf-threshold", 0, "vectors per collection above which vector search scans only the nearest clusters; -1 never (env BATON_IVF_THRESHOLD, default 20000)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark staff session cookies Secure, for TLS ended at a proxy (env BATON_SECURE_COOKIES)")
 	fs.StringVar(&c.Keyword.CJK, "keyword-cjk", "", "Chinese analysis for new indexes: unigram+bigram or bigram (env BATON_KEYWORD_CJK)")
 }
 
@@ -120,6 +131,17 @@ func (c *Config) fromEnv() error {
 	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")
 	str(&c.Policy, "BATON_POLICY", "")
 	str(&c.AdminToken, "BATON_ADMIN_TOKEN", "")
+	str(&c.AdminUser, "BATON_ADMIN_USER", "")
+	str(&c.AdminPassword, "BATON_ADMIN_PASSWORD", "")
+	str(&c.WebhookURL, "BATON_WEBHOOK_URL", "")
+	str(&c.WebhookSecret, "BATON_WEBHOOK_SECRET", "")
+	if v := os.Getenv("BATON_SECURE_COOKIES"); v != "" && !c.SecureCookies {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("BATON_SECURE_COOKIES=%q: want true or false", v)
+		}
+		c.SecureCookies = b
+	}
 	str(&c.LLMBaseURL, "BATON_LLM_BASE_URL", "")
 	str(&c.LLMModel, "BATON_LLM_MODEL", "")
 	str(&c.LLMAPIKey, "BATON_LLM_API_KEY", "")
@@ -155,6 +177,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return fmt.Errorf("BATON_ADMIN_TOKEN: use at least 16 characters")
+	}
+	if (c.WebhookURL == "") != (c.WebhookSecret == "") {
+		return fmt.Errorf("webhooks: set both BATON_WEBHOOK_URL and BATON_WEBHOOK_SECRET, or neither")
+	}
+	if (c.AdminUser == "") != (c.AdminPassword == "") {
+		return fmt.Errorf("first admin: set both BATON_ADMIN_USER and BATON_ADMIN_PASSWORD, or neither")
 	}
 	if c.EmbedThreads < 0 {
 		return fmt.Errorf("embed threads: want 0 (runtime default) or more, got %d", c.EmbedThreads)

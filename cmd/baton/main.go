@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // business hours in any zone, even where the system has no zoneinfo
 )
 
 const usage = `baton: a customer-service knowledge-base bot that knows when to hand off
@@ -22,6 +23,7 @@ Usage:
   baton ask       [--collection C] "question"              answer one question from the command line
   baton eval      --kb kb.jsonl --queries queries.jsonl    measure retrieval, confidence and hand-off
   baton calibrate --out model.json DIR...                  fit the confidence model on labelled sets
+  baton users     add --role agent|editor|admin NAME       manage staff accounts (also: passwd, list)
 
 Run "baton COMMAND -h" for a command's flags.
 `
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runEval(ctx, rest, stdout, stderr, log)
 	case "calibrate":
 		return runCalibrate(ctx, rest, stdout, stderr, log)
+	case "users":
+		return runUsers(ctx, rest, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

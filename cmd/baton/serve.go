@@ -9,16 +9,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/web"
 )
 
 // Server is a running `baton serve`; tests start it on 127.0.0.1:0.
 type Server struct {
-	App  *App
-	http *http.Server
-	ln   net.Listener
+	App     *App
+	http    *http.Server
+	ln      net.Listener
+	webhook *web.Webhook
 }
 
 // StartServer opens the app and listens; Serve runs it.
@@ -32,9 +35,23 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		app.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile()})
+	if err := ensureAdmin(ctx, cfg, app.Store, os.Stdin, os.Stderr, log); err != nil {
+		app.Close()
+		ln.Close()
+		return nil, err
+	}
+	var hook *web.Webhook
+	if cfg.WebhookURL != "" {
+		if hook, err = web.NewWebhook(web.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Log: log}); err != nil {
+			app.Close()
+			ln.Close()
+			return nil, fmt.Errorf("webhook: %w", err)
+		}
+		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
+	}
+	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	return &Server{App: app, http: srv, ln: ln}, nil
+	return &Server{App: app, http: srv, ln: ln, webhook: hook}, nil
 }
 
 // Addr is the address the server listens on.
@@ -58,8 +75,17 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// Close releases the app.
-func (s *Server) Close() error { return s.App.Close() }
+// Close delivers the webhook events still queued (for up to ten
+// seconds) and releases the app.
+func (s *Server) Close() error {
+	var err error
+	if s.webhook != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = s.webhook.Close(ctx)
+		cancel()
+	}
+	return errors.Join(err, s.App.Close())
+}
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)

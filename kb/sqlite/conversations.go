@@ -60,9 +60,9 @@ func (d *DB) AddMessage(ctx context.Context, m *kb.Message) error {
 		reply = string(b)
 	}
 	ts := now()
-	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, role, text, reply, negative, rephrase, created_at)
-		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.ConversationID, m.Role, m.Text, reply, m.Negative, m.Rephrase, ts)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, role, text, reply, negative, rephrase, author, created_at)
+		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.ConversationID, m.Role, m.Text, reply, m.Negative, m.Rephrase, m.Author, ts)
 	if err != nil {
 		return fmt.Errorf("add message to %s: %w", m.ConversationID, err)
 	}
@@ -84,7 +84,7 @@ func (d *DB) SetMessageSignals(ctx context.Context, id string, negative float64,
 
 // Messages returns a conversation's transcript, oldest first.
 func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, negative, rephrase, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, negative, rephrase, author, feedback, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("messages of %s: %w", conversationID, err)
 	}
@@ -94,7 +94,7 @@ func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message
 		var m kb.Message
 		var reply sql.NullString
 		var created string
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Text, &reply, &m.Negative, &m.Rephrase, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Text, &reply, &m.Negative, &m.Rephrase, &m.Author, &m.Feedback, &created); err != nil {
 			return nil, err
 		}
 		if reply.Valid {
@@ -109,37 +109,14 @@ func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message
 	return out, rows.Err()
 }
 
-// CreateHandoff records a hand-off.
-func (d *DB) CreateHandoff(ctx context.Context, h *kb.Handoff) error {
-	reasons, _ := json.Marshal(nonNil(h.Reasons))
-	ts := now()
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO handoffs (id, conversation_id, collection, reasons, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		h.ID, h.ConversationID, h.Collection, string(reasons), h.Status, ts); err != nil {
-		return fmt.Errorf("create handoff: %w", err)
-	}
-	h.CreatedAt = parseTime(ts)
-	return nil
-}
-
-// Handoffs lists hand-offs with the given status (all when empty), oldest first.
-func (d *DB) Handoffs(ctx context.Context, status string) ([]*kb.Handoff, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, collection, reasons, status, created_at FROM handoffs WHERE ? = '' OR status = ? ORDER BY created_at, id`, status, status)
+// SetFeedback records the customer's thumbs on one of the bot's messages.
+func (d *DB) SetFeedback(ctx context.Context, conversationID, messageID string, v int) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE messages SET feedback = ? WHERE id = ? AND conversation_id = ? AND role = ?`, v, messageID, conversationID, kb.RoleBot)
 	if err != nil {
-		return nil, fmt.Errorf("list handoffs: %w", err)
+		return fmt.Errorf("set feedback on %s: %w", messageID, err)
 	}
-	defer rows.Close()
-	var out []*kb.Handoff
-	for rows.Next() {
-		var h kb.Handoff
-		var reasons, created string
-		if err := rows.Scan(&h.ID, &h.ConversationID, &h.Collection, &reasons, &h.Status, &created); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(reasons), &h.Reasons); err != nil {
-			return nil, fmt.Errorf("decode reasons of %s: %w", h.ID, err)
-		}
-		h.CreatedAt = parseTime(created)
-		out = append(out, &h)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("bot message %s in conversation %s: %w", messageID, conversationID, kb.ErrNotFound)
 	}
-	return out, rows.Err()
+	return nil
 }

@@ -4,7 +4,11 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -20,6 +24,9 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"ArticlesBySource", testArticlesBySource},
 		{"Conversation", testConversation},
 		{"Handoffs", testHandoffs},
+		{"ClaimRace", testClaimRace},
+		{"UsersAndSessions", testUsersAndSessions},
+		{"Feedback", testFeedback},
 		{"Vectors", testVectors},
 	}
 	for _, tt := range tests {
@@ -173,19 +180,186 @@ func testConversation(t *testing.T, s kb.Store) {
 
 func testHandoffs(t *testing.T, s kb.Store) {
 	ctx := context.Background()
-	if err := s.CreateConversation(ctx, &kb.Conversation{ID: "conv1", Collection: "c1", Lang: "en", TokenHash: "x", Status: kb.StatusBot}); err != nil {
-		t.Fatal(err)
+	for _, id := range []string{"conv1", "conv2"} {
+		if err := s.CreateConversation(ctx, &kb.Conversation{ID: id, Collection: "c1", Lang: "en", TokenHash: "x", Status: kb.StatusBot}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	h := &kb.Handoff{ID: "h1", ConversationID: "conv1", Collection: "c1", Reasons: []string{kb.ReasonLowConfidence, kb.ReasonExplicitRequest}, Status: "queued"}
+	h := &kb.Handoff{ID: "h1", ConversationID: "conv1", Collection: "c1", Reasons: []string{kb.ReasonLowConfidence, kb.ReasonExplicitRequest}, Status: kb.HandoffQueued, Lang: "en", Priority: 1}
 	if err := s.CreateHandoff(ctx, h); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Handoffs(ctx, "queued")
-	if err != nil || len(got) != 1 || len(got[0].Reasons) != 2 || got[0].Reasons[1] != kb.ReasonExplicitRequest {
+	if err := s.CreateHandoff(ctx, &kb.Handoff{ID: "h2", ConversationID: "conv2", Collection: "c2", Status: kb.HandoffMessage}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffQueued}})
+	if err != nil || len(got) != 1 || len(got[0].Reasons) != 2 || got[0].Reasons[1] != kb.ReasonExplicitRequest || got[0].Priority != 1 || got[0].Lang != "en" {
 		t.Errorf("Handoffs(queued) = %+v, %v", got, err)
 	}
-	if got, _ := s.Handoffs(ctx, "resolved"); len(got) != 0 {
+	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffQueued, kb.HandoffMessage}}); len(got) != 2 {
+		t.Errorf("Handoffs(queued, message) = %d, want 2", len(got))
+	}
+	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Collection: "c2"}); len(got) != 1 || got[0].ID != "h2" {
+		t.Errorf("Handoffs(collection c2) = %+v", got)
+	}
+	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{ConversationID: "conv1"}); len(got) != 1 || got[0].ID != "h1" {
+		t.Errorf("Handoffs(conversation conv1) = %+v", got)
+	}
+	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Limit: 1}); len(got) != 1 {
+		t.Errorf("Handoffs(limit 1) = %d, want 1", len(got))
+	}
+	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffResolved}}); len(got) != 0 {
 		t.Errorf("Handoffs(resolved) = %d, want 0", len(got))
+	}
+	if _, err := s.Handoff(ctx, "nope"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("Handoff(nope) err = %v, want ErrNotFound", err)
+	}
+
+	// Claim: a compare-and-set on status and owner.
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	claim := *h
+	claim.Status, claim.ClaimedBy, claim.ClaimedAt = kb.HandoffClaimed, "u1", &at
+	if err := s.UpdateHandoff(ctx, &claim, kb.HandoffQueued, ""); err != nil {
+		t.Fatal(err)
+	}
+	other := *h
+	other.Status, other.ClaimedBy = kb.HandoffClaimed, "u2"
+	if err := s.UpdateHandoff(ctx, &other, kb.HandoffQueued, ""); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("second claim err = %v, want ErrConflict", err)
+	}
+	if err := s.UpdateHandoff(ctx, &kb.Handoff{ID: "nope"}, kb.HandoffQueued, ""); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("update of unknown handoff err = %v, want ErrNotFound", err)
+	}
+	h1, err := s.Handoff(ctx, "h1")
+	if err != nil || h1.ClaimedBy != "u1" || h1.Status != kb.HandoffClaimed || h1.ClaimedAt == nil || !h1.ClaimedAt.Equal(at) || h1.ClosedAt != nil {
+		t.Errorf("after claim = %+v, %v", h1, err)
+	}
+	h1.Status, h1.Outcome, h1.ClosedAt = kb.HandoffResolved, kb.OutcomeArticleMissing, &at
+	if err := s.UpdateHandoff(ctx, h1, kb.HandoffClaimed, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if h1, _ = s.Handoff(ctx, "h1"); h1.Outcome != kb.OutcomeArticleMissing || h1.ClosedAt == nil || h1.Open() {
+		t.Errorf("after resolve = %+v", h1)
+	}
+}
+
+// testClaimRace has many agents claim one hand-off at once: exactly one wins.
+func testClaimRace(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	if err := s.CreateConversation(ctx, &kb.Conversation{ID: "conv1", Collection: "c1", Lang: "en", TokenHash: "x", Status: kb.StatusHandoff}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		id := fmt.Sprintf("h%d", round)
+		if err := s.CreateHandoff(ctx, &kb.Handoff{ID: id, ConversationID: "conv1", Collection: "c1", Status: kb.HandoffQueued}); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for agent := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h := &kb.Handoff{ID: id, Status: kb.HandoffClaimed, ClaimedBy: fmt.Sprintf("u%d", agent)}
+				err := s.UpdateHandoff(ctx, h, kb.HandoffQueued, "")
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case !errors.Is(err, kb.ErrConflict):
+					t.Errorf("claim: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := wins.Load(); n != 1 {
+			t.Fatalf("round %d: %d agents won the claim, want 1", round, n)
+		}
+	}
+}
+
+func testUsersAndSessions(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	u := &kb.User{ID: "u1", Name: "ann", Role: kb.UserAgent, PasswordHash: "h1"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(ctx, &kb.User{ID: "u2", Name: "ann", Role: kb.UserAdmin, PasswordHash: "h"}); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("duplicate name err = %v, want ErrConflict", err)
+	}
+	got, err := s.UserByName(ctx, "ann")
+	if err != nil || got.ID != "u1" || got.Role != kb.UserAgent || got.PasswordHash != "h1" {
+		t.Errorf("UserByName = %+v, %v", got, err)
+	}
+	if _, err := s.User(ctx, "nope"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("User(nope) err = %v, want ErrNotFound", err)
+	}
+	if err := s.CreateSession(ctx, &kb.Session{IDHash: "s1", UserID: "u1", CSRF: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateSession(ctx, &kb.Session{IDHash: "old", UserID: "u1", CSRF: "c", ExpiresAt: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if sess, err := s.Session(ctx, "s1"); err != nil || sess.UserID != "u1" || sess.CSRF != "c" {
+		t.Errorf("Session(s1) = %+v, %v", sess, err)
+	}
+	if _, err := s.Session(ctx, "old"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("expired session err = %v, want ErrNotFound", err)
+	}
+	if err := s.SetPassword(ctx, "u1", "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "s1"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("session survived a password change: %v", err)
+	}
+	if err := s.CreateSession(ctx, &kb.Session{IDHash: "s2", UserID: "u1", CSRF: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSession(ctx, "s2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "s2"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("deleted session err = %v, want ErrNotFound", err)
+	}
+	seen := time.Now().UTC().Truncate(time.Millisecond)
+	for _, st := range []string{kb.PresenceAway, kb.PresenceOnline} {
+		if err := s.SetPresence(ctx, &kb.Presence{UserID: "u1", Status: st, SeenAt: seen}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := s.Presences(ctx)
+	if err != nil || len(ps) != 1 || ps[0].Status != kb.PresenceOnline || ps[0].Name != "ann" || !ps[0].SeenAt.Equal(seen) {
+		t.Errorf("Presences = %+v, %v", ps, err)
+	}
+}
+
+func testFeedback(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	if err := s.CreateConversation(ctx, &kb.Conversation{ID: "conv1", Collection: "c1", Lang: "en", TokenHash: "x", Status: kb.StatusBot}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*kb.Message{
+		{ID: "m1", ConversationID: "conv1", Role: kb.RoleCustomer, Text: "hi"},
+		{ID: "m2", ConversationID: "conv1", Role: kb.RoleBot, Text: "hello", Reply: &kb.Reply{Band: kb.BandAnswer}},
+		{ID: "m3", ConversationID: "conv1", Role: kb.RoleAgent, Text: "I am Ann", Author: "Ann"},
+	} {
+		if err := s.AddMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetFeedback(ctx, "conv1", "m2", -1); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"m1", "m3", "nope"} {
+		if err := s.SetFeedback(ctx, "conv1", id, 1); !errors.Is(err, kb.ErrNotFound) {
+			t.Errorf("SetFeedback(%s) err = %v, want ErrNotFound (only bot messages take feedback)", id, err)
+		}
+	}
+	if err := s.SetFeedback(ctx, "other", "m2", 1); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("feedback through another conversation err = %v, want ErrNotFound", err)
+	}
+	got, _ := s.Messages(ctx, "conv1")
+	if got[1].Feedback != -1 || got[2].Author != "Ann" {
+		t.Errorf("messages = %+v %+v; want feedback -1 and author Ann", got[1], got[2])
 	}
 }
 

@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// CreateUser stores a new staff account; a taken name is kb.ErrConflict.
+func (d *DB) CreateUser(ctx context.Context, u *kb.User) error {
+	ts := now()
+	_, err := d.db.ExecContext(ctx, `INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		u.ID, u.Name, u.Role, u.PasswordHash, ts)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("user %q already exists: %w", u.Name, kb.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("create user %s: %w", u.Name, err)
+	}
+	u.CreatedAt = parseTime(ts)
+	return nil
+}
+
+// User loads a user by id.
+func (d *DB) User(ctx context.Context, id string) (*kb.User, error) {
+	return d.user(ctx, `id = ?`, id)
+}
+
+// UserByName loads a user by login name.
+func (d *DB) UserByName(ctx context.Context, name string) (*kb.User, error) {
+	return d.user(ctx, `name = ?`, name)
+}
+
+func (d *DB) user(ctx context.Context, where, arg string) (*kb.User, error) {
+	var u kb.User
+	var created string
+	err := d.db.QueryRowContext(ctx, `SELECT id, name, role, password_hash, created_at FROM users WHERE `+where, arg).
+		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created)
+	if err != nil {
+		return nil, notFound(err, "user "+arg)
+	}
+	u.CreatedAt = parseTime(created)
+	return &u, nil
+}
+
+// Users lists all staff accounts by name.
+func (d *DB) Users(ctx context.Context) ([]*kb.User, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, name, role, password_hash, created_at FROM users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*kb.User
+	for rows.Next() {
+		var u kb.User
+		var created string
+		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created); err != nil {
+			return nil, err
+		}
+		u.CreatedAt = parseTime(created)
+		out = append(out, &u)
+	}
+	return out, rows.Err()
+}
+
+// SetPassword replaces a user's password hash and signs them out everywhere.
+func (d *DB) SetPassword(ctx context.Context, userID, hash string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("set password of %s: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %s: %w", userID, kb.ErrNotFound)
+	}
+	_, err = d.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return err
+}
+
+// CreateSession stores a signed-in session, dropping expired ones.
+func (d *DB) CreateSession(ctx context.Context, s *kb.Session) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now()); err != nil {
+		return fmt.Errorf("purge sessions: %w", err)
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)`,
+		s.IDHash, s.UserID, s.CSRF, s.ExpiresAt.UTC().Format(timeFormat))
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// Session returns an unexpired session or kb.ErrNotFound.
+func (d *DB) Session(ctx context.Context, idHash string) (*kb.Session, error) {
+	var s kb.Session
+	var exp string
+	err := d.db.QueryRowContext(ctx, `SELECT id_hash, user_id, csrf, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, now()).
+		Scan(&s.IDHash, &s.UserID, &s.CSRF, &exp)
+	if err != nil {
+		return nil, notFound(err, "session")
+	}
+	s.ExpiresAt = parseTime(exp)
+	return &s, nil
+}
+
+// DeleteSession signs a session out.
+func (d *DB) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	return err
+}
+
+// SetPresence records an agent's availability and last sign of life.
+func (d *DB) SetPresence(ctx context.Context, p *kb.Presence) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO presence (user_id, status, seen_at) VALUES (?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, seen_at = excluded.seen_at`,
+		p.UserID, p.Status, p.SeenAt.UTC().Format(timeFormat))
+	if err != nil {
+		return fmt.Errorf("set presence of %s: %w", p.UserID, err)
+	}
+	return nil
+}
+
+// Presences lists every agent's recorded presence with their names.
+func (d *DB) Presences(ctx context.Context) ([]*kb.Presence, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT p.user_id, u.name, p.status, p.seen_at FROM presence p JOIN users u ON u.id = p.user_id ORDER BY u.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list presence: %w", err)
+	}
+	defer rows.Close()
+	var out []*kb.Presence
+	for rows.Next() {
+		var p kb.Presence
+		var seen string
+		if err := rows.Scan(&p.UserID, &p.Name, &p.Status, &seen); err != nil {
+			return nil, err
+		}
+		p.SeenAt = parseTime(seen)
+		out = append(out, &p)
+	}
+	return out, rows.Err()
+}

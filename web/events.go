@@ -1,0 +1,99 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/batonhq/baton/escalate"
+)
+
+// heartbeat keeps idle streams open through proxies and, for consoles,
+// keeps the agent's presence fresh.
+const heartbeat = 25 * time.Second
+
+// customerEvents streams a conversation's live events to its customer:
+// agent messages, and their place in the queue. The token comes in the
+// Authorization header (the page reads the stream with fetch), so it
+// never appears in URLs or logs.
+func (s *Server) customerEvents(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	events, cancel := s.desk.Events.Subscribe(conv.ID)
+	defer cancel()
+	state, err := s.desk.State(c.Request.Context(), conv.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil)
+}
+
+// staffEvents streams every event to a console.
+func (s *Server) staffEvents(c *gin.Context) {
+	u := currentUser(c)
+	events, cancel := s.desk.Events.Subscribe("")
+	defer cancel()
+	touch := func() {
+		if err := s.desk.Touch(c.Request.Context(), u); err != nil {
+			s.log.Warn("presence not refreshed", "user", u.Name, "err", err)
+		}
+	}
+	touch()
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch)
+}
+
+// stream writes Server-Sent Events until the client goes away: first the
+// initial events, then live ones, with a comment every heartbeat.
+func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func()) {
+	w := c.Writer
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+	send := func(e escalate.Event) bool {
+		b, err := json.Marshal(e)
+		if err != nil {
+			s.log.Error("encode event", "type", e.Type, "err", err)
+			return true
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b); err != nil {
+			return false
+		}
+		w.Flush()
+		return true
+	}
+	for _, e := range initial {
+		if !send(e) {
+			return
+		}
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	ctx := c.Request.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-events:
+			if !send(e) {
+				return
+			}
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": beat\n\n"); err != nil {
+				return
+			}
+			w.Flush()
+			if onBeat != nil {
+				onBeat()
+			}
+		}
+	}
+}

@@ -1,0 +1,615 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/kb"
+)
+
+const testSecret = "s3cret"
+
+// syncBuffer is a log sink the delivery goroutine writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// lines returns the log lines containing s.
+func (b *syncBuffer) lines(s string) []string {
+	var out []string
+	for l := range strings.Lines(b.String()) {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+type recorded struct {
+	header http.Header
+	body   []byte
+	at     time.Time
+}
+
+// receiver is a webhook endpoint recording every request; respond decides
+// the answer to the nth request (from 1), and nil means 200.
+type receiver struct {
+	mu   sync.Mutex
+	reqs []recorded
+	srv  *httptest.Server
+}
+
+func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
+	t.Helper()
+	rc := &receiver{}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.reqs = append(rc.reqs, recorded{header: r.Header.Clone(), body: body, at: time.Now()})
+		n := len(rc.reqs)
+		rc.mu.Unlock()
+		if respond != nil {
+			respond(n, w, r)
+		}
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) requests() []recorded {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.reqs)
+}
+
+// newTestWebhook fills in the URL, secret, a tiny backoff and a captured log,
+// and closes the Webhook when the test ends.
+func newTestWebhook(t *testing.T, url string, o WebhookOptions) (*Webhook, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	o.URL = url
+	if o.Secret == "" {
+		o.Secret = testSecret
+	}
+	if o.Backoff == 0 {
+		o.Backoff = 5 * time.Millisecond
+	}
+	o.Log = slog.New(slog.NewTextHandler(logs, nil))
+	w, err := NewWebhook(o)
+	if err != nil {
+		t.Fatalf("NewWebhook: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = w.Close(ctx)
+	})
+	return w, logs
+}
+
+// closeWebhook closes w, failing the test unless everything queued was
+// delivered (or given up on) within a few seconds.
+func closeWebhook(t *testing.T, w *Webhook) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func TestWebhookSignature(t *testing.T) {
+	rc := newReceiver(t, nil)
+	w, _ := newTestWebhook(t, rc.srv.URL, WebhookOptions{})
+	w.Notify("handoff.created", map[string]string{"conversation": "c1"})
+	closeWebhook(t, w)
+	reqs := rc.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("receiver saw %d requests, want 1", len(reqs))
+	}
+	header, body := reqs[0].header, reqs[0].body
+
+	// The signature is checked against an independent computation, not
+	// only against VerifyWebhook, so a bug shared by both cannot hide.
+	ts := header.Get("X-Baton-Timestamp")
+	mac := hmac.New(sha256.New, []byte(testSecret))
+	mac.Write([]byte(ts + "." + string(body)))
+	if got, want := header.Get("X-Baton-Signature"), "sha256="+hex.EncodeToString(mac.Sum(nil)); got != want {
+		t.Fatalf("X-Baton-Signature = %q, want %q", got, want)
+	}
+
+	// signed returns header re-signed at timestamp ts, as a genuine
+	// delivery made then would be.
+	signed := func(ts int64) http.Header {
+		h := header.Clone()
+		s := strconv.FormatInt(ts, 10)
+		h.Set("X-Baton-Timestamp", s)
+		h.Set("X-Baton-Signature", webhookSignature([]byte(testSecret), s, body))
+		return h
+	}
+	with := func(key, value string) http.Header {
+		h := header.Clone()
+		h.Set(key, value)
+		return h
+	}
+	now := time.Now().Unix()
+	altered := bytes.Replace(body, []byte("c1"), []byte("c2"), 1)
+	if bytes.Equal(altered, body) {
+		t.Fatal("test body was not altered")
+	}
+	tests := []struct {
+		name   string
+		secret string
+		header http.Header
+		body   []byte
+		maxAge time.Duration
+		ok     bool
+	}{
+		{"genuine", testSecret, header, body, 5 * time.Minute, true},
+		{"wrong secret", "other", header, body, 5 * time.Minute, false},
+		{"altered body", testSecret, header, altered, 5 * time.Minute, false},
+		{"timestamp changed after signing", testSecret, with("X-Baton-Timestamp", strconv.FormatInt(now+1, 10)), body, 5 * time.Minute, false},
+		{"signed but old", testSecret, signed(now - 600), body, 5 * time.Minute, false},
+		{"signed but far in the future", testSecret, signed(now + 600), body, 5 * time.Minute, false},
+		{"old allowed when maxAge is off", testSecret, signed(now - 600), body, 0, true},
+		{"missing signature", testSecret, with("X-Baton-Signature", ""), body, 5 * time.Minute, false},
+		{"other algorithm", testSecret, with("X-Baton-Signature", strings.Replace(header.Get("X-Baton-Signature"), "sha256=", "sha1=", 1)), body, 5 * time.Minute, false},
+		{"signature not hex", testSecret, with("X-Baton-Signature", "sha256=zz"), body, 5 * time.Minute, false},
+		{"missing timestamp", testSecret, with("X-Baton-Timestamp", ""), body, 5 * time.Minute, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := VerifyWebhook(tt.secret, tt.header, tt.body, tt.maxAge)
+			if tt.ok && err != nil {
+				t.Fatalf("VerifyWebhook: %v, want nil", err)
+			}
+			if !tt.ok && !errors.Is(err, kb.ErrInvalid) {
+				t.Fatalf("VerifyWebhook: %v, want an error wrapping kb.ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestWebhookPayload(t *testing.T) {
+	type handoff struct {
+		Conversation string `json:"conversation"`
+		Agent        string `json:"agent"`
+	}
+	rc := newReceiver(t, nil)
+	w, _ := newTestWebhook(t, rc.srv.URL, WebhookOptions{})
+	before := time.Now().Add(-time.Second)
+	w.Notify("handoff.claimed", handoff{Conversation: "c1", Agent: "ana"})
+	closeWebhook(t, w)
+	after := time.Now().Add(time.Second)
+
+	reqs := rc.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("receiver saw %d requests, want 1", len(reqs))
+	}
+	h, body := reqs[0].header, reqs[0].body
+	if got := h.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", got)
+	}
+	if got := h.Get("X-Baton-Event"); got != "handoff.claimed" {
+		t.Errorf("X-Baton-Event = %q, want handoff.claimed", got)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range fields {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	if want := []string{"created_at", "data", "event", "id"}; !slices.Equal(keys, want) {
+		t.Errorf("body keys = %v, want %v", keys, want)
+	}
+	var p struct {
+		ID        string  `json:"id"`
+		Event     string  `json:"event"`
+		CreatedAt string  `json:"created_at"`
+		Data      handoff `json:"data"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	if p.ID == "" || p.ID != h.Get("X-Baton-Delivery") {
+		t.Errorf("id = %q, X-Baton-Delivery = %q; want the same non-empty id", p.ID, h.Get("X-Baton-Delivery"))
+	}
+	if p.Event != "handoff.claimed" {
+		t.Errorf("event = %q, want handoff.claimed", p.Event)
+	}
+	if p.Data != (handoff{Conversation: "c1", Agent: "ana"}) {
+		t.Errorf("data = %+v, want {c1 ana}", p.Data)
+	}
+	created, err := time.Parse(time.RFC3339, p.CreatedAt)
+	if err != nil || !strings.HasSuffix(p.CreatedAt, "Z") {
+		t.Errorf("created_at = %q, want RFC 3339 in UTC (err %v)", p.CreatedAt, err)
+	} else if created.Before(before) || created.After(after) {
+		t.Errorf("created_at = %v, want between %v and %v", created, before, after)
+	}
+}
+
+func TestWebhookIDsAreUnique(t *testing.T) {
+	rc := newReceiver(t, nil)
+	w, _ := newTestWebhook(t, rc.srv.URL, WebhookOptions{})
+	for range 10 {
+		w.Notify("handoff.created", nil)
+	}
+	closeWebhook(t, w)
+	seen := map[string]bool{}
+	for _, r := range rc.requests() {
+		seen[r.header.Get("X-Baton-Delivery")] = true
+	}
+	if len(seen) != 10 {
+		t.Fatalf("%d distinct delivery ids over 10 events, want 10", len(seen))
+	}
+}
+
+func TestWebhookRetries(t *testing.T) {
+	status := func(code int) func(int, http.ResponseWriter, *http.Request) {
+		return func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
+	}
+	// firstThen answers the first request with first and the rest with 200.
+	firstThen := func(first func(http.ResponseWriter, *http.Request)) func(int, http.ResponseWriter, *http.Request) {
+		return func(n int, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				first(w, r)
+			}
+		}
+	}
+	tests := []struct {
+		name     string
+		opts     WebhookOptions
+		respond  func(int, http.ResponseWriter, *http.Request)
+		want     int    // requests the receiver sees
+		wantLog  string // Error log expected, "" for none
+		cleanLog bool
+	}{
+		{
+			name:    "500 then success",
+			respond: firstThen(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }),
+			want:    2,
+		},
+		{
+			// The backoff is a minute, so only honouring Retry-After lets
+			// Close finish within its five seconds.
+			name: "429 with Retry-After 0",
+			opts: WebhookOptions{Backoff: time.Minute},
+			respond: firstThen(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusTooManyRequests)
+			}),
+			want: 2,
+		},
+		{
+			name: "connection dropped then success",
+			respond: firstThen(func(w http.ResponseWriter, _ *http.Request) {
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+			}),
+			want: 2,
+		},
+		{
+			name: "attempt timeout then success",
+			opts: WebhookOptions{Timeout: 200 * time.Millisecond},
+			respond: firstThen(func(_ http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(5 * time.Second):
+				}
+			}),
+			want: 2,
+		},
+		{
+			name:    "400 is not retried",
+			respond: status(http.StatusBadRequest),
+			want:    1,
+			wantLog: "webhook delivery rejected",
+		},
+		{
+			name:    "410 is not retried",
+			respond: status(http.StatusGone),
+			want:    1,
+			wantLog: "webhook delivery rejected",
+		},
+		{
+			// Following would turn the POST into a GET the receiver counts.
+			name: "redirect is not followed",
+			respond: func(n int, w http.ResponseWriter, r *http.Request) {
+				if n == 1 {
+					http.Redirect(w, r, "/elsewhere", http.StatusFound)
+				}
+			},
+			want:    1,
+			wantLog: "webhook delivery rejected",
+		},
+		{
+			name:    "gives up after Retries+1 attempts",
+			opts:    WebhookOptions{Retries: 3},
+			respond: status(http.StatusInternalServerError),
+			want:    4,
+			wantLog: "webhook delivery failed",
+		},
+		{
+			name:    "negative Retries means one attempt",
+			opts:    WebhookOptions{Retries: -1},
+			respond: status(http.StatusServiceUnavailable),
+			want:    1,
+			wantLog: "webhook delivery failed",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := newReceiver(t, tt.respond)
+			w, logs := newTestWebhook(t, rc.srv.URL, tt.opts)
+			w.Notify("handoff.resolved", map[string]int{"n": 1})
+			// Close waits for retries, so the count below is final.
+			closeWebhook(t, w)
+
+			reqs := rc.requests()
+			if len(reqs) != tt.want {
+				t.Fatalf("receiver saw %d requests, want %d", len(reqs), tt.want)
+			}
+			id := reqs[0].header.Get("X-Baton-Delivery")
+			for i, r := range reqs {
+				if got := r.header.Get("X-Baton-Delivery"); id == "" || got != id {
+					t.Errorf("attempt %d: X-Baton-Delivery = %q, want %q on every attempt", i+1, got, id)
+				}
+				if err := VerifyWebhook(testSecret, r.header, r.body, time.Minute); err != nil {
+					t.Errorf("attempt %d: %v", i+1, err)
+				}
+				if !bytes.Equal(r.body, reqs[0].body) {
+					t.Errorf("attempt %d body %s differs from the first %s", i+1, r.body, reqs[0].body)
+				}
+			}
+			errs := logs.lines("level=ERROR")
+			if tt.wantLog == "" {
+				if len(errs) > 0 {
+					t.Fatalf("unexpected error log: %s", errs)
+				}
+				return
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0], tt.wantLog) || !strings.Contains(errs[0], "id="+id) || !strings.Contains(errs[0], "err=") {
+				t.Fatalf("error log = %q, want one %q line with id=%s and err", errs, tt.wantLog, id)
+			}
+		})
+	}
+}
+
+func TestWebhookBackoffDoubles(t *testing.T) {
+	const backoff = 20 * time.Millisecond
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) })
+	w, _ := newTestWebhook(t, rc.srv.URL, WebhookOptions{Retries: 3, Backoff: backoff})
+	w.Notify("handoff.created", nil)
+	closeWebhook(t, w)
+	reqs := rc.requests()
+	if len(reqs) != 4 {
+		t.Fatalf("receiver saw %d requests, want 4", len(reqs))
+	}
+	// Timers never fire early, so these lower bounds are not flaky.
+	for i := 1; i < len(reqs); i++ {
+		gap, want := reqs[i].at.Sub(reqs[i-1].at), backoff<<(i-1)
+		if gap < want {
+			t.Errorf("gap before attempt %d = %v, want at least %v", i+1, gap, want)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"", 0, false},
+		{"0", 0, true},
+		{"7", 7 * time.Second, true},
+		{"3600", time.Minute, true},
+		{"99999999999999999", time.Minute, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, true},
+		{time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), time.Minute, true},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.value != "" {
+			h.Set("Retry-After", tt.value)
+		}
+		got, ok := retryAfter(h)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestWebhookNotifyNeverBlocks(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	rc := newReceiver(t, func(n int, _ http.ResponseWriter, r *http.Request) {
+		if n != 1 {
+			return
+		}
+		close(started)
+		select { // hang until released
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Queue: 1})
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // runs first, so the server can shut down
+
+	w.Notify("handoff.created", 0) // taken by the delivery goroutine, then hangs
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("first event never reached the receiver")
+	}
+	w.Notify("handoff.created", 1) // fills the queue of one
+
+	const extra = 50
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range extra {
+			w.Notify("handoff.created", 2+i)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Notify blocked while the receiver hung and the queue was full")
+	}
+	dropped := logs.lines("queue full")
+	if len(dropped) != extra {
+		t.Fatalf("%d queue-full drops logged, want %d:\n%s", len(dropped), extra, logs)
+	}
+	for _, l := range dropped {
+		if !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "id=") {
+			t.Fatalf("drop log %q, want level=ERROR with the event id", l)
+		}
+	}
+
+	unblock()
+	closeWebhook(t, w)
+	if got := len(rc.requests()); got != 2 {
+		t.Fatalf("receiver saw %d requests, want 2 (the hung one and the queued one)", got)
+	}
+}
+
+func TestWebhookCloseDeliversPending(t *testing.T) {
+	const events = 20
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(time.Millisecond) // a receiver slower than Notify
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable) // the first event needs a retry
+		}
+	})
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Backoff: 20 * time.Millisecond})
+	for i := range events {
+		w.Notify("handoff.created", i)
+	}
+	closeWebhook(t, w)
+
+	var got []int
+	for _, r := range rc.requests() {
+		var p struct{ Data int }
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Data)
+	}
+	want := []int{0} // the failed first attempt
+	for i := range events {
+		want = append(want, i)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("receiver saw events %v, want %v", got, want)
+	}
+
+	// After Close, events are dropped and logged, not sent (and no panic).
+	w.Notify("handoff.created", 99)
+	if n := len(rc.requests()); n != len(want) {
+		t.Fatalf("receiver saw %d requests after Close, want %d", n, len(want))
+	}
+	if l := logs.lines("notifier closed"); len(l) != 1 || !strings.Contains(l[0], "level=ERROR") {
+		t.Fatalf("log after Notify on a closed Webhook = %q, want one Error", l)
+	}
+	closeWebhook(t, w) // a second Close is harmless
+}
+
+func TestWebhookCloseStopsAtDeadline(t *testing.T) {
+	rc := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) {
+		select { // hang until the client gives up
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{})
+	for i := range 3 {
+		w.Notify("handoff.created", i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := w.Close(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v after its context ended", d)
+	}
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("receiver saw %d requests, want 1", n)
+	}
+	if a, d := logs.lines("abandoned at shutdown"), logs.lines("shut down before delivery"); len(a) != 1 || len(d) != 2 {
+		t.Fatalf("logged %d abandoned and %d dropped, want 1 and 2:\n%s", len(a), len(d), logs)
+	}
+}
+
+func TestNewWebhookValidates(t *testing.T) {
+	tests := []struct {
+		name, url, secret string
+		ok                bool
+	}{
+		{"https", "https://example.com/hooks/baton", testSecret, true},
+		{"http with port", "http://127.0.0.1:8080/hook", testSecret, true},
+		{"empty secret", "https://example.com/hook", "", false},
+		{"empty url", "", testSecret, false},
+		{"no scheme", "example.com/hook", testSecret, false},
+		{"relative", "/hook", testSecret, false},
+		{"ftp", "ftp://example.com/hook", testSecret, false},
+		{"no host", "http:///hook", testSecret, false},
+		{"unparsable", "http://exa mple.com/", testSecret, false},
+		{"opaque", "mailto:ops@example.com", testSecret, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := NewWebhook(WebhookOptions{URL: tt.url, Secret: tt.secret})
+			if w != nil {
+				defer w.Close(context.Background())
+			}
+			if tt.ok && err != nil {
+				t.Fatalf("NewWebhook: %v, want nil", err)
+			}
+			if !tt.ok && !errors.Is(err, kb.ErrInvalid) {
+				t.Fatalf("NewWebhook: %v, want an error wrapping kb.ErrInvalid", err)
+			}
+		})
+	}
+}
