@@ -22,6 +22,9 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	webhook *web.Webhook
+	// stopStreams ends the live event streams, which never go idle by
+	// themselves, so a graceful shutdown does not wait for them.
+	stopStreams context.CancelFunc
 }
 
 // StartServer opens the app and listens; Serve runs it.
@@ -50,8 +53,10 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
 	}
 	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	return &Server{App: app, http: srv, ln: ln, webhook: hook}, nil
+	base, stop := context.WithCancel(context.Background())
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
+	return &Server{App: app, http: srv, ln: ln, webhook: hook, stopStreams: stop}, nil
 }
 
 // Addr is the address the server listens on.
@@ -68,6 +73,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	s.stopStreams()
 	err := s.http.Shutdown(shutdownCtx)
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
