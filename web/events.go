@@ -82,6 +82,8 @@ func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.closing:
+			return
 		case e := <-events:
 			if !send(e) {
 				return

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,7 +40,12 @@ type Server struct {
 	engine      *gin.Engine
 	loginByAddr *limiter
 	loginByName *limiter
+	closing     chan struct{}
+	closeOnce   sync.Once
 }
+
+// CloseStreams ends every live event stream, for a graceful shutdown.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // Options configure the optional parts of the API.
 type Options struct {
@@ -63,7 +69,7 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	s := &Server{bot: bot, store: bot.Store, desk: bot.Desk, log: log, opts: opts, engine: gin.New(),
 		// Ten tries per address, then one every six seconds; five per
 		// name, then one every thirty: slow for guessing, fine for typos.
-		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5)}
+		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{})}
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))

@@ -22,9 +22,6 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	webhook *web.Webhook
-	// stopStreams ends the live event streams, which never go idle by
-	// themselves, so a graceful shutdown does not wait for them.
-	stopStreams context.CancelFunc
 }
 
 // StartServer opens the app and listens; Serve runs it.
@@ -53,10 +50,11 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
 	}
 	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies})
-	base, stop := context.WithCancel(context.Background())
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return base }}
-	return &Server{App: app, http: srv, ln: ln, webhook: hook, stopStreams: stop}, nil
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// Live event streams never go idle by themselves; end them so a
+	// graceful shutdown does not wait for them.
+	srv.RegisterOnShutdown(handler.CloseStreams)
+	return &Server{App: app, http: srv, ln: ln, webhook: hook}, nil
 }
 
 // Addr is the address the server listens on.
@@ -73,7 +71,6 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s.stopStreams()
 	err := s.http.Shutdown(shutdownCtx)
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
