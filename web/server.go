@@ -90,6 +90,7 @@ func (s *Server) routes() {
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/chat") })
 	r.GET("/chat", s.chatPage)
 	r.GET("/widget.js", s.widget)
+	r.GET("/articles/*id", s.articlePage)
 	r.GET("/login", s.loginPage)
 	r.GET("/console", s.staffPage(kb.UserAgent, kb.UserAdmin), s.consolePage)
 
@@ -129,6 +130,8 @@ func (s *Server) routes() {
 		c.JSON(http.StatusNotFound, errorBody("not_found", "no such endpoint"))
 	})
 }
+
+func isNotFound(err error) bool { return errors.Is(err, kb.ErrNotFound) }
 
 // apiError is the JSON error shape every endpoint uses.
 type apiError struct {

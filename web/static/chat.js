@@ -1,27 +1,73 @@
-// Baton customer chat: creates a conversation, keeps its token in
-// localStorage so a reload restores the transcript, and renders replies
-// with their citations and "did you mean" choices.
+// Baton customer chat. The conversation's token lives in localStorage, so
+// a reload restores the transcript and whatever was being typed; replies
+// from agents arrive live over Server-Sent Events, read with fetch so the
+// token travels in a header rather than the URL.
 (function () {
   "use strict";
   var T = {
-    en: { title: "Help centre", placeholder: "Ask a question", send: "Send", confidence: "confidence", source: "Source", handoff: "Passed to a person", failed: "Could not send, please try again." },
-    zh: { title: "帮助中心", placeholder: "请输入您的问题", send: "发送", confidence: "置信度", source: "来源", handoff: "已转人工", failed: "发送失败，请重试。" }
+    en: {
+      title: "Help centre", placeholder: "Ask a question", send: "Send", person: "Talk to a person",
+      confidence: "confidence", source: "Source", failed: "Could not send, please try again.",
+      helpful: "Helpful", unhelpful: "Not helpful", thanks: "Thanks for the feedback",
+      queued: function (s) { return "You are number " + s.position + " in the queue. Estimated wait: " + wait(s.eta_seconds, "en") + ". You can keep typing here; everything you write is passed on."; },
+      claimed: function (s) { return (s.agent || "An agent") + " has joined the conversation."; },
+      message: "Nobody from our team is available right now. Leave your contact details and we will get back to you.",
+      contact_left: "Thanks, we have your details and will get back to you.",
+      resolved: "The agent has closed this conversation. The assistant is back if you have another question.",
+      returned: "The assistant is back. Ask away, or press \"Talk to a person\" again.",
+      contact_label: "How can we reach you? (email or phone)", contact_send: "Leave details", agent: "Agent"
+    },
+    zh: {
+      title: "帮助中心", placeholder: "请输入您的问题", send: "发送", person: "转人工",
+      confidence: "置信度", source: "来源", failed: "发送失败，请重试。",
+      helpful: "有帮助", unhelpful: "没帮助", thanks: "感谢您的反馈",
+      queued: function (s) { return "您前面还有 " + (s.position - 1) + " 位客户（排第 " + s.position + " 位），预计等待 " + wait(s.eta_seconds, "zh") + "。您可以继续输入，所有内容都会转交给客服。"; },
+      claimed: function (s) { return "客服 " + (s.agent || "") + " 已接入对话。"; },
+      message: "目前暂无人工客服在线。请留下您的联系方式，我们会尽快联系您。",
+      contact_left: "已收到您的联系方式，我们会尽快联系您。",
+      resolved: "客服已结束本次对话。如有其他问题，可以继续向智能助手提问。",
+      returned: "智能助手已回来，请继续提问，或再次点击“转人工”。",
+      contact_label: "怎么联系您？（邮箱或电话）", contact_send: "提交", agent: "客服"
+    }
   };
-  var lang = (navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
-  var t = T[lang];
-  document.documentElement.lang = lang;
-  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t[el.dataset.i18n]; });
-  document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = t[el.dataset.i18nPlaceholder]; });
+  function wait(sec, l) {
+    var m = Math.max(1, Math.round((sec || 0) / 60));
+    return l === "zh" ? "约 " + m + " 分钟" : "about " + m + " min";
+  }
 
   var root = document.getElementById("chat");
   var collection = new URLSearchParams(location.search).get("collection") || root.dataset.collection || "default";
   var key = "baton.conversation." + collection;
+  var draftKey = "baton.draft." + collection;
+  var lang = new URLSearchParams(location.search).get("lang") || localStorage.getItem("baton.lang") ||
+    ((navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en");
+  if (!T[lang]) lang = "en";
+  var t = T[lang];
   var log = document.getElementById("log");
   var form = document.getElementById("ask");
   var input = document.getElementById("text");
   var errBox = document.getElementById("error");
+  var statusBox = document.getElementById("status");
+  var statusText = document.getElementById("status-text");
+  var contactForm = document.getElementById("contact");
+  var seen = {};
+  var state = null;
   var conv = null;
   try { conv = JSON.parse(localStorage.getItem(key)); } catch (e) { conv = null; }
+
+  function applyLang() {
+    t = T[lang];
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t[el.dataset.i18n]; });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = t[el.dataset.i18nPlaceholder]; });
+    document.getElementById("lang").textContent = lang === "zh" ? "English" : "中文";
+    showState(state);
+  }
+  document.getElementById("lang").onclick = function () {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem("baton.lang", lang);
+    applyLang();
+  };
 
   function api(method, path, body) {
     var headers = { "Content-Type": "application/json" };
@@ -40,6 +86,7 @@
     return api("POST", "/api/v1/conversations", { collection: collection, lang: "auto" }).then(function (c) {
       conv = { id: c.id, token: c.token };
       localStorage.setItem(key, JSON.stringify(conv));
+      listen();
       return conv;
     });
   }
@@ -51,15 +98,46 @@
     return e;
   }
 
-  function render(role, text, reply) {
-    var li = el("li", role, text);
+  function thumbs(li, id, value) {
+    var box = el("div", "thumbs");
+    [[1, "👍", t.helpful], [-1, "👎", t.unhelpful]].forEach(function (o) {
+      var b = el("button", value === o[0] ? "on" : "", o[1]);
+      b.type = "button";
+      b.title = o[2];
+      b.setAttribute("aria-label", o[2]);
+      b.dataset.value = o[0];
+      b.onclick = function () {
+        var v = b.classList.contains("on") ? 0 : o[0];
+        api("POST", "/api/v1/conversations/" + conv.id + "/messages/" + id + "/feedback", { value: v }).then(function () {
+          box.querySelectorAll("button").forEach(function (x) { x.classList.toggle("on", Number(x.dataset.value) === v); });
+          box.title = t.thanks;
+        });
+      };
+      box.appendChild(b);
+    });
+    li.appendChild(box);
+  }
+
+  // render adds one message to the log, once.
+  function render(m) {
+    if (m.id) {
+      if (seen[m.id]) return;
+      seen[m.id] = true;
+    }
+    var li = el("li", m.role);
+    if (m.role === "agent") li.appendChild(el("div", "author", (m.author || t.agent)));
+    li.appendChild(el("div", "text", m.text));
+    var reply = m.reply;
     if (reply) {
       if (reply.band === "answer" && reply.citations && reply.citations.length) {
-        var c = reply.citations[0];
         var p = el("div", "meta cite", t.source + ": ");
-        var a = el("a", "", c.title);
-        a.href = "#" + encodeURIComponent(c.article_id);
-        p.appendChild(a);
+        reply.citations.slice(0, 1).forEach(function (c) {
+          var a = el("a", "", c.title);
+          a.href = "/articles/" + c.article_id.split("/").map(encodeURIComponent).join("/");
+          a.target = "_blank";
+          a.rel = "noopener";
+          p.appendChild(a);
+        });
         li.appendChild(p);
       }
       if (reply.band === "clarify" && reply.suggestions) {
@@ -72,22 +150,44 @@
         });
         li.appendChild(chips);
       }
-      if (reply.band === "handoff") li.appendChild(el("div", "meta", t.handoff));
-      li.appendChild(el("div", "meta", t.confidence + " " + Math.round(reply.confidence * 100) + "%"));
+      if (reply.band !== "handoff" && reply.confidence) {
+        li.appendChild(el("div", "meta", t.confidence + " " + Math.round(reply.confidence * 100) + "%"));
+      }
+      if (reply.band === "answer" && m.id) thumbs(li, m.id, m.feedback);
     }
     log.appendChild(li);
     li.scrollIntoView({ block: "end" });
   }
 
+  // showState shows the customer's place in the queue, or who has them.
+  function showState(s) {
+    state = s;
+    if (!s || s.status === "none") { statusBox.hidden = true; return; }
+    var msg = t[s.status];
+    if (typeof msg === "function") msg = msg(s);
+    if (s.status === "message" && s.contact_left) msg = t.contact_left;
+    statusText.textContent = msg || "";
+    contactForm.hidden = !(s.status === "message" && !s.contact_left);
+    statusBox.hidden = !msg;
+    statusBox.className = s.status;
+  }
+
   function send(text) {
     errBox.hidden = true;
-    render("customer", text);
+    var pending = { role: "customer", text: text };
+    render(pending);
     return ensureConversation()
       .then(function (c) { return api("POST", "/api/v1/conversations/" + c.id + "/messages", { text: text }); })
-      .then(function (r) { render("bot", r.reply.text, r.reply); })
+      .then(function (r) {
+        seen[r.message_id] = true;
+        localStorage.removeItem(draftKey);
+        if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, reply: r.reply });
+        if (r.state) showState(r.state);
+      })
       .catch(function (e) {
         errBox.textContent = e.message || t.failed;
         errBox.hidden = false;
+        log.lastChild && log.lastChild.classList.add("failed");
         input.value = input.value || text; // nothing typed is lost
       });
   }
@@ -99,12 +199,84 @@
     input.value = "";
     send(text);
   });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); form.requestSubmit(); }
+  });
+  // Whatever is typed survives a reload until it is sent.
+  input.value = localStorage.getItem(draftKey) || "";
+  input.addEventListener("input", function () { localStorage.setItem(draftKey, input.value); });
 
-  if (conv) {
-    api("GET", "/api/v1/conversations/" + conv.id + "/messages").then(function (r) {
-      r.messages.forEach(function (m) { render(m.role, m.text, m.reply); });
-    }).catch(function (e) {
+  document.getElementById("person").onclick = function () {
+    errBox.hidden = true;
+    ensureConversation()
+      .then(function (c) { return api("POST", "/api/v1/conversations/" + c.id + "/handoff"); })
+      .then(function (r) {
+        if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, reply: r.reply });
+        if (r.state) showState(r.state);
+      })
+      .catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; });
+  };
+
+  contactForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var v = document.getElementById("contact-text").value.trim();
+    if (!v || !conv) return;
+    api("POST", "/api/v1/conversations/" + conv.id + "/contact", { contact: v })
+      .then(function (r) { showState(r.state); })
+      .catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; });
+  });
+
+  // listen reads the live stream; when it drops it catches up on the
+  // transcript and reconnects.
+  var listening = false;
+  function listen() {
+    if (!conv || listening || !window.ReadableStream) return;
+    listening = true;
+    var retry = function () {
+      listening = false;
+      setTimeout(function () { restore().then(listen); }, 2000);
+    };
+    fetch("/api/v1/conversations/" + conv.id + "/events", { headers: { Authorization: "Bearer " + conv.token } })
+      .then(function (res) {
+        if (!res.ok || !res.body) { if (res.status !== 403 && res.status !== 404) retry(); else listening = false; return; }
+        var reader = res.body.getReader();
+        var dec = new TextDecoder();
+        var buf = "";
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) { retry(); return; }
+            buf += dec.decode(chunk.value, { stream: true });
+            var i;
+            while ((i = buf.indexOf("\n\n")) >= 0) {
+              var block = buf.slice(0, i);
+              buf = buf.slice(i + 2);
+              var data = block.split("\n").filter(function (l) { return l.indexOf("data: ") === 0; })
+                .map(function (l) { return l.slice(6); }).join("\n");
+              if (data) handle(JSON.parse(data));
+            }
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(retry);
+  }
+
+  function handle(ev) {
+    if (ev.type === "message" && ev.data) render(ev.data);
+    if (ev.type === "state") showState(ev.data);
+  }
+
+  function restore() {
+    if (!conv) return Promise.resolve();
+    return api("GET", "/api/v1/conversations/" + conv.id + "/messages").then(function (r) {
+      r.messages.forEach(render);
+      return api("GET", "/api/v1/conversations/" + conv.id + "/handoff");
+    }).then(function (r) { if (r) showState(r.state); }).catch(function (e) {
       if (e.status === 403 || e.status === 404) { localStorage.removeItem(key); conv = null; }
     });
   }
+
+  applyLang();
+  restore().then(listen);
 })();

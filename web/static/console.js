@@ -1,0 +1,204 @@
+// Baton agent console: the live queue of hand-offs, and beside it the
+// hand-off packet of the one selected (summary, transcript with sentiment,
+// reasons, retrieved passages, editable draft) with the claim, reply and
+// close actions. Live updates come over Server-Sent Events.
+(function () {
+  "use strict";
+  var zh = (navigator.language || "").toLowerCase().indexOf("zh") === 0;
+  var T = zh ? {
+    presence: "状态", online: "在线", away: "离开", logout: "退出", queue: "排队", empty: "暂无等待的客户。",
+    claim: "接入", release: "放回队列", transfer: "转给", agent_name: "客服名", verdict: "对机器人的判断…",
+    bot_right: "机器人答对了", article_missing: "漏答：缺少文章", article_wrong: "漏答：文章有误", needless_handoff: "不该转人工",
+    handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
+    passages: "检索到的内容", context: "客户", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
+    score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式"
+  } : {
+    presence: "Presence", online: "Online", away: "Away", logout: "Sign out", queue: "Queue", empty: "Nobody is waiting.",
+    claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
+    bot_right: "Bot was right", article_missing: "Bot missed: article missing", article_wrong: "Bot missed: article wrong",
+    needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",
+    send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", held_by: "Held by ",
+    waiting: "waiting", agents_online: "Agents online: ", score: "score", negative: "negative", customer: "Customer",
+    bot: "Bot", lang: "Language", contact: "Contact"
+  };
+  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = T[el.dataset.i18n]; });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = T[el.dataset.i18nPlaceholder]; });
+
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var me = document.getElementById("me").dataset.id;
+  var errBox = document.getElementById("error");
+  var current = null; // the hand-off whose packet is open
+  var items = [];
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function api(method, path, body) {
+    var h = { "X-CSRF-Token": csrf };
+    if (body) h["Content-Type"] = "application/json";
+    return fetch(path, { method: method, headers: h, credentials: "same-origin", body: body ? JSON.stringify(body) : undefined })
+      .then(function (r) {
+        if (r.status === 401) { location.href = "/login?next=/console"; throw new Error("signed out"); }
+        if (r.status === 204) return {};
+        return r.json().then(function (j) {
+          if (!r.ok) throw new Error((j.error && j.error.message) || r.statusText);
+          return j;
+        });
+      });
+  }
+  function fail(e) { errBox.textContent = e.message; errBox.hidden = false; setTimeout(function () { errBox.hidden = true; }, 6000); }
+  function since(iso) {
+    var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    return s < 60 ? s + "s" : s < 3600 ? Math.floor(s / 60) + "m" : Math.floor(s / 3600) + "h" + Math.floor(s % 3600 / 60) + "m";
+  }
+
+  function loadQueue() {
+    return api("GET", "/api/v1/handoffs").then(function (r) {
+      items = r.handoffs;
+      $("online").textContent = T.agents_online + r.agents_online;
+      renderQueue();
+    }).catch(fail);
+  }
+
+  function renderQueue() {
+    var q = $("queue");
+    q.textContent = "";
+    $("empty").hidden = items.length > 0;
+    items.forEach(function (h) {
+      var li = el("li", "item " + h.status + (h.priority > 0 ? " urgent" : "") + (current && current.id === h.id ? " selected" : ""));
+      li.dataset.id = h.id;
+      var top = el("div", "top");
+      top.appendChild(el("span", "status", h.status));
+      top.appendChild(el("span", "lang", h.lang || "?"));
+      top.appendChild(el("span", "wait", T.waiting + " " + since(h.created_at)));
+      if (h.negative >= 0.5) top.appendChild(el("span", "neg", T.negative + " " + h.negative.toFixed(2)));
+      li.appendChild(top);
+      var rs = el("div", "reasons");
+      (h.reasons || []).forEach(function (r) { rs.appendChild(el("span", "reason", r)); });
+      li.appendChild(rs);
+      li.appendChild(el("div", "preview", h.preview));
+      if (h.holder) li.appendChild(el("div", "holder", T.held_by + h.holder));
+      li.onclick = function () { open(h.id); };
+      q.appendChild(li);
+    });
+  }
+  setInterval(renderQueue, 15000); // wait times tick
+
+  function open(id) {
+    return api("GET", "/api/v1/handoffs/" + encodeURIComponent(id)).then(function (p) {
+      var keepDraft = current && current.id === id ? $("reply-text").value : null;
+      current = p.handoff;
+      renderPacket(p, keepDraft);
+      renderQueue();
+    }).catch(fail);
+  }
+
+  function renderPacket(p, keepDraft) {
+    $("packet").hidden = false;
+    var h = p.handoff;
+    var sum = $("summary");
+    sum.textContent = "";
+    (p.summary || []).forEach(function (line) { sum.appendChild(el("p", "", line)); });
+    var mine = h.status === "claimed" && h.claimed_by === me;
+    $("holder").textContent = p.holder ? T.held_by + p.holder : h.status;
+    $("claim").hidden = !(h.status === "queued" || h.status === "message");
+    ["release", "transfer", "transfer-to", "handback", "resolve", "outcome"].forEach(function (b) { $(b).hidden = !mine; });
+    $("reply").hidden = !mine;
+    var tr = $("transcript");
+    tr.textContent = "";
+    p.messages.forEach(addMessage);
+    var rs = $("reasons");
+    rs.textContent = "";
+    h.reasons.forEach(function (r) { rs.appendChild(el("li", "reason", r)); });
+    var ps = $("passages");
+    ps.textContent = "";
+    p.passages.forEach(function (x) {
+      var li = el("li", "passage");
+      var a = el("a", "", x.title);
+      a.href = "/articles/" + x.article_id.split("/").map(encodeURIComponent).join("/");
+      a.target = "_blank";
+      li.appendChild(a);
+      li.appendChild(el("span", "score", " " + T.score + " " + x.score.toFixed(3)));
+      li.appendChild(el("div", "text", x.text));
+      ps.appendChild(li);
+    });
+    var ctx = $("context");
+    ctx.textContent = "";
+    [[T.lang, h.lang], [T.contact, h.contact]].forEach(function (kv) {
+      if (!kv[1]) return;
+      ctx.appendChild(el("dt", "", kv[0]));
+      ctx.appendChild(el("dd", "", kv[1]));
+    });
+    $("reply-text").value = keepDraft !== null ? keepDraft : (p.draft || "");
+  }
+
+  function addMessage(m) {
+    var li = el("li", m.role);
+    var who = m.role === "agent" ? (m.author || "agent") : (T[m.role] || m.role);
+    var head = el("div", "who", who);
+    if (m.role === "customer" && m.negative > 0) {
+      head.appendChild(el("span", "sentiment" + (m.negative >= 0.5 ? " neg" : ""), T.negative + " " + m.negative.toFixed(2)));
+    }
+    if (m.role === "bot" && m.reply) {
+      head.appendChild(el("span", "band", m.reply.band + " " + Math.round((m.reply.confidence || 0) * 100) + "%"));
+    }
+    li.appendChild(head);
+    li.appendChild(el("div", "text", m.text));
+    $("transcript").appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function act(path, body) {
+    if (!current) return;
+    api("POST", "/api/v1/handoffs/" + encodeURIComponent(current.id) + "/" + path, body)
+      .then(function () { return Promise.all([open(current.id), loadQueue()]); })
+      .catch(fail);
+  }
+  $("claim").onclick = function () { act("claim"); };
+  $("release").onclick = function () { act("release"); };
+  $("transfer").onclick = function () { act("transfer", { to: $("transfer-to").value.trim() }); };
+  $("handback").onclick = function () { act("handback", { outcome: $("outcome").value }); };
+  $("resolve").onclick = function () { act("resolve", { outcome: $("outcome").value }); };
+  $("reply").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = $("reply-text").value.trim();
+    if (!text || !current) return;
+    api("POST", "/api/v1/handoffs/" + encodeURIComponent(current.id) + "/messages", { text: text })
+      .then(function () { $("reply-text").value = ""; })
+      .catch(fail);
+  });
+
+  $("presence").onchange = function () { api("PUT", "/api/v1/presence", { status: this.value }).then(loadQueue).catch(fail); };
+  $("logout").onclick = function () { api("DELETE", "/api/v1/session").then(function () { location.href = "/login"; }).catch(fail); };
+
+  // Going online when the console opens: an agent with the console open is
+  // taking hand-offs unless they say otherwise.
+  api("GET", "/api/v1/presence").then(function (r) {
+    var mine = r.presence.filter(function (p) { return p.user_id === me; })[0];
+    var status = mine ? mine.status : "online";
+    $("presence").value = status;
+    return api("PUT", "/api/v1/presence", { status: status });
+  }).then(loadQueue).catch(fail);
+
+  var pending = null;
+  function refreshSoon() {
+    if (pending) return;
+    pending = setTimeout(function () { pending = null; loadQueue(); }, 150);
+  }
+  var es = new EventSource("/api/v1/events");
+  es.addEventListener("queue", refreshSoon);
+  es.addEventListener("handoff", function (ev) {
+    refreshSoon();
+    var e = JSON.parse(ev.data);
+    if (current && e.data && e.data.id === current.id) open(current.id);
+  });
+  es.addEventListener("message", function (ev) {
+    var e = JSON.parse(ev.data);
+    if (current && e.conversation_id === current.conversation_id) addMessage(e.data);
+    refreshSoon();
+  });
+})();
