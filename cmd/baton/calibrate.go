@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/retrieval"
 )
 
@@ -32,6 +33,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	file := fs.String("file", "", "labelled file for --task")
 	cv := fs.Bool("cv", false, "with DIR...: report, per set, 5-fold cross-validated AUROC and ECE of a model refitted on that set alone, next to the built-in model; writes nothing")
 	queries := fs.String("queries", "", "refit on your own labelled questions (queries.jsonl schema: query, gold_id or null, collection) against the knowledge base in --data")
+	verdicts := fs.Bool("verdicts", false, "also refit on the verdicts agents gave on closed hand-offs in --data (bot right, article missing or wrong, needless hand-off)")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
 	}
@@ -41,8 +43,8 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if *task != "" {
 		return runFitTask(ctx, cfg, *task, *file, *out, stdout, stderr, log)
 	}
-	if *queries != "" {
-		return calibrateOwn(ctx, cfg, *queries, *out, *l2, stdout, stderr, log)
+	if *queries != "" || *verdicts {
+		return calibrateOwn(ctx, cfg, *queries, *verdicts, *out, *l2, stdout, stderr, log)
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("calibrate: give --queries labelled.jsonl, or directories holding kb.jsonl and queries.jsonl")
@@ -183,16 +185,32 @@ func fusionTop1(lin retrieval.Linear, rows []evalRow) float64 {
 // are only searched, never stored as conversations. It prints AUROC and ECE
 // of the built-in model and of the refitted one on those questions (the
 // latter in-sample: label more than you fit on, and check on the rest).
-func calibrateOwn(ctx context.Context, cfg Config, path, out string, l2 float64, stdout, stderr io.Writer, log *slog.Logger) error {
-	qs, err := readQueries(path)
-	if err != nil {
-		return err
+func calibrateOwn(ctx context.Context, cfg Config, path string, verdicts bool, out string, l2 float64, stdout, stderr io.Writer, log *slog.Logger) error {
+	var qs []evalQuery
+	if path != "" {
+		var err error
+		if qs, err = readQueries(path); err != nil {
+			return err
+		}
 	}
 	app, err := OpenApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
+	source := filepath.Base(path)
+	if verdicts {
+		vs, err := verdictQueries(ctx, app.Store)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%d labelled questions from agents' verdicts\n", len(vs))
+		qs = append(qs, vs...)
+		source = strings.TrimPrefix(source+" + agents' verdicts", ". + ")
+	}
+	if len(qs) < 2 {
+		return fmt.Errorf("calibrate: %d labelled questions; label more before refitting: %w", len(qs), kb.ErrInvalid)
+	}
 	base := app.Bot.Composer.Model
 	var xs [][]float64
 	var ys []bool
@@ -219,7 +237,7 @@ func calibrateOwn(ctx context.Context, cfg Config, path, out string, l2 float64,
 	} else {
 		m.Keyword = base.Keyword
 	}
-	m.FittedOn = fmt.Sprintf("baton calibrate --queries %s (%d questions)", filepath.Base(path), len(qs))
+	m.FittedOn = fmt.Sprintf("baton calibrate on %s (%d questions)", source, len(qs))
 	after := make([]float64, len(xs))
 	for i := range qs {
 		after[i] = m.Prob(answer.FeaturesFromVector(xs[i]))

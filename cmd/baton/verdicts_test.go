@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/sqlite"
+)
+
+func TestVerdictQueries(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	// One conversation per verdict: the customer asks, the bot cites an
+	// article and hands off, the agent closes with the verdict.
+	verdicts := []string{kb.OutcomeBotRight, kb.OutcomeNeedlessHandoff, kb.OutcomeArticleMissing, kb.OutcomeArticleWrong, ""}
+	for i, v := range verdicts {
+		id := string(rune('a' + i))
+		if err := store.CreateConversation(ctx, &kb.Conversation{ID: id, Collection: "shop", Lang: "en", TokenHash: "x", Status: kb.StatusBot}); err != nil {
+			t.Fatal(err)
+		}
+		msgs := []*kb.Message{
+			{ID: id + "1", ConversationID: id, Role: kb.RoleCustomer, Text: "question " + id},
+			{ID: id + "2", ConversationID: id, Role: kb.RoleBot, Text: "x", Reply: &kb.Reply{Band: kb.BandHandoff, Citations: []kb.Citation{{ArticleID: "shop/" + id}}}},
+		}
+		for _, m := range msgs {
+			if err := store.AddMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Millisecond) // the hand-off comes after the question
+		h := &kb.Handoff{ID: "h" + id, ConversationID: id, Collection: "shop", Status: kb.HandoffClaimed, ClaimedBy: "u"}
+		if err := store.CreateHandoff(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		h.Status, h.Outcome, h.ClosedAt = kb.HandoffResolved, v, &now
+		if err := store.UpdateHandoff(ctx, h, kb.HandoffClaimed, "u"); err != nil {
+			t.Fatal(err)
+		}
+		// A later customer message must not replace the question.
+		if err := store.AddMessage(ctx, &kb.Message{ID: id + "3", ConversationID: id, Role: kb.RoleCustomer, Text: "thanks"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qs, err := verdictQueries(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"question a": "shop/a", "question b": "shop/b", "question c": "", "question d": ""}
+	if len(qs) != len(want) {
+		t.Fatalf("got %d labelled questions %+v, want %d (no verdict, no row)", len(qs), qs, len(want))
+	}
+	for _, q := range qs {
+		gold := ""
+		if q.GoldID != nil {
+			gold = *q.GoldID
+		}
+		if g, ok := want[q.Query]; !ok || g != gold || q.Collection != "shop" {
+			t.Errorf("%q labelled %q in %s, want %q in shop", q.Query, gold, q.Collection, g)
+		}
+	}
+}
