@@ -68,8 +68,9 @@ func (b *Bot) Policies() *escalate.Config {
 func (b *Bot) SetPolicies(c *escalate.Config) { b.policies.Store(c) }
 
 // Start opens a conversation and returns it with the customer's token,
-// which is shown once and stored only as a hash.
-func (b *Bot) Start(ctx context.Context, collection, lang string) (*kb.Conversation, string, error) {
+// which is shown once and stored only as a hash. cc is the verified
+// customer context, nil when the host page sent none.
+func (b *Bot) Start(ctx context.Context, collection, lang string, cc *kb.CustomerContext) (*kb.Conversation, string, error) {
 	if collection == "" {
 		collection = kb.DefaultCollection
 	}
@@ -82,7 +83,7 @@ func (b *Bot) Start(ctx context.Context, collection, lang string) (*kb.Conversat
 		lang = "auto"
 	}
 	token := randomID(24)
-	c := &kb.Conversation{ID: randomID(12), Collection: collection, Lang: lang, TokenHash: hashToken(token), Status: kb.StatusBot}
+	c := &kb.Conversation{ID: randomID(12), Collection: collection, Lang: lang, TokenHash: hashToken(token), Status: kb.StatusBot, Context: cc}
 	if err := b.Store.CreateConversation(ctx, c); err != nil {
 		return nil, "", err
 	}
@@ -161,7 +162,11 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 		}
 	}
 	out.Signals = signals
-	reasons := policy.Decide(escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history), Signals: signals})
+	turn := escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history), Signals: signals}
+	if c.Context != nil {
+		turn.Stage = c.Context.Stage
+	}
+	reasons := policy.Decide(turn)
 	switch {
 	case len(reasons) > 0:
 		h, err := b.handOff(ctx, c, reasons, lang, &reply)

@@ -57,7 +57,23 @@ type Conversation struct {
 	Lang       string    `json:"lang"`
 	TokenHash  string    `json:"-"`
 	Status     string    `json:"status"` // bot, handoff, closed
-	CreatedAt  time.Time `json:"created_at"`
+	// Context is what the host page told about the customer, signed.
+	Context   *CustomerContext `json:"context,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+}
+
+// CustomerContext is identity and context a host page passes to the chat
+// widget, signed with a shared secret so a customer cannot forge another's.
+type CustomerContext struct {
+	Name       string `json:"name,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	OrderID    string `json:"order_id,omitempty"`
+	Locale     string `json:"locale,omitempty"`
+	// Stage is the conversation's service stage (e.g. "after_sales") that
+	// service-stage rules match.
+	Stage string `json:"stage,omitempty"`
+	// Exp is when the signature stops being accepted, in Unix seconds.
+	Exp int64 `json:"exp"`
 }
 
 // Conversation statuses.

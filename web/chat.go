@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,6 +18,8 @@ import (
 type createConversationRequest struct {
 	Collection string `json:"collection"`
 	Lang       string `json:"lang"`
+	// Context is a signed customer context token from the host page.
+	Context string `json:"context"`
 }
 
 func (s *Server) createConversation(c *gin.Context) {
@@ -25,7 +28,15 @@ func (s *Server) createConversation(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	conv, token, err := s.bot.Start(c.Request.Context(), req.Collection, req.Lang)
+	var cc *kb.CustomerContext
+	if req.Context != "" {
+		var err error
+		if cc, err = VerifyContext(s.opts.ContextSecret, req.Context, time.Now()); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	conv, token, err := s.bot.Start(c.Request.Context(), req.Collection, req.Lang, cc)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -57,6 +57,9 @@ type Options struct {
 	// SecureCookies marks the session cookie Secure even when TLS ends at
 	// a proxy in front of Baton.
 	SecureCookies bool
+	// ContextSecret verifies the customer context host pages sign; empty
+	// refuses context.
+	ContextSecret string
 }
 
 // New builds the HTTP handler.

@@ -25,7 +25,7 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, log *s
 		return err
 	}
 	defer app.Close()
-	conv, _, err := app.Bot.Start(ctx, cfg.Collection, "auto")
+	conv, _, err := app.Bot.Start(ctx, cfg.Collection, "auto", nil)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,8 @@ type Config struct {
 	// WebhookURL receives hand-off events signed with WebhookSecret.
 	WebhookURL    string
 	WebhookSecret string
+	// ContextSecret verifies the customer context host pages sign.
+	ContextSecret string
 }
 
 // bindFlags registers the flags shared by every command on fs.
@@ -135,6 +137,7 @@ func (c *Config) fromEnv() error {
 	str(&c.AdminPassword, "BATON_ADMIN_PASSWORD", "")
 	str(&c.WebhookURL, "BATON_WEBHOOK_URL", "")
 	str(&c.WebhookSecret, "BATON_WEBHOOK_SECRET", "")
+	str(&c.ContextSecret, "BATON_CONTEXT_SECRET", "")
 	if v := os.Getenv("BATON_SECURE_COOKIES"); v != "" && !c.SecureCookies {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -180,6 +183,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.WebhookURL == "") != (c.WebhookSecret == "") {
 		return fmt.Errorf("webhooks: set both BATON_WEBHOOK_URL and BATON_WEBHOOK_SECRET, or neither")
+	}
+	if c.ContextSecret != "" && len(c.ContextSecret) < 16 {
+		return fmt.Errorf("BATON_CONTEXT_SECRET: use at least 16 characters")
 	}
 	if (c.AdminUser == "") != (c.AdminPassword == "") {
 		return fmt.Errorf("first admin: set both BATON_ADMIN_USER and BATON_ADMIN_PASSWORD, or neither")

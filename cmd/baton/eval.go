@@ -171,7 +171,7 @@ func runQueries(ctx context.Context, app *App, qs []evalQuery) ([]evalRow, evalR
 	start := timeNow()
 	rows := make([]evalRow, 0, len(qs))
 	for _, q := range qs {
-		conv, _, err := app.Bot.Start(ctx, q.Collection, "auto")
+		conv, _, err := app.Bot.Start(ctx, q.Collection, "auto", nil)
 		if err != nil {
 			return nil, rep, err
 		}

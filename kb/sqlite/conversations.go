@@ -13,8 +13,15 @@ import (
 // CreateConversation stores a new conversation; CreatedAt is set here.
 func (d *DB) CreateConversation(ctx context.Context, c *kb.Conversation) error {
 	ts := now()
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO conversations (id, collection, lang, token_hash, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Collection, c.Lang, c.TokenHash, c.Status, ts); err != nil {
+	var cc []byte
+	if c.Context != nil {
+		var err error
+		if cc, err = json.Marshal(c.Context); err != nil {
+			return fmt.Errorf("encode customer context: %w", err)
+		}
+	}
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO conversations (id, collection, lang, token_hash, status, context, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Collection, c.Lang, c.TokenHash, c.Status, string(cc), ts); err != nil {
 		return fmt.Errorf("create conversation: %w", err)
 	}
 	c.CreatedAt = parseTime(ts)
@@ -24,14 +31,20 @@ func (d *DB) CreateConversation(ctx context.Context, c *kb.Conversation) error {
 // Conversation loads a conversation or returns kb.ErrNotFound.
 func (d *DB) Conversation(ctx context.Context, id string) (*kb.Conversation, error) {
 	var c kb.Conversation
-	var created string
-	err := d.db.QueryRowContext(ctx, `SELECT id, collection, lang, token_hash, status, created_at FROM conversations WHERE id = ?`, id).
-		Scan(&c.ID, &c.Collection, &c.Lang, &c.TokenHash, &c.Status, &created)
+	var created, cc string
+	err := d.db.QueryRowContext(ctx, `SELECT id, collection, lang, token_hash, status, context, created_at FROM conversations WHERE id = ?`, id).
+		Scan(&c.ID, &c.Collection, &c.Lang, &c.TokenHash, &c.Status, &cc, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("conversation %s: %w", id, kb.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	if cc != "" {
+		c.Context = new(kb.CustomerContext)
+		if err := json.Unmarshal([]byte(cc), c.Context); err != nil {
+			return nil, fmt.Errorf("decode context of %s: %w", id, err)
+		}
 	}
 	c.CreatedAt = parseTime(created)
 	return &c, nil

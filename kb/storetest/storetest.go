@@ -133,6 +133,16 @@ func testConversation(t *testing.T, s kb.Store) {
 	if err := s.CreateConversation(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+	cc := &kb.CustomerContext{Name: "Li Lei", CustomerID: "c-9", OrderID: "o-1", Locale: "zh-CN", Stage: "after_sales", Exp: 99}
+	if err := s.CreateConversation(ctx, &kb.Conversation{ID: "conv2", Collection: "c1", Lang: "zh", TokenHash: "t2", Status: kb.StatusBot, Context: cc}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Conversation(ctx, "conv2"); err != nil || got.Context == nil || *got.Context != *cc {
+		t.Errorf("customer context = %+v, %v; want %+v", got.Context, err, cc)
+	}
+	if got, _ := s.Conversation(ctx, "conv1"); got.Context != nil {
+		t.Errorf("conversation without context got %+v", got.Context)
+	}
 	msgs := []*kb.Message{
 		{ID: "m1", ConversationID: "conv1", Role: kb.RoleCustomer, Text: "hello"},
 		{ID: "m2", ConversationID: "conv1", Role: kb.RoleBot, Text: "hi", Reply: &kb.Reply{Text: "hi", Confidence: 0.7, Band: kb.BandAnswer, Citations: []kb.Citation{{ArticleID: "a"}}}},

@@ -50,6 +50,10 @@
   var statusBox = document.getElementById("status");
   var statusText = document.getElementById("status-text");
   var contactForm = document.getElementById("contact");
+  // A signed customer context from the widget arrives in the fragment;
+  // it is used when the conversation starts, then dropped from the URL.
+  var signedContext = new URLSearchParams(location.hash.slice(1)).get("context");
+  if (signedContext) history.replaceState(null, "", location.pathname + location.search);
   var seen = {};
   var state = null;
   var conv = null;
@@ -83,7 +87,9 @@
 
   function ensureConversation() {
     if (conv) return Promise.resolve(conv);
-    return api("POST", "/api/v1/conversations", { collection: collection, lang: "auto" }).then(function (c) {
+    var body = { collection: collection, lang: "auto" };
+    if (signedContext) body.context = signedContext;
+    return api("POST", "/api/v1/conversations", body).then(function (c) {
       conv = { id: c.id, token: c.token };
       localStorage.setItem(key, JSON.stringify(conv));
       listen();

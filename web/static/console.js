@@ -11,7 +11,8 @@
     bot_right: "机器人答对了", article_missing: "漏答：缺少文章", article_wrong: "漏答：文章有误", needless_handoff: "不该转人工",
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
     passages: "检索到的内容", context: "客户", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
-    score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式"
+    score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式",
+    name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段"
   } : {
     presence: "Presence", online: "Online", away: "Away", logout: "Sign out", queue: "Queue", empty: "Nobody is waiting.",
     claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
@@ -19,7 +20,8 @@
     needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",
     send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", held_by: "Held by ",
     waiting: "waiting", agents_online: "Agents online: ", score: "score", negative: "negative", customer: "Customer",
-    bot: "Bot", lang: "Language", contact: "Contact"
+    bot: "Bot", lang: "Language", contact: "Contact", name: "Name", customer_id: "Customer id", order_id: "Order",
+    stage: "Stage"
   };
   document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = T[el.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = T[el.dataset.i18nPlaceholder]; });
@@ -128,7 +130,9 @@
     });
     var ctx = $("context");
     ctx.textContent = "";
-    [[T.lang, h.lang], [T.contact, h.contact]].forEach(function (kv) {
+    var cc = p.conversation.context || {};
+    [[T.name, cc.name], [T.customer_id, cc.customer_id], [T.order_id, cc.order_id], [T.stage, cc.stage],
+     [T.lang, h.lang], [T.contact, h.contact]].forEach(function (kv) {
       if (!kv[1]) return;
       ctx.appendChild(el("dt", "", kv[0]));
       ctx.appendChild(el("dd", "", kv[1]));

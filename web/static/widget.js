@@ -1,6 +1,8 @@
 // Baton chat widget. One line on the host page:
 //   <script src="https://baton.example/widget.js" data-collection="shop" data-lang="zh"></script>
-// adds a launcher button that opens the chat in a frame served by Baton,
+// adds a launcher button. data-context carries the customer's identity
+// signed by the host's server (see the README, "Customer context"),
+// passed in the frame's URL fragment so it never reaches a server log; that opens the chat in a frame served by Baton,
 // so the conversation's token stays on Baton's origin.
 (function () {
   "use strict";
@@ -23,7 +25,8 @@
     if (!frame) {
       frame = document.createElement("iframe");
       frame.title = label;
-      frame.src = origin + "/chat?embed=1&collection=" + encodeURIComponent(collection) + (me.dataset.lang ? "&lang=" + encodeURIComponent(lang) : "");
+      frame.src = origin + "/chat?embed=1&collection=" + encodeURIComponent(collection) + (me.dataset.lang ? "&lang=" + encodeURIComponent(lang) : "") +
+        (me.dataset.context ? "#context=" + encodeURIComponent(me.dataset.context) : "");
       frame.style.cssText = "position:fixed;right:20px;bottom:80px;width:380px;max-width:calc(100vw - 40px);height:560px;" +
         "max-height:calc(100vh - 100px);border:1px solid #ddd;border-radius:12px;z-index:2147483647;background:#fff;" +
         "box-shadow:0 4px 24px rgba(0,0,0,.25)";
