@@ -117,6 +117,18 @@ type TurnResult struct {
 
 // Turn answers one customer message in conversation c.
 func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnResult, error) {
+	return b.turn(ctx, c, text, nil)
+}
+
+// TurnStream is Turn with a generated answer streamed to onDelta as the
+// model writes it. The returned reply is what counts: when the generated
+// answer fails its checks it is the extractive one, and what was streamed
+// must be replaced by it.
+func (b *Bot) TurnStream(ctx context.Context, c *kb.Conversation, text string, onDelta func(string)) (*TurnResult, error) {
+	return b.turn(ctx, c, text, onDelta)
+}
+
+func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta func(string)) (*TurnResult, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil, fmt.Errorf("message text is empty: %w", kb.ErrInvalid)
@@ -177,7 +189,7 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 	case reply.Band == kb.BandClarify:
 		reply.Text = phrase(lang, "clarify")
 	case b.Generator != nil:
-		b.generate(ctx, lang, text, res, &reply)
+		b.generate(ctx, lang, text, res, &reply, onDelta)
 	}
 	out.Reply = reply
 	return out, b.addBotMessage(ctx, c.ID, out)
@@ -186,8 +198,15 @@ func (b *Bot) Turn(ctx context.Context, c *kb.Conversation, text string) (*TurnR
 // generate replaces the extractive answer with a grounded generated one,
 // citing only passages it was given; otherwise it records why not and
 // keeps the extractive answer.
-func (b *Bot) generate(ctx context.Context, lang, question string, res *Result, reply *kb.Reply) {
-	text, cited, err := b.Generator.Generate(ctx, lang, question, res.Passages)
+func (b *Bot) generate(ctx context.Context, lang, question string, res *Result, reply *kb.Reply, onDelta func(string)) {
+	var text string
+	var cited []string
+	var err error
+	if onDelta != nil {
+		text, cited, err = b.Generator.Stream(ctx, lang, question, res.Passages, onDelta)
+	} else {
+		text, cited, err = b.Generator.Generate(ctx, lang, question, res.Passages)
+	}
 	if err != nil {
 		code := ErrLLMFailed
 		for _, e := range []error{ErrLLMUncited, ErrLLMBadCite, ErrLLMDeclined, ErrLLMSaturated} {

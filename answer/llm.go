@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -80,14 +81,91 @@ var citeRE = regexp.MustCompile(`\[P(\d+)\]`)
 // returns the answer and the article ids it cites, in order of first
 // citation, or one of the ErrLLM* errors saying why it must not be shown.
 func (g *Generator) Generate(ctx context.Context, lang, question string, passages []Passage) (string, []string, error) {
-	select {
-	case g.slots <- struct{}{}:
-		defer func() { <-g.slots }()
-	default:
+	release, ok := g.acquire()
+	if !ok {
 		return "", nil, ErrLLMSaturated
 	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
+	res, err := g.client.CreateChatCompletion(ctx, g.request(lang, question, passages))
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrLLMFailed, err)
+	}
+	if len(res.Choices) == 0 {
+		return "", nil, fmt.Errorf("%w: no choices", ErrLLMFailed)
+	}
+	return check(res.Choices[0].Message.Content, passages)
+}
+
+// Stream is Generate with the answer streamed: onDelta hears each piece
+// of text as the model writes it, so the page can show it at once. The
+// final text is checked like Generate's; when it fails the check (or the
+// stream breaks off, times out or errs) the pieces already shown must be
+// withdrawn, which the returned error says. A reply that is heading for
+// NO_ANSWER is held back rather than shown.
+func (g *Generator) Stream(ctx context.Context, lang, question string, passages []Passage, onDelta func(string)) (string, []string, error) {
+	release, ok := g.acquire()
+	if !ok {
+		return "", nil, ErrLLMSaturated
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
+	defer cancel()
+	req := g.request(lang, question, passages)
+	req.Stream = true
+	stream, err := g.client.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrLLMFailed, err)
+	}
+	defer stream.Close()
+	var text strings.Builder
+	shown, finished := 0, false
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: stream: %v", ErrLLMFailed, err)
+		}
+		for _, ch := range chunk.Choices {
+			text.WriteString(ch.Delta.Content)
+			finished = finished || ch.FinishReason != ""
+		}
+		// Show what is new unless the reply so far could still be the
+		// NO_ANSWER marker.
+		so := text.String()
+		if trimmed := strings.TrimSpace(so); strings.HasPrefix(noAnswer, trimmed) {
+			continue
+		}
+		if onDelta != nil && len(so) > shown {
+			onDelta(so[shown:])
+			shown = len(so)
+		}
+	}
+	if !finished {
+		// A stream cut off before the model said it was done is not an
+		// answer, however plausible its first half.
+		return "", nil, fmt.Errorf("%w: stream ended without a finish reason", ErrLLMFailed)
+	}
+	return check(text.String(), passages)
+}
+
+const noAnswer = "NO_ANSWER"
+
+func (g *Generator) acquire() (release func(), ok bool) {
+	select {
+	case g.slots <- struct{}{}:
+		return func() { <-g.slots }, true
+	default:
+		return nil, false
+	}
+}
+
+// request builds the prompt: the instructions, then the passages and the
+// question as delimited data.
+func (g *Generator) request(lang, question string, passages []Passage) openai.ChatCompletionRequest {
 	language := "English"
 	if lang == "zh" {
 		language = "Simplified Chinese"
@@ -97,25 +175,23 @@ func (g *Generator) Generate(ctx context.Context, lang, question string, passage
 		fmt.Fprintf(&user, "<passage id=\"P%d\" title=%q>\n%s\n</passage>\n", i+1, p.Title, escapeTags(p.Text))
 	}
 	fmt.Fprintf(&user, "<question>\n%s\n</question>", escapeTags(question))
-	res, err := g.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
+	return openai.ChatCompletionRequest{
 		Model:       g.cfg.Model,
 		Temperature: 0.1,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(systemPrompt, language)},
 			{Role: openai.ChatMessageRoleUser, Content: user.String()},
 		},
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("%w: %v", ErrLLMFailed, err)
 	}
-	if len(res.Choices) == 0 {
-		return "", nil, fmt.Errorf("%w: no choices", ErrLLMFailed)
-	}
-	text := strings.TrimSpace(res.Choices[0].Message.Content)
+}
+
+// check accepts a reply only if it answers and cites passages it was given.
+func check(text string, passages []Passage) (string, []string, error) {
+	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
 		return "", nil, fmt.Errorf("%w: empty reply", ErrLLMFailed)
-	case strings.Contains(text, "NO_ANSWER"):
+	case strings.Contains(text, noAnswer):
 		return "", nil, ErrLLMDeclined
 	}
 	var cited []string

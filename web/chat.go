@@ -59,6 +59,10 @@ func (s *Server) postMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
+		s.streamTurn(c, conv, req.Text)
+		return
+	}
 	res, err := s.bot.Turn(c.Request.Context(), conv, req.Text)
 	if err != nil {
 		s.fail(c, err)
@@ -67,13 +71,69 @@ func (s *Server) postMessage(c *gin.Context) {
 	s.turnReply(c, conv, res)
 }
 
+// streamTurn answers a turn as Server-Sent Events: `delta` events carry a
+// generated answer as the model writes it, then one `reply` event carries
+// the same body as the JSON reply, whose text replaces the deltas. Until
+// the first delta nothing is sent, so errors before it are plain JSON
+// errors with their status.
+func (s *Server) streamTurn(c *gin.Context, conv *kb.Conversation, text string) {
+	started := false
+	start := func() {
+		if started {
+			return
+		}
+		started = true
+		h := c.Writer.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		c.Writer.WriteHeader(http.StatusOK)
+	}
+	event := func(name string, v any) {
+		start()
+		b, _ := json.Marshal(v)
+		fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", name, b)
+		c.Writer.Flush()
+	}
+	res, err := s.bot.TurnStream(c.Request.Context(), conv, text, func(d string) { event("delta", gin.H{"text": d}) })
+	if err != nil {
+		if !started {
+			s.fail(c, err)
+			return
+		}
+		s.log.Error("streamed turn failed", "conversation", conv.ID, "err", err)
+		event("error", errorBody("internal", "internal error"))
+		return
+	}
+	body, err := s.turnBody(c, conv, res)
+	if err != nil {
+		if !started {
+			s.fail(c, err)
+			return
+		}
+		event("error", errorBody("internal", "internal error"))
+		return
+	}
+	event("reply", body)
+}
+
 // turnReply answers a turn: the bot's reply (null when the conversation
 // is with the team), the hand-off it opened, and the customer's place in
 // the queue.
 func (s *Server) turnReply(c *gin.Context, conv *kb.Conversation, res *answer.TurnResult) {
+	body, err := s.turnBody(c, conv, res)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+func (s *Server) turnBody(c *gin.Context, conv *kb.Conversation, res *answer.TurnResult) (gin.H, error) {
 	body := gin.H{"message_id": res.MessageID, "reply": nil, "reply_id": res.ReplyID, "handoff": nil, "state": nil}
 	if !res.WithPerson {
 		body["reply"] = res.Reply
+		body["reply_html"] = renderMarkdown(res.Reply.Text)
 	}
 	if res.Handoff != nil {
 		body["handoff"] = gin.H{"id": res.Handoff.ID, "reasons": res.Handoff.Reasons, "status": res.Handoff.Status}
@@ -81,12 +141,11 @@ func (s *Server) turnReply(c *gin.Context, conv *kb.Conversation, res *answer.Tu
 	if res.Handoff != nil || res.WithPerson {
 		st, err := s.desk.State(c.Request.Context(), conv.ID)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return nil, err
 		}
 		body["state"] = st
 	}
-	c.JSON(http.StatusOK, body)
+	return body, nil
 }
 
 // requestPerson is the "talk to a person" button.
@@ -183,10 +242,11 @@ func (s *Server) listMessages(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if msgs == nil {
-		msgs = []*kb.Message{}
+	views := make([]messageView, len(msgs))
+	for i, m := range msgs {
+		views[i] = viewMessage(m)
 	}
-	c.JSON(http.StatusOK, gin.H{"conversation": conv, "messages": msgs})
+	c.JSON(http.StatusOK, gin.H{"conversation": conv, "messages": views})
 }
 
 // authorize checks the customer's bearer token against the conversation

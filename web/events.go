@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/kb"
 )
 
 // heartbeat keeps idle streams open through proxies and, for consoles,
@@ -59,6 +60,9 @@ func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
 	send := func(e escalate.Event) bool {
+		if m, ok := e.Data.(*kb.Message); ok {
+			e.Data = viewMessage(m)
+		}
 		b, err := json.Marshal(e)
 		if err != nil {
 			s.log.Error("encode event", "type", e.Type, "err", err)

@@ -124,15 +124,29 @@
     li.appendChild(box);
   }
 
-  // render adds one message to the log, once.
+  // pending are the customer's turns shown before the server stored them.
+  var pending = [];
+
+  // render adds one message to the log, once: a stored turn that is
+  // already on screen as pending only takes its id.
   function render(m) {
     if (m.id) {
       if (seen[m.id]) return;
       seen[m.id] = true;
+      if (m.role === "customer") {
+        for (var i = 0; i < pending.length; i++) {
+          if (pending[i].text === m.text) { pending.splice(i, 1); return; }
+        }
+      }
     }
     var li = el("li", m.role);
+    if (m.role === "customer" && !m.id) pending.push({ text: m.text, li: li });
+    if (m.role === "bot") endStreaming();
     if (m.role === "agent") li.appendChild(el("div", "author", (m.author || t.agent)));
-    li.appendChild(el("div", "text", m.text));
+    var body = el("div", "text");
+    if (m.html) body.innerHTML = m.html; // rendered and sanitised by the server
+    else body.textContent = m.text;
+    li.appendChild(body);
     var reply = m.reply;
     if (reply) {
       if (reply.band === "answer" && reply.citations && reply.citations.length) {
@@ -178,22 +192,93 @@
     statusBox.className = s.status;
   }
 
+  // streaming is the bubble showing a generated answer as it is written;
+  // the stored reply replaces it.
+  var streaming = null;
+  function delta(text) {
+    if (!streaming) {
+      streaming = el("li", "bot streaming");
+      streaming.appendChild(el("div", "text"));
+      log.appendChild(streaming);
+    }
+    streaming.firstChild.textContent += text;
+    streaming.scrollIntoView({ block: "end" });
+  }
+  function endStreaming() {
+    if (streaming) { streaming.remove(); streaming = null; }
+  }
+
+  // postTurn sends a message asking for a streamed answer; a server or
+  // proxy that answers plain JSON works too.
+  function postTurn(c, text) {
+    return fetch("/api/v1/conversations/" + c.id + "/messages", {
+      method: "POST", body: JSON.stringify({ text: text }),
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream, application/json", Authorization: "Bearer " + c.token }
+    }).then(function (res) {
+      if ((res.headers.get("Content-Type") || "").indexOf("text/event-stream") !== 0 || !res.body) {
+        return res.json().then(function (j) {
+          if (!res.ok) { var e = new Error((j.error && j.error.message) || res.statusText); e.status = res.status; throw e; }
+          return j;
+        });
+      }
+      var final = null, failure = null;
+      return readEvents(res.body, function (name, data) {
+        if (name === "delta") delta(data.text);
+        if (name === "reply") final = data;
+        if (name === "error") failure = new Error(data.error && data.error.message);
+      }).then(function () {
+        if (!final) throw failure || new Error(t.failed);
+        return final;
+      });
+    });
+  }
+
+  // readEvents parses a Server-Sent Events body, calling fn(name, data)
+  // per event; it resolves when the stream ends.
+  function readEvents(body, fn) {
+    var reader = body.getReader();
+    var dec = new TextDecoder();
+    var buf = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) return;
+        buf += dec.decode(chunk.value, { stream: true });
+        var i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          var block = buf.slice(0, i), name = "message", data = "";
+          buf = buf.slice(i + 2);
+          block.split("\n").forEach(function (l) {
+            if (l.indexOf("event: ") === 0) name = l.slice(7);
+            if (l.indexOf("data: ") === 0) data += l.slice(6);
+          });
+          if (data) fn(name, JSON.parse(data));
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
   function send(text) {
     errBox.hidden = true;
-    var pending = { role: "customer", text: text };
-    render(pending);
+    render({ role: "customer", text: text });
     return ensureConversation()
-      .then(function (c) { return api("POST", "/api/v1/conversations/" + c.id + "/messages", { text: text }); })
+      .then(function (c) { return postTurn(c, text); })
       .then(function (r) {
-        seen[r.message_id] = true;
+        endStreaming();
+        render({ id: r.message_id, role: "customer", text: text });
         localStorage.removeItem(draftKey);
-        if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, reply: r.reply });
+        if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, html: r.reply_html, reply: r.reply });
         if (r.state) showState(r.state);
       })
       .catch(function (e) {
+        endStreaming();
         errBox.textContent = e.message || t.failed;
         errBox.hidden = false;
-        log.lastChild && log.lastChild.classList.add("failed");
+        pending = pending.filter(function (p) {
+          if (p.text === text) p.li.classList.add("failed");
+          return p.text !== text;
+        });
         input.value = input.value || text; // nothing typed is lost
       });
   }
@@ -217,7 +302,7 @@
     ensureConversation()
       .then(function (c) { return api("POST", "/api/v1/conversations/" + c.id + "/handoff"); })
       .then(function (r) {
-        if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, reply: r.reply });
+        if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, html: r.reply_html, reply: r.reply });
         if (r.state) showState(r.state);
       })
       .catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; });
@@ -245,25 +330,7 @@
     fetch("/api/v1/conversations/" + conv.id + "/events", { headers: { Authorization: "Bearer " + conv.token } })
       .then(function (res) {
         if (!res.ok || !res.body) { if (res.status !== 403 && res.status !== 404) retry(); else listening = false; return; }
-        var reader = res.body.getReader();
-        var dec = new TextDecoder();
-        var buf = "";
-        function pump() {
-          return reader.read().then(function (chunk) {
-            if (chunk.done) { retry(); return; }
-            buf += dec.decode(chunk.value, { stream: true });
-            var i;
-            while ((i = buf.indexOf("\n\n")) >= 0) {
-              var block = buf.slice(0, i);
-              buf = buf.slice(i + 2);
-              var data = block.split("\n").filter(function (l) { return l.indexOf("data: ") === 0; })
-                .map(function (l) { return l.slice(6); }).join("\n");
-              if (data) handle(JSON.parse(data));
-            }
-            return pump();
-          });
-        }
-        return pump();
+        return readEvents(res.body, function (name, ev) { handle(ev); }).then(retry);
       })
       .catch(retry);
   }
