@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -59,4 +61,100 @@ func TestEndToEndGroundedAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEndToEndStreamedAnswer asks with Accept: text/event-stream: a
+// well-behaved model's answer arrives as delta events and the final reply
+// event carries the same text; a stream cut off mid-answer ends with the
+// extractive answer in the reply event, replacing what was shown.
+func TestEndToEndStreamedAnswer(t *testing.T) {
+	var truncate atomic.Bool
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Stream bool `json:"stream"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		if !req.Stream {
+			http.Error(w, "this test server only streams", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, piece := range []string{"Returns are ", "accepted for ", "30 days [P1]."} {
+			b, _ := json.Marshal(map[string]any{"id": "x", "object": "chat.completion.chunk", "model": "m",
+				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": piece}}}})
+			fmt.Fprintf(w, "data: %s\n\n", b)
+			w.(http.Flusher).Flush()
+			if truncate.Load() {
+				return // the connection drops after the first piece
+			}
+		}
+		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	}))
+	defer llm.Close()
+	t.Setenv("BATON_LLM_BASE_URL", llm.URL)
+	t.Setenv("BATON_LLM_MODEL", "m")
+	base := startBaton(t)
+	c := client{t, base}
+
+	ask := func(t *testing.T) (deltas []string, reply map[string]any) {
+		id, token := c.start()
+		req, _ := http.NewRequest("POST", base+"/api/v1/conversations/"+id+"/messages", strings.NewReader(`{"text":"how do I send something back"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+			t.Fatalf("Content-Type = %q, want an event stream", ct)
+		}
+		sc := bufio.NewScanner(res.Body)
+		name := ""
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				var v map[string]any
+				if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &v); err != nil {
+					t.Fatalf("event %s: %v", name, err)
+				}
+				switch name {
+				case "delta":
+					deltas = append(deltas, v["text"].(string))
+				case "reply":
+					reply = v["reply"].(map[string]any)
+				default:
+					t.Fatalf("unexpected event %s: %v", name, v)
+				}
+			}
+		}
+		if reply == nil {
+			t.Fatal("stream ended without a reply event")
+		}
+		return deltas, reply
+	}
+
+	t.Run("answer streams", func(t *testing.T) {
+		deltas, reply := ask(t)
+		if len(deltas) < 2 {
+			t.Errorf("%d delta events, want the answer in pieces", len(deltas))
+		}
+		if got := strings.Join(deltas, ""); got != reply["text"] || reply["generated"] != true {
+			t.Errorf("streamed %q, final %q (generated %v); want the same generated text", got, reply["text"], reply["generated"])
+		}
+	})
+	t.Run("cut-off stream falls back", func(t *testing.T) {
+		truncate.Store(true)
+		deltas, reply := ask(t)
+		if len(deltas) == 0 {
+			t.Errorf("no delta before the cut; the test server should have streamed one")
+		}
+		if reply["generated"] == true || reply["fallback"] != "llm_failed" || !strings.Contains(reply["text"].(string), "You can return most items within 30 days") {
+			t.Errorf("reply = %v; want the extractive answer with fallback llm_failed", reply)
+		}
+	})
 }
