@@ -25,7 +25,8 @@ type Desk struct {
 	Policies func() *Config
 	// Notify, when set, hears hand-off lifecycle events (for webhooks):
 	// handoff.created, handoff.claimed, handoff.released,
-	// handoff.transferred, handoff.returned, handoff.resolved.
+	// handoff.transferred, handoff.returned, handoff.resolved,
+	// handoff.contact.
 	Notify func(event string, h *kb.Handoff)
 	// Now is the clock; tests set it.
 	Now func() time.Time
@@ -106,8 +107,7 @@ func (d *Desk) SetPresence(ctx context.Context, u *kb.User, status string) error
 }
 
 // Open hands conversation c to a person for the given reasons. A
-// conversation already waiting or held keeps its hand-off, gaining the
-// new reasons' priority.
+// conversation already waiting or held keeps the hand-off it has.
 func (d *Desk) Open(ctx context.Context, c *kb.Conversation, reasons []string, lang string) (*kb.Handoff, error) {
 	open, err := d.Store.Handoffs(ctx, kb.HandoffFilter{ConversationID: c.ID, Status: []string{kb.HandoffQueued, kb.HandoffMessage, kb.HandoffClaimed}})
 	if err != nil {

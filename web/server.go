@@ -60,6 +60,10 @@ type Options struct {
 	// ContextSecret verifies the customer context host pages sign; empty
 	// refuses context.
 	ContextSecret string
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For is believed; none by default, so a client cannot
+	// pick the address that login rate limits count against.
+	TrustedProxies []string
 }
 
 // New builds the HTTP handler.
@@ -73,6 +77,11 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		// Ten tries per address, then one every six seconds; five per
 		// name, then one every thirty: slow for guessing, fine for typos.
 		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{})}
+	if err := s.engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		// Checked by the config; an unparsable entry trusts no one.
+		log.Error("trusted proxies", "err", err)
+		s.engine.SetTrustedProxies(nil)
+	}
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))

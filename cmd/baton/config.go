@@ -3,8 +3,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/kb"
@@ -54,6 +56,9 @@ type Config struct {
 	WebhookSecret string
 	// ContextSecret verifies the customer context host pages sign.
 	ContextSecret string
+	// TrustedProxies (comma-separated addresses or CIDRs) may set
+	// X-Forwarded-For.
+	TrustedProxies string
 }
 
 // bindFlags registers the flags shared by every command on fs.
@@ -138,6 +143,7 @@ func (c *Config) fromEnv() error {
 	str(&c.WebhookURL, "BATON_WEBHOOK_URL", "")
 	str(&c.WebhookSecret, "BATON_WEBHOOK_SECRET", "")
 	str(&c.ContextSecret, "BATON_CONTEXT_SECRET", "")
+	str(&c.TrustedProxies, "BATON_TRUSTED_PROXIES", "")
 	if v := os.Getenv("BATON_SECURE_COOKIES"); v != "" && !c.SecureCookies {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -159,6 +165,17 @@ func (c *Config) fromEnv() error {
 		return err
 	}
 	return num(&c.HandoffThreshold, "BATON_HANDOFF_THRESHOLD", 0)
+}
+
+// proxies splits TrustedProxies.
+func (c *Config) proxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Validate reports configuration mistakes before anything starts.
@@ -183,6 +200,13 @@ func (c *Config) Validate() error {
 	}
 	if (c.WebhookURL == "") != (c.WebhookSecret == "") {
 		return fmt.Errorf("webhooks: set both BATON_WEBHOOK_URL and BATON_WEBHOOK_SECRET, or neither")
+	}
+	for _, p := range c.proxies() {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("BATON_TRUSTED_PROXIES: %q is neither an address nor a CIDR", p)
+			}
+		}
 	}
 	if c.ContextSecret != "" && len(c.ContextSecret) < 16 {
 		return fmt.Errorf("BATON_CONTEXT_SECRET: use at least 16 characters")
