@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,43 +23,6 @@ import (
 // asks, is answered with a citation, asks for a person and is queued; an
 // agent signs in, opens the hand-off packet, claims it and replies; the
 // reply reaches the customer live, and survives a reload.
-
-// startBrowserBaton is startBaton, but returns the *Server so the test can
-// reach its store.
-func startBrowserBaton(t *testing.T) (*Server, string) {
-	t.Helper()
-	data := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, &out, io.Discard); err != nil {
-		cancel()
-		t.Fatalf("ingest: %v", err)
-	}
-	if !strings.Contains(out.String(), "5 articles added") {
-		cancel()
-		t.Fatalf("ingest summary = %q, want 5 articles added", out.String())
-	}
-	cfg := Config{Addr: "127.0.0.1:0", Data: data}
-	if err := cfg.fromEnv(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	srv, err := StartServer(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-		srv.Close()
-	})
-	return srv, "http://" + srv.Addr()
-}
 
 // chromiumPath finds the browser, or skips (fails on CI, which installs it).
 func chromiumPath(t *testing.T) string {
@@ -280,7 +240,8 @@ func TestBrowserHandoff(t *testing.T) {
 	execPath := chromiumPath(t)
 	began := time.Now()
 	deadline := began.Add(60 * time.Second)
-	srv, base := startBrowserBaton(t)
+	srv := launch(t, "", nil)
+	base := "http://" + srv.Addr()
 	ctx := context.Background()
 	hash, err := web.HashPassword("agent-password-1")
 	if err != nil {

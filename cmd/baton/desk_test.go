@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/cookiejar"
@@ -54,66 +53,11 @@ type deskEnv struct {
 	users map[string]*kb.User
 }
 
-// lockedBuffer collects the server log, shown when a test fails.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startDesk ingests the fixtures, starts the whole server on 127.0.0.1:0
 // and creates the staff: admin root, agents ann and bob, editor eve.
 func startDesk(t *testing.T, o deskOptions) *deskEnv {
 	t.Helper()
-	data := o.data
-	if data == "" {
-		data = t.TempDir()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, io.Discard, io.Discard); err != nil {
-		cancel()
-		t.Fatalf("ingest: %v", err)
-	}
-	cfg := Config{Addr: "127.0.0.1:0", Data: data, WebhookURL: o.webhookURL, WebhookSecret: o.webhookSecret}
-	if err := cfg.fromEnv(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	srv, err := StartServer(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		start := time.Now()
-		if err := <-done; err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("server took %v to shut down, want under 5s (a stream left open?)", d)
-		}
-		if err := srv.Close(); err != nil {
-			t.Errorf("server close: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs)
-		}
-	})
+	srv := launch(t, o.data, func(cfg *Config) { cfg.WebhookURL, cfg.WebhookSecret = o.webhookURL, o.webhookSecret })
 	e := &deskEnv{base: "http://" + srv.Addr(), srv: srv, users: map[string]*kb.User{}}
 	if !o.noStaff {
 		for _, u := range []struct{ name, role string }{

@@ -11,43 +11,92 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/answer"
 	_ "github.com/batonhq/baton/kb/sqlite" // the "sqlite" driver
 )
 
 // startBaton ingests the fixtures through the CLI and starts the whole
-// server on 127.0.0.1:0, as `baton serve` would.
+// server on 127.0.0.1:0, as `baton serve` would; it returns the base URL.
 func startBaton(t *testing.T) string {
 	t.Helper()
-	data := t.TempDir()
+	return "http://" + launch(t, "", nil).Addr()
+}
+
+// launch ingests the fixtures into data (a fresh directory when empty),
+// starts the whole server with edit applied to its config, and stops it
+// when the test ends, failing the test if shutdown is slow; the server's
+// log is shown when the test failed.
+func launch(t *testing.T, data string, edit func(*Config)) *Server {
+	t.Helper()
+	fresh := data == ""
+	if fresh {
+		data = t.TempDir()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	if err := run(ctx, []string{"ingest", "--data", data, "testdata/kb"}, &out, io.Discard); err != nil {
+		cancel()
 		t.Fatalf("ingest: %v", err)
 	}
-	if !strings.Contains(out.String(), "5 articles added") {
+	if fresh && !strings.Contains(out.String(), "5 articles added") {
+		cancel()
 		t.Fatalf("ingest summary = %q, want 5 articles added", out.String())
 	}
 	cfg := Config{Addr: "127.0.0.1:0", Data: data}
+	if edit != nil {
+		edit(&cfg)
+	}
 	if err := cfg.fromEnv(); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	srv, err := StartServer(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := &lockedBuffer{}
+	srv, err := StartServer(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
+		start := time.Now()
 		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
+			t.Errorf("server shutdown: %v", err)
 		}
-		srv.Close()
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("server took %v to shut down, want under 5s (a stream left open?)", d)
+		}
+		if err := srv.Close(); err != nil {
+			t.Errorf("server close: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
 	})
-	return "http://" + srv.Addr()
+	return srv
+}
+
+// lockedBuffer collects the server log, shown when a test fails.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 type client struct {
