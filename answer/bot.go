@@ -366,13 +366,13 @@ func priorMisses(history []*kb.Message) int {
 
 var phrases = map[string]map[string]string{
 	"en": {
-		"handoff":    "I'm passing you to a member of our team, with this conversation attached so you won't need to repeat yourself.",
-		"clarify":    "I'm not sure I understood. Did you mean one of these?",
+		"handoff":         "I'm passing you to a member of our team, with this conversation attached so you won't need to repeat yourself.",
+		"clarify":         "I'm not sure I understood. Did you mean one of these?",
 		"handoff_offline": "Nobody from our team is available right now. Leave your contact details and we will get back to you; this conversation is kept for them.",
 	},
 	"zh": {
-		"handoff":    "正在为您转接人工客服，对话记录会一并转交，您无需重复说明。",
-		"clarify":    "我不太确定您的意思，您是想问以下哪个问题？",
+		"handoff":         "正在为您转接人工客服，对话记录会一并转交，您无需重复说明。",
+		"clarify":         "我不太确定您的意思，您是想问以下哪个问题？",
 		"handoff_offline": "目前暂无人工客服在线。请留下您的联系方式，我们会尽快联系您；本次对话记录会一并转交。",
 	},
 }

@@ -52,11 +52,11 @@ type Chunk struct {
 // Conversation is one customer's chat. The token that proves ownership is
 // never stored; only its hash is.
 type Conversation struct {
-	ID         string    `json:"id"`
-	Collection string    `json:"collection"`
-	Lang       string    `json:"lang"`
-	TokenHash  string    `json:"-"`
-	Status     string    `json:"status"` // bot, handoff, closed
+	ID         string `json:"id"`
+	Collection string `json:"collection"`
+	Lang       string `json:"lang"`
+	TokenHash  string `json:"-"`
+	Status     string `json:"status"` // bot, handoff, closed
 	// Context is what the host page told about the customer, signed.
 	Context   *CustomerContext `json:"context,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
