@@ -23,9 +23,12 @@ type Packet struct {
 	Confidence float64         `json:"confidence"`
 	Passages   []PacketPassage `json:"passages"`
 	// Summary is three lines: what the customer wants, what the bot did,
-	// what it found. Draft is a suggested reply; DraftGenerated tells
-	// whether a language model wrote it from the passages.
-	Summary        []string `json:"summary"`
+	// what it found (or, from a language model, what to do first);
+	// SummaryGenerated tells which. Draft is a suggested reply;
+	// DraftGenerated tells whether a language model wrote it from the
+	// passages.
+	Summary          []string `json:"summary"`
+	SummaryGenerated bool     `json:"summary_generated"`
 	Draft          string   `json:"draft"`
 	DraftGenerated bool     `json:"draft_generated"`
 }
@@ -92,6 +95,13 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 		}
 	}
 	p.Summary = summary(lang, first, h, p.Passages)
+	if b.Generator != nil && len(msgs) > 0 {
+		if lines, err := b.Generator.Summarize(ctx, lang, msgs, h.Reasons); err == nil {
+			p.Summary, p.SummaryGenerated = lines, true
+		} else {
+			b.signalError(fmt.Errorf("hand-off summary not generated: %w", err))
+		}
+	}
 	return p, nil
 }
 

@@ -12,7 +12,7 @@
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
     passages: "检索到的内容", context: "客户", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
     score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式",
-    name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段"
+    generated: "由语言模型根据对话生成，请核对。", name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段"
   } : {
     presence: "Presence", online: "Online", away: "Away", logout: "Sign out", queue: "Queue", empty: "Nobody is waiting.",
     claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
@@ -20,7 +20,7 @@
     needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",
     send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", held_by: "Held by ",
     waiting: "waiting", agents_online: "Agents online: ", score: "score", negative: "negative", customer: "Customer",
-    bot: "Bot", lang: "Language", contact: "Contact", name: "Name", customer_id: "Customer id", order_id: "Order",
+    bot: "Bot", generated: "Written by the language model from the transcript; check it.", lang: "Language", contact: "Contact", name: "Name", customer_id: "Customer id", order_id: "Order",
     stage: "Stage"
   };
   document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = T[el.dataset.i18n]; });
@@ -105,6 +105,7 @@
     var sum = $("summary");
     sum.textContent = "";
     (p.summary || []).forEach(function (line) { sum.appendChild(el("p", "", line)); });
+    if (p.summary_generated) sum.appendChild(el("p", "meta", T.generated));
     var mine = h.status === "claimed" && h.claimed_by === me;
     $("holder").textContent = p.holder ? T.held_by + p.holder : h.status;
     $("claim").hidden = !(h.status === "queued" || h.status === "message");
