@@ -292,6 +292,8 @@ type Store interface {
 	// SetFeedback records the customer's thumbs on a bot message of the
 	// conversation; ErrNotFound when there is no such bot message.
 	SetFeedback(ctx context.Context, conversationID, messageID string, v int) error
+	// RatedMessages lists the bot messages customers gave thumbs to.
+	RatedMessages(ctx context.Context) ([]*Message, error)
 
 	CreateHandoff(ctx context.Context, h *Handoff) error
 	Handoff(ctx context.Context, id string) (*Handoff, error)

@@ -6,11 +6,13 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-// verdictQueries turns agents' verdicts on closed hand-offs into labelled
-// questions for `baton calibrate --verdicts`: the customer turn that handed
-// off, labelled with the article the bot put first when the agent said the
-// bot was right (or should not have handed off), and with no right
-// article when the agent said an article was missing or wrong.
+// verdictQueries turns agents' verdicts on closed hand-offs, and
+// customers' thumbs on answers, into labelled questions for `baton
+// calibrate --verdicts`: the customer turn that handed off, labelled with
+// the article the bot put first when the agent said the bot was right (or
+// should not have handed off), and with no right article when the agent
+// said an article was missing or wrong; an answered question, labelled
+// with the article it cited when thumbed up and none when thumbed down.
 func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 	hs, err := store.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffResolved, kb.HandoffReturned}})
 	if err != nil {
@@ -47,6 +49,41 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 		case kb.OutcomeArticleMissing, kb.OutcomeArticleWrong:
 		default:
 			continue
+		}
+		qs = append(qs, q)
+	}
+	rated, err := store.RatedMessages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rated {
+		if r.Reply == nil || r.Reply.Band != kb.BandAnswer || len(r.Reply.Citations) == 0 {
+			continue
+		}
+		conv, err := store.Conversation(ctx, r.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		msgs, err := store.Messages(ctx, r.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		var question *kb.Message
+		for _, m := range msgs {
+			if m.ID == r.ID {
+				break
+			}
+			if m.Role == kb.RoleCustomer {
+				question = m
+			}
+		}
+		if question == nil {
+			continue
+		}
+		q := evalQuery{Query: question.Text, Collection: conv.Collection}
+		if r.Feedback > 0 {
+			id := r.Reply.Citations[0].ArticleID
+			q.GoldID = &id
 		}
 		qs = append(qs, q)
 	}

@@ -49,13 +49,33 @@ func TestVerdictQueries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Thumbs on answers: up labels the cited article right, down none.
+	for i, v := range []int{1, -1, 0} {
+		id := string(rune('x' + i))
+		if err := store.CreateConversation(ctx, &kb.Conversation{ID: id, Collection: "shop", Lang: "en", TokenHash: "x", Status: kb.StatusBot}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []*kb.Message{
+			{ID: id + "1", ConversationID: id, Role: kb.RoleCustomer, Text: "asked " + id},
+			{ID: id + "2", ConversationID: id, Role: kb.RoleBot, Text: "x", Reply: &kb.Reply{Band: kb.BandAnswer, Citations: []kb.Citation{{ArticleID: "shop/" + id}}}},
+			{ID: id + "3", ConversationID: id, Role: kb.RoleCustomer, Text: "later " + id},
+		} {
+			if err := store.AddMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := store.SetFeedback(ctx, id, id+"2", v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	qs, err := verdictQueries(ctx, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"question a": "shop/a", "question b": "shop/b", "question c": "", "question d": ""}
+	want := map[string]string{"question a": "shop/a", "question b": "shop/b", "question c": "", "question d": "",
+		"asked x": "shop/x", "asked y": ""}
 	if len(qs) != len(want) {
-		t.Fatalf("got %d labelled questions %+v, want %d (no verdict, no row)", len(qs), qs, len(want))
+		t.Fatalf("got %d labelled questions %+v, want %d (no verdict or thumb, no row)", len(qs), qs, len(want))
 	}
 	for _, q := range qs {
 		gold := ""

@@ -97,9 +97,18 @@ func (d *DB) SetMessageSignals(ctx context.Context, id string, negative float64,
 
 // Messages returns a conversation's transcript, oldest first.
 func (d *DB) Messages(ctx context.Context, conversationID string) ([]*kb.Message, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, negative, rephrase, author, feedback, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	return d.messages(ctx, `WHERE conversation_id = ? ORDER BY seq`, conversationID)
+}
+
+// RatedMessages lists the bot messages customers gave thumbs to.
+func (d *DB) RatedMessages(ctx context.Context) ([]*kb.Message, error) {
+	return d.messages(ctx, `WHERE role = ? AND feedback != 0 ORDER BY created_at, seq`, kb.RoleBot)
+}
+
+func (d *DB) messages(ctx context.Context, where string, args ...any) ([]*kb.Message, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, conversation_id, role, text, reply, negative, rephrase, author, feedback, created_at FROM messages `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("messages of %s: %w", conversationID, err)
+		return nil, fmt.Errorf("list messages: %w", err)
 	}
 	defer rows.Close()
 	var out []*kb.Message

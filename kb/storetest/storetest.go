@@ -367,6 +367,10 @@ func testFeedback(t *testing.T, s kb.Store) {
 	if err := s.SetFeedback(ctx, "other", "m2", 1); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("feedback through another conversation err = %v, want ErrNotFound", err)
 	}
+	rated, err := s.RatedMessages(ctx)
+	if err != nil || len(rated) != 1 || rated[0].ID != "m2" || rated[0].Feedback != -1 {
+		t.Errorf("RatedMessages = %+v, %v; want m2 with -1", rated, err)
+	}
 	got, _ := s.Messages(ctx, "conv1")
 	if got[1].Feedback != -1 || got[2].Author != "Ann" {
 		t.Errorf("messages = %+v %+v; want feedback -1 and author Ann", got[1], got[2])
