@@ -29,8 +29,8 @@ type Packet struct {
 	// passages.
 	Summary          []string `json:"summary"`
 	SummaryGenerated bool     `json:"summary_generated"`
-	Draft          string   `json:"draft"`
-	DraftGenerated bool     `json:"draft_generated"`
+	Draft            string   `json:"draft"`
+	DraftGenerated   bool     `json:"draft_generated"`
 }
 
 // PacketPassage is one retrieved passage with its score and article.
