@@ -233,6 +233,16 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// APIKey lets a member of staff's scripts call the API as them, with
+// their role. Only the hash of the key is stored.
+type APIKey struct {
+	ID        string     `json:"id"`
+	UserID    string     `json:"user_id"`
+	KeyHash   string     `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
 // Presence states of an agent.
 const (
 	PresenceOnline = "online"
@@ -314,6 +324,12 @@ type Store interface {
 	// Session returns an unexpired session or ErrNotFound.
 	Session(ctx context.Context, idHash string) (*Session, error)
 	DeleteSession(ctx context.Context, idHash string) error
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByHash returns an unrevoked key or ErrNotFound.
+	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// RevokeAPIKeys revokes every key of a user and says how many.
+	RevokeAPIKeys(ctx context.Context, userID string) (int, error)
 
 	SetPresence(ctx context.Context, p *Presence) error
 	Presences(ctx context.Context) ([]*Presence, error)

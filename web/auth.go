@@ -186,17 +186,58 @@ func (s *Server) staffFromCookie(c *gin.Context) (*kb.User, *kb.Session, error) 
 	return u, sess, err
 }
 
-// requireStaff admits signed-in staff with one of the roles; state-changing
-// requests must also carry the session's CSRF token.
+// apiKeyPrefix marks staff API keys, telling them apart from customer
+// conversation tokens at a glance (and to secret scanners).
+const apiKeyPrefix = "bk_"
+
+// NewAPIKey returns a new staff API key and the hash to store.
+func NewAPIKey() (key, hash string) {
+	key = apiKeyPrefix + randomToken()
+	return key, hashSecret(key)
+}
+
+// staffFromKey loads the user of a bearer API key; ok is false when the
+// request carries no API key.
+func (s *Server) staffFromKey(c *gin.Context) (u *kb.User, ok bool, err error) {
+	key, found := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if key = strings.TrimSpace(key); !found || !strings.HasPrefix(key, apiKeyPrefix) {
+		return nil, false, nil
+	}
+	ctx := c.Request.Context()
+	k, err := s.store.APIKeyByHash(ctx, hashSecret(key))
+	if errors.Is(err, kb.ErrNotFound) {
+		return nil, true, fmt.Errorf("unknown or revoked API key: %w", errSignIn)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	u, err = s.store.User(ctx, k.UserID)
+	if errors.Is(err, kb.ErrNotFound) {
+		return nil, true, errSignIn
+	}
+	return u, true, err
+}
+
+// requireStaff admits staff with one of the roles: by API key, or by a
+// signed-in session whose state-changing requests carry its CSRF token
+// (a key cannot be sent by a cross-site page, so it needs none).
 func (s *Server) requireStaff(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, sess, err := s.staffFromCookie(c)
+		u, byKey, err := s.staffFromKey(c)
 		if err != nil {
 			s.fail(c, err)
 			c.Abort()
 			return
 		}
-		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead &&
+		var sess *kb.Session
+		if !byKey {
+			if u, sess, err = s.staffFromCookie(c); err != nil {
+				s.fail(c, err)
+				c.Abort()
+				return
+			}
+		}
+		if !byKey && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead &&
 			subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(sess.CSRF)) != 1 {
 			c.AbortWithStatusJSON(http.StatusForbidden, errorBody("csrf", "missing or wrong "+csrfHeader+" header"))
 			return

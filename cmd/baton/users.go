@@ -22,13 +22,21 @@ import (
 )
 
 const usersUsage = `Usage:
-  baton users add [--role agent|editor|admin] [--password-stdin] NAME
+  baton users add [--role agent|editor|admin] [--password-stdin] [--api-key] NAME
   baton users passwd [--password-stdin] NAME
+  baton users key NAME        print a new API key for NAME
+  baton users revoke NAME     revoke every API key of NAME
   baton users list
 
 The password is asked for on the terminal, or read as one line from
-standard input with --password-stdin.
+standard input with --password-stdin. With --api-key and no terminal or
+--password-stdin, the user gets no password: only the API key, printed
+once, signs them in (Authorization: Bearer KEY).
 `
+
+// noPassword is stored for key-only users: no bcrypt hash looks like it,
+// so no password matches.
+const noPassword = "!"
 
 // runUsers manages staff accounts in the data directory's store.
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -42,6 +50,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Usage = func() { fmt.Fprint(stderr, usersUsage); fs.PrintDefaults() }
 	role := fs.String("role", kb.UserAgent, "role: agent, editor or admin")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	withKey := fs.Bool("api-key", false, "also create an API key and print it once")
 	var cfg Config
 	if err := parseConfig(fs, &cfg, args[1:]); err != nil {
 		return err
@@ -61,7 +70,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fmt.Fprintf(stdout, "%-20s %-7s %s\n", u.Name, u.Role, u.CreatedAt.Format("2006-01-02"))
 		}
 		return nil
-	case "add", "passwd":
+	case "add", "passwd", "key", "revoke":
 	default:
 		fmt.Fprint(stderr, usersUsage)
 		return fmt.Errorf("users: unknown subcommand %q", sub)
@@ -70,13 +79,34 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("users %s: give exactly one NAME", sub)
 	}
 	name := fs.Arg(0)
-	pw, err := readPassword(stdin, stderr, *fromStdin)
-	if err != nil {
-		return err
+	switch sub {
+	case "key":
+		u, err := store.UserByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		return printKey(ctx, store, u, stdout)
+	case "revoke":
+		u, err := store.UserByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		n, err := store.RevokeAPIKeys(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %d API keys of %s\n", n, name)
+		return nil
 	}
-	hash, err := web.HashPassword(pw)
-	if err != nil {
-		return err
+	hash := noPassword
+	if sub == "passwd" || *fromStdin || !*withKey || isTerminal(stdin) {
+		pw, err := readPassword(stdin, stderr, *fromStdin)
+		if err != nil {
+			return err
+		}
+		if hash, err = web.HashPassword(pw); err != nil {
+			return err
+		}
 	}
 	if sub == "passwd" {
 		u, err := store.UserByName(ctx, name)
@@ -93,7 +123,29 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s %s\n", *role, name)
+	if !*withKey {
+		return nil
+	}
+	u, err := store.UserByName(ctx, name)
+	if err != nil {
+		return err
+	}
+	return printKey(ctx, store, u, stdout)
+}
+
+// printKey makes an API key for u and prints it; it is never shown again.
+func printKey(ctx context.Context, store kb.Store, u *kb.User, stdout io.Writer) error {
+	key, hash := web.NewAPIKey()
+	if err := store.CreateAPIKey(ctx, &kb.APIKey{ID: newUserID(), UserID: u.ID, KeyHash: hash}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "API key for %s (%s), shown once:\n%s\n", u.Name, u.Role, key)
 	return nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func openStore(ctx context.Context, cfg Config) (*sqlite.DB, error) {

@@ -140,3 +140,36 @@ func (d *DB) Presences(ctx context.Context) ([]*kb.Presence, error) {
 	}
 	return out, rows.Err()
 }
+
+// CreateAPIKey stores a new key's hash.
+func (d *DB) CreateAPIKey(ctx context.Context, k *kb.APIKey) error {
+	ts := now()
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES (?, ?, ?, ?)`, k.ID, k.UserID, k.KeyHash, ts); err != nil {
+		return fmt.Errorf("create api key: %w", err)
+	}
+	k.CreatedAt = parseTime(ts)
+	return nil
+}
+
+// APIKeyByHash returns an unrevoked key or kb.ErrNotFound.
+func (d *DB) APIKeyByHash(ctx context.Context, hash string) (*kb.APIKey, error) {
+	var k kb.APIKey
+	var created string
+	err := d.db.QueryRowContext(ctx, `SELECT id, user_id, key_hash, created_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`, hash).
+		Scan(&k.ID, &k.UserID, &k.KeyHash, &created)
+	if err != nil {
+		return nil, notFound(err, "api key")
+	}
+	k.CreatedAt = parseTime(created)
+	return &k, nil
+}
+
+// RevokeAPIKeys revokes every live key of a user.
+func (d *DB) RevokeAPIKeys(ctx context.Context, userID string) (int, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now(), userID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke api keys of %s: %w", userID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

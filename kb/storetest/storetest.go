@@ -330,6 +330,20 @@ func testUsersAndSessions(t *testing.T, s kb.Store) {
 	if _, err := s.Session(ctx, "s2"); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("deleted session err = %v, want ErrNotFound", err)
 	}
+	for _, k := range []*kb.APIKey{{ID: "k1", UserID: "u1", KeyHash: "kh1"}, {ID: "k2", UserID: "u1", KeyHash: "kh2"}} {
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if k, err := s.APIKeyByHash(ctx, "kh2"); err != nil || k.ID != "k2" || k.UserID != "u1" {
+		t.Errorf("APIKeyByHash(kh2) = %+v, %v", k, err)
+	}
+	if n, err := s.RevokeAPIKeys(ctx, "u1"); err != nil || n != 2 {
+		t.Errorf("RevokeAPIKeys = %d, %v; want 2", n, err)
+	}
+	if _, err := s.APIKeyByHash(ctx, "kh1"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("revoked key still found: %v", err)
+	}
 	seen := time.Now().UTC().Truncate(time.Millisecond)
 	for _, st := range []string{kb.PresenceAway, kb.PresenceOnline} {
 		if err := s.SetPresence(ctx, &kb.Presence{UserID: "u1", Status: st, SeenAt: seen}); err != nil {
