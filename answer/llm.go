@@ -60,9 +60,9 @@ func NewGenerator(cfg LLMConfig) *Generator {
 
 // Passage is one retrieved passage offered to the model.
 type Passage struct {
-	ArticleID string
-	Title     string
-	Text      string
+	ArticleID string `json:"article_id"`
+	Title     string `json:"title"`
+	Text      string `json:"text"`
 }
 
 // systemPrompt holds the only instructions the model gets. Passages and

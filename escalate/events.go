@@ -8,6 +8,7 @@ const (
 	EventHandoff = "handoff" // a hand-off changed (Data: *kb.Handoff for staff, *Waiting for the customer)
 	EventQueue   = "queue"   // the queue changed (staff; Data: nil, refetch)
 	EventState   = "state"   // the customer's place in the queue (Data: *Waiting)
+	EventJob     = "job"     // an ingestion job's progress (staff; Data: *kb.Job)
 )
 
 // Event is something that happened that a live page should show.

@@ -258,6 +258,73 @@ type Presence struct {
 	SeenAt time.Time `json:"seen_at"`
 }
 
+// Draft is an edited or uploaded article not yet published. BaseVersion
+// is the published version it started from (0 for a new article):
+// publishing over a newer version is refused, so two editors cannot
+// silently overwrite each other.
+type Draft struct {
+	Article     Article   `json:"article"`
+	BaseVersion int       `json:"base_version"`
+	UpdatedBy   string    `json:"updated_by"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Job statuses.
+const (
+	JobQueued  = "queued"
+	JobRunning = "running"
+	JobDone    = "done"
+	JobFailed  = "failed"
+)
+
+// Job is a background ingestion of uploaded files.
+type Job struct {
+	ID         string `json:"id"`
+	Collection string `json:"collection"`
+	Status     string `json:"status"`
+	Draft      bool   `json:"draft"` // files become drafts instead of publishing
+	CreatedBy  string `json:"created_by"`
+	// Progress: files done of total, passages written, embeddings made.
+	FilesDone  int             `json:"files_done"`
+	FilesTotal int             `json:"files_total"`
+	Chunks     int             `json:"chunks"`
+	Embedded   int             `json:"embedded"`
+	Files      []JobFileResult `json:"files"`
+	Error      string          `json:"error,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+}
+
+// Per-file outcomes of a job.
+const (
+	FileIngested  = "ingested"
+	FileUnchanged = "unchanged"
+	FileRejected  = "rejected"
+	FilePending   = "pending"
+)
+
+// JobFileResult is what happened to one uploaded file.
+type JobFileResult struct {
+	Name     string   `json:"name"`
+	Bytes    int64    `json:"bytes"`
+	Status   string   `json:"status"`
+	Reason   string   `json:"reason,omitempty"` // why it was rejected
+	Articles []string `json:"articles,omitempty"`
+	Added    int      `json:"added"`
+	Updated  int      `json:"updated"`
+	Removed  int      `json:"removed"`
+}
+
+// AuditEntry records who changed what.
+type AuditEntry struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`  // user name, or "system"
+	Action string    `json:"action"` // e.g. article.publish, job.create
+	Target string    `json:"target"`
+	Detail string    `json:"detail,omitempty"`
+}
+
 // Vector is one embedded text of an article (its title, a similar
 // question or a passage) under one embedding model.
 type Vector struct {
@@ -276,8 +343,30 @@ type Store interface {
 	// hash is a no-op and reports changed=false; otherwise the version is
 	// bumped and the previous one kept in history.
 	PutArticle(ctx context.Context, a *Article, chunks []Chunk) (changed bool, err error)
+	// UpdateArticle is PutArticle only if the stored version is still
+	// baseVersion (0: the article must not exist yet); ErrConflict otherwise.
+	UpdateArticle(ctx context.Context, a *Article, chunks []Chunk, baseVersion int) (changed bool, err error)
+	// ArticleVersions lists an article's versions, newest first, the
+	// current one included.
+	ArticleVersions(ctx context.Context, id string) ([]*Article, error)
 	// DeleteArticle removes an article and its chunks.
 	DeleteArticle(ctx context.Context, id string) error
+
+	PutDraft(ctx context.Context, d *Draft) error
+	// Draft returns an article's draft or ErrNotFound.
+	Draft(ctx context.Context, id string) (*Draft, error)
+	// Drafts lists a collection's drafts; an empty collection lists all.
+	Drafts(ctx context.Context, collection string) ([]*Draft, error)
+	DeleteDraft(ctx context.Context, id string) error
+
+	PutJob(ctx context.Context, j *Job) error
+	Job(ctx context.Context, id string) (*Job, error)
+	// Jobs lists jobs with one of the statuses (all when none), newest first.
+	Jobs(ctx context.Context, status ...string) ([]*Job, error)
+
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	// Audit lists the newest entries first.
+	Audit(ctx context.Context, limit int) ([]*AuditEntry, error)
 	// ArticlesBySource lists ids of articles ingested from one source.
 	ArticlesBySource(ctx context.Context, collection, source string) ([]string, error)
 	// Chunks returns an article's chunks in order.

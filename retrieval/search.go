@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -24,7 +25,13 @@ type Searcher struct {
 	Only string
 	// Fusion weighs the rankings; NewSearcher sets DefaultFusion.
 	Fusion *FusionModel
+
+	embedded atomic.Int64 // texts embedded by Index, for progress reports
 }
+
+// Embedded counts the article texts Index has embedded since the start,
+// so ingestion jobs can report embedding progress.
+func (s *Searcher) Embedded() int64 { return s.embedded.Load() }
 
 // NewSearcher returns a searcher over kw; emb may be nil for keyword-only.
 func NewSearcher(kw *Keyword, emb Embedder) *Searcher {
@@ -84,6 +91,7 @@ func (s *Searcher) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) 
 	if err != nil {
 		return fmt.Errorf("embed article %s: %w", a.ID, err)
 	}
+	s.embedded.Add(int64(len(vecs)))
 	items := make([]VectorItem, len(vecs))
 	for i, v := range vecs {
 		items[i] = VectorItem{ArticleID: a.ID, ChunkID: ids[i], Vec: v}

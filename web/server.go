@@ -17,6 +17,7 @@ import (
 
 	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/ingest"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -42,6 +43,9 @@ type Server struct {
 	loginByName *limiter
 	closing     chan struct{}
 	closeOnce   sync.Once
+	editor      *ingest.Editor
+	jobs        *ingest.Jobs
+	unzip       func([]byte) ([]ingest.Upload, error)
 }
 
 // CloseStreams ends every live event stream, for a graceful shutdown.
@@ -60,6 +64,13 @@ type Options struct {
 	// ContextSecret verifies the customer context host pages sign; empty
 	// refuses context.
 	ContextSecret string
+	// Editor and Jobs serve the editor console and API; without them
+	// those routes are absent.
+	Editor *ingest.Editor
+	Jobs   *ingest.Jobs
+	// Unzip expands uploaded ZIP archives into their files; nil leaves
+	// archives to be rejected as unsupported.
+	Unzip func([]byte) ([]ingest.Upload, error)
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For is believed; none by default, so a client cannot
 	// pick the address that login rate limits count against.
@@ -76,7 +87,11 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	s := &Server{bot: bot, store: bot.Store, desk: bot.Desk, log: log, opts: opts, engine: gin.New(),
 		// Ten tries per address, then one every six seconds; five per
 		// name, then one every thirty: slow for guessing, fine for typos.
-		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{})}
+		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{}),
+		editor: opts.Editor, jobs: opts.Jobs, unzip: opts.Unzip}
+	// Article ids hold a slash (collection/name): API clients escape it as
+	// %2F, and routes match on the escaped path so it stays one segment.
+	s.engine.UseRawPath = true
 	if err := s.engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		// Checked by the config; an unparsable entry trusts no one.
 		log.Error("trusted proxies", "err", err)
@@ -135,6 +150,24 @@ func (s *Server) routes() {
 	desk.GET("/presence", s.presence)
 	desk.PUT("/presence", s.setPresence)
 	desk.GET("/events", s.staffEvents)
+	if s.editor != nil && s.jobs != nil {
+		ed := api.Group("", s.requireStaff(kb.UserEditor, kb.UserAdmin))
+		ed.POST("/collections/:c/documents", s.upload)
+		ed.GET("/jobs", s.listJobs)
+		ed.GET("/jobs/:id", s.job)
+		ed.GET("/articles", s.listArticles)
+		ed.POST("/articles", s.createArticle)
+		ed.GET("/articles/:id", s.getArticle)
+		ed.PUT("/articles/:id", s.putArticle)
+		ed.DELETE("/articles/:id", s.deleteArticle)
+		ed.PUT("/articles/:id/draft", s.saveDraft)
+		ed.DELETE("/articles/:id/draft", s.discardDraft)
+		ed.POST("/articles/:id/publish", s.publish)
+		ed.POST("/articles/:id/restore", s.restore)
+		ed.GET("/articles/:id/diff", s.diff)
+		ed.POST("/search", s.retrievalConsole)
+		ed.GET("/audit", s.audit)
+	}
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/policies", s.getPolicies)
 	admin.PUT("/policies", s.putPolicies)

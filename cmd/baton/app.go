@@ -27,6 +27,8 @@ type App struct {
 	Searcher *retrieval.Searcher
 	Bot      *answer.Bot
 	Ingester *ingest.Ingester
+	Editor   *ingest.Editor
+	Jobs     *ingest.Jobs
 	Log      *slog.Logger
 	embedder retrieval.Embedder // closed with the app when it holds resources
 }
@@ -103,6 +105,12 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Bot.Generator = answer.NewGenerator(answer.LLMConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey, Timeout: cfg.LLMTimeout})
 	}
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
+	a.Editor = &ingest.Editor{Store: store, Index: a.Searcher}
+	a.Jobs = &ingest.Jobs{Ingester: a.Ingester, Editor: a.Editor, Store: store, Dir: filepath.Join(cfg.Data, "uploads"),
+		Log: log, Embedded: a.Searcher.Embedded,
+		OnChange: func(j *kb.Job) {
+			a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventJob, Data: j, StaffOnly: true})
+		}}
 	if fresh {
 		if err := a.reindex(ctx); err != nil {
 			a.Close()

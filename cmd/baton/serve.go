@@ -49,7 +49,8 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		}
 		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
 	}
-	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies, ContextSecret: cfg.ContextSecret, TrustedProxies: cfg.proxies()})
+	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies, ContextSecret: cfg.ContextSecret, TrustedProxies: cfg.proxies(),
+		Editor: app.Editor, Jobs: app.Jobs})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Live event streams never go idle by themselves; end them so a
 	// graceful shutdown does not wait for them.
@@ -64,6 +65,16 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	// Upload jobs run in the background; those a restart interrupted resume.
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); s.App.Jobs.Run(jobsCtx) }()
+	defer func() { stopJobs(); <-jobsDone }()
+	if n, err := s.App.Jobs.Resume(ctx); err != nil {
+		s.App.Log.Error("resume upload jobs", "err", err)
+	} else if n > 0 {
+		s.App.Log.Info("resuming upload jobs", "jobs", n)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -73,6 +73,16 @@ func (d *DB) queryIDs(ctx context.Context, query string, args ...any) ([]string,
 // PutArticle stores an article and replaces its chunks, unless its hash is
 // unchanged. The replaced version is kept in article_versions.
 func (d *DB) PutArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (bool, error) {
+	return d.putArticle(ctx, a, chunks, -1)
+}
+
+// UpdateArticle is PutArticle only if the stored version is baseVersion.
+func (d *DB) UpdateArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk, baseVersion int) (bool, error) {
+	return d.putArticle(ctx, a, chunks, baseVersion)
+}
+
+// putArticle checks the stored version against base unless base < 0.
+func (d *DB) putArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk, base int) (bool, error) {
 	if a.ID == "" || a.Collection == "" || a.Hash == "" {
 		return false, fmt.Errorf("put article: id, collection and hash required: %w", kb.ErrInvalid)
 	}
@@ -83,6 +93,15 @@ func (d *DB) PutArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (
 	defer tx.Rollback()
 
 	old, err := scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM articles WHERE id = ?`, a.ID))
+	if base >= 0 {
+		current := 0
+		if err == nil {
+			current = old.Version
+		}
+		if current != base {
+			return false, fmt.Errorf("article %s is at version %d, not %d: someone else changed it: %w", a.ID, current, base, kb.ErrConflict)
+		}
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		a.Version = 1
@@ -121,6 +140,34 @@ func (d *DB) PutArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (
 		return false, fmt.Errorf("put article %s: %w", a.ID, err)
 	}
 	return true, nil
+}
+
+// ArticleVersions lists an article's versions, newest first.
+func (d *DB) ArticleVersions(ctx context.Context, id string) ([]*kb.Article, error) {
+	cur, err := d.Article(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT data FROM article_versions WHERE article_id = ? ORDER BY version DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", id, err)
+	}
+	defer rows.Close()
+	out := []*kb.Article{cur}
+	for rows.Next() {
+		var data string
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		var a kb.Article
+		if err := json.Unmarshal([]byte(data), &a); err != nil {
+			return nil, fmt.Errorf("decode version of %s: %w", id, err)
+		}
+		if a.Version < cur.Version {
+			out = append(out, &a)
+		}
+	}
+	return out, rows.Err()
 }
 
 // DeleteArticle removes an article and, by cascade, its chunks.

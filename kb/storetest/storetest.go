@@ -27,6 +27,9 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"ClaimRace", testClaimRace},
 		{"UsersAndSessions", testUsersAndSessions},
 		{"Feedback", testFeedback},
+		{"UpdateArticleVersionCheck", testUpdateArticle},
+		{"Drafts", testDrafts},
+		{"JobsAndAudit", testJobsAndAudit},
 		{"Vectors", testVectors},
 	}
 	for _, tt := range tests {
@@ -388,6 +391,103 @@ func testFeedback(t *testing.T, s kb.Store) {
 	got, _ := s.Messages(ctx, "conv1")
 	if got[1].Feedback != -1 || got[2].Author != "Ann" {
 		t.Errorf("messages = %+v %+v; want feedback -1 and author Ann", got[1], got[2])
+	}
+}
+
+func testUpdateArticle(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	a := article("a1", "one", "h1")
+	if _, err := s.UpdateArticle(ctx, a, nil, 1); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("update of a missing article at base 1: %v, want ErrConflict", err)
+	}
+	if _, err := s.UpdateArticle(ctx, a, nil, 0); err != nil || a.Version != 1 {
+		t.Fatalf("create at base 0: version %d, %v", a.Version, err)
+	}
+	b := article("a1", "two", "h2")
+	if _, err := s.UpdateArticle(ctx, b, nil, 1); err != nil || b.Version != 2 {
+		t.Fatalf("update at base 1: version %d, %v", b.Version, err)
+	}
+	stale := article("a1", "three", "h3")
+	if _, err := s.UpdateArticle(ctx, stale, nil, 1); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("second editor saving over version 2 from base 1: %v, want ErrConflict", err)
+	}
+	if got, _ := s.Article(ctx, "a1"); got.Body != "two" {
+		t.Errorf("refused save changed the article: %q", got.Body)
+	}
+	vs, err := s.ArticleVersions(ctx, "a1")
+	if err != nil || len(vs) != 2 || vs[0].Version != 2 || vs[0].Body != "two" || vs[1].Version != 1 || vs[1].Body != "one" {
+		t.Errorf("ArticleVersions = %+v, %v; want 2 (two) then 1 (one)", vs, err)
+	}
+	if _, err := s.ArticleVersions(ctx, "nope"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("versions of a missing article: %v", err)
+	}
+}
+
+func testDrafts(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	d := &kb.Draft{Article: *article("a1", "draft body", ""), BaseVersion: 0, UpdatedBy: "eve"}
+	if err := s.PutDraft(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Article.Body = "second draft"
+	if err := s.PutDraft(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutDraft(ctx, &kb.Draft{Article: kb.Article{ID: "b1", Collection: "c2", Title: "B"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Draft(ctx, "a1")
+	if err != nil || got.Article.Body != "second draft" || got.UpdatedBy != "eve" || got.Article.Questions[0] != "q1" {
+		t.Errorf("Draft = %+v, %v", got, err)
+	}
+	if _, err := s.Article(ctx, "a1"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("a draft is visible as a published article: %v", err)
+	}
+	if ds, _ := s.Drafts(ctx, "c1"); len(ds) != 1 {
+		t.Errorf("Drafts(c1) = %d, want 1", len(ds))
+	}
+	if ds, _ := s.Drafts(ctx, ""); len(ds) != 2 {
+		t.Errorf("Drafts(all) = %d, want 2", len(ds))
+	}
+	if err := s.DeleteDraft(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteDraft(ctx, "a1"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("second delete: %v, want ErrNotFound", err)
+	}
+}
+
+func testJobsAndAudit(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	j := &kb.Job{ID: "j1", Collection: "c1", Status: kb.JobRunning, FilesTotal: 2, Files: []kb.JobFileResult{{Name: "a.md", Status: kb.FilePending}}}
+	if err := s.PutJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	j.Status, j.FilesDone, j.Files[0].Status = kb.JobDone, 2, kb.FileIngested
+	if err := s.PutJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, "j1")
+	if err != nil || got.Status != kb.JobDone || got.FilesDone != 2 || got.Files[0].Status != kb.FileIngested || got.CreatedAt.IsZero() {
+		t.Errorf("Job = %+v, %v", got, err)
+	}
+	if js, _ := s.Jobs(ctx, kb.JobRunning); len(js) != 0 {
+		t.Errorf("Jobs(running) = %d, want 0", len(js))
+	}
+	if js, _ := s.Jobs(ctx); len(js) != 1 {
+		t.Errorf("Jobs() = %d, want 1", len(js))
+	}
+	if _, err := s.Job(ctx, "nope"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("Job(nope): %v", err)
+	}
+	for _, a := range []string{"article.publish", "article.delete"} {
+		if err := s.AddAudit(ctx, &kb.AuditEntry{Actor: "eve", Action: a, Target: "a1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := s.Audit(ctx, 10)
+	if err != nil || len(log) != 2 || log[0].Action != "article.delete" || log[1].Actor != "eve" || log[0].At.IsZero() {
+		t.Errorf("Audit = %+v, %v; want newest first", log, err)
 	}
 }
 

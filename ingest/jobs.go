@@ -1,0 +1,242 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// Upload is one file as an editor sent it.
+type Upload struct {
+	Name string
+	Data []byte
+}
+
+// MaxUploadFileBytes bounds one uploaded file (an archive's members too).
+const MaxUploadFileBytes = 20 << 20
+
+// Jobs runs uploads as background jobs, one at a time: each file is
+// parsed and published (or drafted), and its result recorded, and a file
+// that fails never stops the others. Uploaded files are kept in Dir until
+// their job ends, so a job interrupted by a restart resumes (Resume) with
+// the files it had not done; re-doing a file is harmless because
+// ingestion is idempotent.
+type Jobs struct {
+	Ingester *Ingester
+	Editor   *Editor
+	Store    kb.Store
+	Dir      string
+	Log      *slog.Logger
+	// Embedded, when set, counts texts embedded so far (progress).
+	Embedded func() int64
+	// OnChange hears every progress update, for live pages.
+	OnChange func(*kb.Job)
+
+	mu    sync.Mutex
+	queue chan string
+	once  sync.Once
+}
+
+func (j *Jobs) init() {
+	j.once.Do(func() { j.queue = make(chan string, 1024) })
+}
+
+// Submit stores the files and queues a job for them.
+func (j *Jobs) Submit(ctx context.Context, actor, collection string, draft bool, files []Upload) (*kb.Job, error) {
+	j.init()
+	if collection == "" {
+		collection = kb.DefaultCollection
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no files: %w", kb.ErrInvalid)
+	}
+	job := &kb.Job{ID: newJobID(), Collection: collection, Status: kb.JobQueued, Draft: draft, CreatedBy: actor}
+	dir := filepath.Join(j.Dir, job.ID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("keep upload: %w", err)
+	}
+	for i, f := range files {
+		res := kb.JobFileResult{Name: f.Name, Bytes: int64(len(f.Data)), Status: kb.FilePending}
+		if len(f.Data) > MaxUploadFileBytes {
+			res.Status, res.Reason = kb.FileRejected, fmt.Sprintf("over the size limit: %d bytes, the limit is %d", len(f.Data), MaxUploadFileBytes)
+		} else if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%05d", i)), f.Data, 0o644); err != nil {
+			return nil, fmt.Errorf("keep upload: %w", err)
+		}
+		job.Files = append(job.Files, res)
+	}
+	job.FilesTotal = len(job.Files)
+	if err := j.Store.PutJob(ctx, job); err != nil {
+		return nil, err
+	}
+	if err := j.Store.AddAudit(ctx, &kb.AuditEntry{Actor: actor, Action: "job.create", Target: job.ID,
+		Detail: fmt.Sprintf("%d files into %s (draft: %v)", len(files), collection, draft)}); err != nil {
+		return nil, err
+	}
+	select {
+	case j.queue <- job.ID:
+	default:
+		// The queue is full: the job waits in the store and runs at the
+		// next Resume.
+	}
+	return job, nil
+}
+
+// Resume queues the jobs a restart interrupted.
+func (j *Jobs) Resume(ctx context.Context) (int, error) {
+	j.init()
+	js, err := j.Store.Jobs(ctx, kb.JobQueued, kb.JobRunning)
+	if err != nil {
+		return 0, err
+	}
+	for i := len(js) - 1; i >= 0; i-- { // oldest first
+		select {
+		case j.queue <- js[i].ID:
+		default:
+		}
+	}
+	return len(js), nil
+}
+
+// Run works through queued jobs until ctx ends.
+func (j *Jobs) Run(ctx context.Context) {
+	j.init()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-j.queue:
+			if err := j.run(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
+				j.Log.Error("ingestion job failed", "job", id, "err", err)
+			}
+		}
+	}
+}
+
+// countingIndex counts the passages a job writes.
+type countingIndex struct {
+	next   Index
+	chunks *int
+}
+
+func (c countingIndex) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	*c.chunks += len(chunks)
+	return c.next.Index(ctx, a, chunks)
+}
+
+func (c countingIndex) Delete(ctx context.Context, id string) error { return c.next.Delete(ctx, id) }
+
+func (j *Jobs) run(ctx context.Context, id string) error {
+	job, err := j.Store.Job(ctx, id)
+	if err != nil {
+		return err
+	}
+	if job.Status == kb.JobDone || job.Status == kb.JobFailed {
+		return nil
+	}
+	job.Status = kb.JobRunning
+	if err := j.save(ctx, job); err != nil {
+		return err
+	}
+	dir := filepath.Join(j.Dir, job.ID)
+	in := *j.Ingester
+	in.Index = countingIndex{next: j.Ingester.Index, chunks: &job.Chunks}
+	var embedded0 int64
+	if j.Embedded != nil {
+		embedded0 = j.Embedded() - int64(job.Embedded)
+	}
+	for i := range job.Files {
+		f := &job.Files[i]
+		if f.Status != kb.FilePending {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%05d", i)))
+		if err != nil {
+			f.Status, f.Reason = kb.FileRejected, "upload lost before it was ingested; send it again"
+		} else {
+			j.file(ctx, &in, job, f, data)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // stopped mid-job: it resumes at the next start
+		}
+		job.FilesDone = i + 1
+		if j.Embedded != nil {
+			job.Embedded = int(j.Embedded() - embedded0)
+		}
+		if err := j.save(ctx, job); err != nil {
+			return err
+		}
+	}
+	job.FilesDone, job.Status = len(job.Files), kb.JobDone
+	if err := j.save(ctx, job); err != nil {
+		return err
+	}
+	return os.RemoveAll(dir)
+}
+
+// file ingests one file into the job's collection and records the result.
+func (j *Jobs) file(ctx context.Context, in *Ingester, job *kb.Job, f *kb.JobFileResult, data []byte) {
+	if job.Draft {
+		arts, err := Parse(f.Name, data, job.Collection)
+		if err != nil {
+			f.Status, f.Reason = kb.FileRejected, reason(err)
+			return
+		}
+		for _, a := range arts {
+			base := 0
+			if cur, err := j.Store.Article(ctx, a.ID); err == nil {
+				base = cur.Version
+			}
+			if _, err := j.Editor.SaveDraft(ctx, job.CreatedBy, a, base); err != nil {
+				f.Status, f.Reason = kb.FileRejected, reason(err)
+				return
+			}
+			f.Articles = append(f.Articles, a.ID)
+		}
+		f.Status, f.Added = kb.FileIngested, len(arts)
+		return
+	}
+	r, err := in.IngestFile(ctx, f.Name, data, job.Collection)
+	if err != nil {
+		f.Status, f.Reason = kb.FileRejected, reason(err)
+		return
+	}
+	f.Added, f.Updated, f.Removed = r.Added, r.Updated, r.Removed
+	f.Status = kb.FileIngested
+	if r.Added+r.Updated+r.Removed == 0 {
+		f.Status = kb.FileUnchanged
+	}
+}
+
+func (j *Jobs) save(ctx context.Context, job *kb.Job) error {
+	if err := j.Store.PutJob(ctx, job); err != nil {
+		return err
+	}
+	if j.OnChange != nil {
+		cp := *job // the listener may keep it while this job goes on
+		cp.Files = append([]kb.JobFileResult(nil), job.Files...)
+		j.OnChange(&cp)
+	}
+	return nil
+}
+
+// reason is an error as an editor should read it.
+func reason(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+kb.ErrInvalid.Error())
+}
+
+func newJobID() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return "job-" + hex.EncodeToString(b)
+}

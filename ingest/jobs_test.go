@@ -1,0 +1,146 @@
+package ingest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/sqlite"
+)
+
+// recordingIndex remembers what is indexed.
+type recordingIndex struct {
+	mu  sync.Mutex
+	ids map[string]int // article id -> chunks
+}
+
+func (r *recordingIndex) Index(_ context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids[a.ID] = len(chunks)
+	return nil
+}
+
+func (r *recordingIndex) Delete(_ context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.ids, id)
+	return nil
+}
+
+func (r *recordingIndex) has(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.ids[id]
+	return ok
+}
+
+func newJobs(t *testing.T, store kb.Store, dir string, idx *recordingIndex) *Jobs {
+	in := &Ingester{Store: store, Index: idx}
+	return &Jobs{Ingester: in, Editor: &Editor{Store: store, Index: idx}, Store: store, Dir: dir,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func waitJob(t *testing.T, store kb.Store, id string) *kb.Job {
+	t.Helper()
+	for range 200 {
+		j, err := store.Job(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Status == kb.JobDone || j.Status == kb.JobFailed {
+			return j
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("job %s did not finish", id)
+	return nil
+}
+
+// TestJobResumesAfterRestart: a job submitted to a server that stopped
+// before running it is finished by the next one, from the kept files.
+func TestJobResumesAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	dir := t.TempDir()
+	idx := &recordingIndex{ids: map[string]int{}}
+	first := newJobs(t, store, dir, idx)
+	job, err := first.Submit(ctx, "eve", "shop", false, []Upload{
+		{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")},
+		{Name: "b.bin", Data: []byte{0, 1, 2}},
+		{Name: "c.md", Data: []byte("# Gamma\n\nGamma text.")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first server never ran it (it stopped); a new one resumes it.
+	second := newJobs(t, store, dir, idx)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go second.Run(runCtx)
+	if n, err := second.Resume(ctx); err != nil || n != 1 {
+		t.Fatalf("Resume = %d, %v; want 1 job", n, err)
+	}
+	done := waitJob(t, store, job.ID)
+	want := []string{kb.FileIngested, kb.FileRejected, kb.FileIngested}
+	for i, f := range done.Files {
+		if f.Status != want[i] {
+			t.Errorf("file %s: %s (%s), want %s", f.Name, f.Status, f.Reason, want[i])
+		}
+	}
+	if !idx.has("shop/a") || !idx.has("shop/c") || done.Chunks != 2 || done.FilesDone != 3 {
+		t.Errorf("after resume: indexed %v, job %+v", idx.ids, done)
+	}
+	if _, err := os.Stat(filepath.Join(dir, job.ID)); !os.IsNotExist(err) {
+		t.Errorf("the job's kept files were not removed: %v", err)
+	}
+	// Running the same files again changes nothing.
+	again, _ := second.Submit(ctx, "eve", "shop", false, []Upload{{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")}})
+	if j := waitJob(t, store, again.ID); j.Files[0].Status != kb.FileUnchanged {
+		t.Errorf("re-upload: %s, want unchanged", j.Files[0].Status)
+	}
+}
+
+func TestJobDraftsAndSizeLimit(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	idx := &recordingIndex{ids: map[string]int{}}
+	j := newJobs(t, store, t.TempDir(), idx)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go j.Run(runCtx)
+	job, err := j.Submit(ctx, "eve", "shop", true, []Upload{
+		{Name: "d.md", Data: []byte("# Delta\n\nDelta text.")},
+		{Name: "huge.txt", Data: make([]byte, MaxUploadFileBytes+1)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitJob(t, store, job.ID)
+	if done.Files[0].Status != kb.FileIngested || done.Files[1].Status != kb.FileRejected {
+		t.Fatalf("files = %+v", done.Files)
+	}
+	if idx.has("shop/d") {
+		t.Errorf("a draft upload reached the index")
+	}
+	if _, err := store.Draft(ctx, "shop/d"); err != nil {
+		t.Errorf("draft not saved: %v", err)
+	}
+	if _, err := j.Submit(ctx, "eve", "shop", false, nil); err == nil {
+		t.Errorf("a job with no files was accepted")
+	}
+}
