@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -186,8 +187,13 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 			return nil, err
 		}
 		out.Handoff = h
+		if !slices.Equal(reasons, []string{kb.ReasonExplicitRequest}) {
+			// Asking for a person is not a gap in the knowledge base.
+			b.recordMiss(ctx, c, msg, lang, kb.MissHandoff, reasons, res.Reply.Citations)
+		}
 	case reply.Band == kb.BandClarify:
 		reply.Text = phrase(lang, "clarify")
+		b.recordMiss(ctx, c, msg, lang, kb.MissClarify, nil, res.Reply.Citations)
 	case b.Generator != nil:
 		b.generate(ctx, lang, text, res, &reply, onDelta)
 	}
@@ -254,6 +260,48 @@ func (b *Bot) handOff(ctx context.Context, c *kb.Conversation, reasons []string,
 	}
 	c.Status = kb.StatusHandoff
 	return h, nil
+}
+
+// recordMiss keeps a turn the bot did not answer for the misses inbox; a
+// failure to record it does not fail the turn.
+func (b *Bot) recordMiss(ctx context.Context, c *kb.Conversation, q *kb.Message, lang, trigger string, reasons []string, seen []kb.Citation) {
+	m := &kb.Miss{ID: randomID(12), Collection: c.Collection, ConversationID: c.ID, MessageID: q.ID, Question: q.Text,
+		Lang: lang, Trigger: trigger, Reasons: reasons, Passages: seen}
+	if err := b.Store.AddMiss(ctx, m); err != nil {
+		b.signalError(fmt.Errorf("record miss: %w", err))
+	}
+}
+
+// Feedback stores the customer's thumbs on a bot message of conversation
+// c; a thumbs down makes the question it answered a miss.
+func (b *Bot) Feedback(ctx context.Context, c *kb.Conversation, messageID string, v int) error {
+	if err := b.Store.SetFeedback(ctx, c.ID, messageID, v); err != nil {
+		return err
+	}
+	if v >= 0 {
+		return nil
+	}
+	msgs, err := b.Store.Messages(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var q *kb.Message
+	for _, m := range msgs {
+		if m.ID == messageID {
+			if q != nil && m.Reply != nil {
+				lang := c.Lang
+				if lang == "auto" || lang == "" {
+					lang = ingest.DetectLang(q.Text)
+				}
+				b.recordMiss(ctx, c, q, lang, kb.MissThumbsDown, nil, m.Reply.Citations)
+			}
+			return nil
+		}
+		if m.Role == kb.RoleCustomer {
+			q = m
+		}
+	}
+	return nil
 }
 
 // RequestPerson hands the conversation off because the customer pressed

@@ -390,12 +390,45 @@ func (d *Desk) Close(ctx context.Context, u *kb.User, id, status, outcome string
 	if err := d.Store.SetConversationStatus(ctx, h.ConversationID, kb.StatusBot); err != nil {
 		return nil, err
 	}
+	if outcome == kb.OutcomeArticleMissing || outcome == kb.OutcomeArticleWrong {
+		if err := d.recordVerdict(ctx, h); err != nil {
+			return nil, err
+		}
+	}
 	event := "handoff.resolved"
 	if status == kb.HandoffReturned {
 		event = "handoff.returned"
 	}
 	d.changed(ctx, h, event)
 	return h, nil
+}
+
+// recordVerdict makes the question behind a hand-off the agent said the
+// bot missed a miss, with the agent's reply as the answer it lacked.
+func (d *Desk) recordVerdict(ctx context.Context, h *kb.Handoff) error {
+	msgs, err := d.Store.Messages(ctx, h.ConversationID)
+	if err != nil {
+		return err
+	}
+	var q *kb.Message
+	var seen []kb.Citation
+	var replies []string
+	for _, m := range msgs {
+		switch {
+		case m.Role == kb.RoleCustomer && !m.CreatedAt.After(h.CreatedAt):
+			q, seen = m, nil
+		case m.Role == kb.RoleBot && m.Reply != nil && q != nil && seen == nil:
+			seen = m.Reply.Citations
+		case m.Role == kb.RoleAgent && m.CreatedAt.After(h.CreatedAt):
+			replies = append(replies, m.Text)
+		}
+	}
+	if q == nil {
+		return nil // the customer asked for a person before asking anything
+	}
+	return d.Store.AddMiss(ctx, &kb.Miss{ID: newID(), Collection: h.Collection, ConversationID: h.ConversationID, MessageID: q.ID,
+		Question: q.Text, Lang: h.Lang, Trigger: kb.MissAgentVerdict, Reasons: []string{h.Outcome}, Passages: seen,
+		AgentReply: strings.Join(replies, "\n\n")})
 }
 
 // ValidOutcome accepts the agent verdicts and the empty one.

@@ -325,6 +325,57 @@ type AuditEntry struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
+// Miss triggers and statuses.
+const (
+	MissHandoff      = "handoff"
+	MissClarify      = "clarify"
+	MissThumbsDown   = "thumbs_down"
+	MissAgentVerdict = "agent_verdict"
+
+	MissOpen       = "open"
+	MissFixed      = "fixed"
+	MissWontAnswer = "wont_answer"
+)
+
+// Miss is a customer question the bot did not get right, with what the
+// bot saw, kept for the misses inbox.
+type Miss struct {
+	ID             string     `json:"id"`
+	Collection     string     `json:"collection"`
+	ConversationID string     `json:"conversation_id"`
+	MessageID      string     `json:"message_id"`
+	Question       string     `json:"question"`
+	Lang           string     `json:"lang"`
+	Trigger        string     `json:"trigger"`
+	Reasons        []string   `json:"reasons"`
+	Passages       []Citation `json:"passages"`
+	// AgentReply is what the agent answered, when one did.
+	AgentReply string    `json:"agent_reply,omitempty"`
+	Status     string    `json:"status"`
+	Fix        string    `json:"fix,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// MissFilter selects misses; zero fields match everything.
+type MissFilter struct {
+	Collection string
+	Status     string
+	Since      time.Time
+	Until      time.Time
+}
+
+// ConversationSummary is one conversation reduced to what analytics count.
+type ConversationSummary struct {
+	ID         string
+	Collection string
+	CreatedAt  time.Time
+	Turns      int // customer messages
+	Answers    int // bot replies in the answer band
+	ThumbsUp   int
+	ThumbsDown int
+	Handoffs   int
+}
+
 // Vector is one embedded text of an article (its title, a similar
 // question or a passage) under one embedding model.
 type Vector struct {
@@ -363,6 +414,17 @@ type Store interface {
 	Job(ctx context.Context, id string) (*Job, error)
 	// Jobs lists jobs with one of the statuses (all when none), newest first.
 	Jobs(ctx context.Context, status ...string) ([]*Job, error)
+
+	// AddMiss records a miss; the same question missed the same way twice
+	// is kept once.
+	AddMiss(ctx context.Context, m *Miss) error
+	Misses(ctx context.Context, f MissFilter) ([]*Miss, error)
+	// CloseMisses sets the status and fix of misses.
+	CloseMisses(ctx context.Context, ids []string, status, fix string) error
+
+	// ConversationSummaries lists the conversations a collection (all when
+	// empty) started in [since, until), oldest first.
+	ConversationSummaries(ctx context.Context, collection string, since, until time.Time) ([]ConversationSummary, error)
 
 	AddAudit(ctx context.Context, e *AuditEntry) error
 	// Audit lists the newest entries first.

@@ -29,6 +29,15 @@ type Searcher struct {
 	embedded atomic.Int64 // texts embedded by Index, for progress reports
 }
 
+// Embedder returns the searcher's (caching) embedder, nil when search is
+// keyword-only.
+func (s *Searcher) Embedder() Embedder {
+	if s.embedder == nil {
+		return nil
+	}
+	return s.embedder
+}
+
 // Embedded counts the article texts Index has embedded since the start,
 // so ingestion jobs can report embedding progress.
 func (s *Searcher) Embedded() int64 { return s.embedded.Load() }

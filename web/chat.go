@@ -224,7 +224,7 @@ func (s *Server) feedback(c *gin.Context) {
 		s.fail(c, fmt.Errorf("value must be 1, -1 or 0: %w", kb.ErrInvalid))
 		return
 	}
-	if err := s.store.SetFeedback(c.Request.Context(), conv.ID, c.Param("mid"), *req.Value); err != nil {
+	if err := s.bot.Feedback(c.Request.Context(), conv, c.Param("mid"), *req.Value); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -439,4 +440,19 @@ func (s *Server) audit(c *gin.Context) {
 		log = []*kb.AuditEntry{}
 	}
 	c.JSON(http.StatusOK, gin.H{"audit": log})
+}
+
+// uniqueID is an id for a new article titled title that no article or
+// draft has yet.
+func uniqueID(ctx context.Context, store kb.Store, collection, title string) string {
+	base := ingest.NewArticleID(collection, title)
+	id := base
+	for n := 2; ; n++ {
+		_, errA := store.Article(ctx, id)
+		_, errD := store.Draft(ctx, id)
+		if errors.Is(errA, kb.ErrNotFound) && errors.Is(errD, kb.ErrNotFound) {
+			return id
+		}
+		id = fmt.Sprintf("%s-%d", base, n)
+	}
 }

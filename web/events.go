@@ -42,6 +42,9 @@ func (s *Server) staffEvents(c *gin.Context) {
 	events, cancel := s.desk.Events.Subscribe("")
 	defer cancel()
 	touch := func() {
+		if u.Role == kb.UserEditor {
+			return // editors watch jobs; they take no hand-offs
+		}
 		if err := s.desk.Touch(c.Request.Context(), u); err != nil {
 			s.log.Warn("presence not refreshed", "user", u.Name, "err", err)
 		}

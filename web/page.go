@@ -27,6 +27,12 @@ func (s *Server) consolePage(c *gin.Context) {
 	c.HTML(http.StatusOK, "console.html", gin.H{"User": u, "CSRF": csrf})
 }
 
+func (s *Server) editorPage(c *gin.Context) {
+	u := currentUser(c)
+	csrf, _ := c.Get("baton.csrf")
+	c.HTML(http.StatusOK, "editor.html", gin.H{"User": u, "CSRF": csrf})
+}
+
 // widget serves the embeddable chat launcher; a host page adds
 // <script src="https://baton.example/widget.js" data-collection="shop"></script>.
 func (s *Server) widget(c *gin.Context) {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,7 +124,10 @@ func (s *Server) routes() {
 
 	api := r.Group("/api/v1")
 	api.Use(func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
+		// Uploads set their own, larger limit.
+		if c.FullPath() != "/api/v1/collections/:c/documents" {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
+		}
 		c.Next()
 	})
 	api.POST("/conversations", s.createConversation)
@@ -149,8 +153,9 @@ func (s *Server) routes() {
 	desk.POST("/handoffs/:id/messages", s.agentReply)
 	desk.GET("/presence", s.presence)
 	desk.PUT("/presence", s.setPresence)
-	desk.GET("/events", s.staffEvents)
+	api.GET("/events", s.requireStaff(kb.UserAgent, kb.UserAdmin, kb.UserEditor), s.staffEvents)
 	if s.editor != nil && s.jobs != nil {
+		r.GET("/editor", s.staffPage(kb.UserEditor, kb.UserAdmin), s.editorPage)
 		ed := api.Group("", s.requireStaff(kb.UserEditor, kb.UserAdmin))
 		ed.POST("/collections/:c/documents", s.upload)
 		ed.GET("/jobs", s.listJobs)
@@ -167,6 +172,9 @@ func (s *Server) routes() {
 		ed.GET("/articles/:id/diff", s.diff)
 		ed.POST("/search", s.retrievalConsole)
 		ed.GET("/audit", s.audit)
+		ed.POST("/misses/fix", s.fixMisses)
+		api.GET("/misses", s.requireStaff(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.misses)
+		api.GET("/analytics", s.requireStaff(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.analytics)
 	}
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/policies", s.getPolicies)
@@ -174,6 +182,12 @@ func (s *Server) routes() {
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody("not_found", "no such endpoint"))
 	})
+}
+
+// message is an error as a user reads it: the code already says the
+// kind, so the sentinel's own text is dropped from the end.
+func message(err, sentinel error) string {
+	return strings.TrimSuffix(err.Error(), ": "+sentinel.Error())
 }
 
 func isNotFound(err error) bool { return errors.Is(err, kb.ErrNotFound) }
@@ -194,15 +208,15 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.As(err, &tooBig):
 		c.JSON(http.StatusRequestEntityTooLarge, errorBody("too_large", "request body is too large"))
 	case errors.Is(err, kb.ErrInvalid):
-		c.JSON(http.StatusBadRequest, errorBody("invalid", err.Error()))
+		c.JSON(http.StatusBadRequest, errorBody("invalid", message(err, kb.ErrInvalid)))
 	case errors.Is(err, kb.ErrNotFound):
-		c.JSON(http.StatusNotFound, errorBody("not_found", err.Error()))
+		c.JSON(http.StatusNotFound, errorBody("not_found", message(err, kb.ErrNotFound)))
 	case errors.Is(err, errSignIn):
 		c.JSON(http.StatusUnauthorized, errorBody("unauthorized", "sign in first"))
 	case errors.Is(err, kb.ErrForbidden):
-		c.JSON(http.StatusForbidden, errorBody("forbidden", err.Error()))
+		c.JSON(http.StatusForbidden, errorBody("forbidden", message(err, kb.ErrForbidden)))
 	case errors.Is(err, kb.ErrConflict):
-		c.JSON(http.StatusConflict, errorBody("conflict", err.Error()))
+		c.JSON(http.StatusConflict, errorBody("conflict", message(err, kb.ErrConflict)))
 	default:
 		s.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		c.JSON(http.StatusInternalServerError, errorBody("internal", "internal error"))

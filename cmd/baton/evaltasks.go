@@ -20,7 +20,7 @@ func runEvalTask(ctx context.Context, cfg Config, task, file string, asJSON bool
 	case "dialogues":
 		return evalDialogues(ctx, cfg, file, asJSON, stdout, log)
 	default:
-		return fmt.Errorf("eval: unknown task %q (want sentiment, rephrase or dialogues)", task)
+		return fmt.Errorf("eval: unknown task %q (want sentiment, rephrase, dialogues or clusters)", task)
 	}
 }
 

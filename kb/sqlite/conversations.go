@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -141,4 +142,32 @@ func (d *DB) SetFeedback(ctx context.Context, conversationID, messageID string, 
 		return fmt.Errorf("bot message %s in conversation %s: %w", messageID, conversationID, kb.ErrNotFound)
 	}
 	return nil
+}
+
+// ConversationSummaries counts, per conversation started in the window,
+// the bot's answers, the thumbs and the hand-offs.
+func (d *DB) ConversationSummaries(ctx context.Context, collection string, since, until time.Time) ([]kb.ConversationSummary, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT c.id, c.collection, c.created_at,
+		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'customer'),
+		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'bot' AND json_extract(m.reply, '$.band') = 'answer'),
+		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.feedback > 0),
+		(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.feedback < 0),
+		(SELECT COUNT(*) FROM handoffs h WHERE h.conversation_id = c.id)
+		FROM conversations c WHERE (? = '' OR c.collection = ?) AND c.created_at >= ? AND c.created_at < ? ORDER BY c.created_at`,
+		collection, collection, since.UTC().Format(timeFormat), until.UTC().Format(timeFormat))
+	if err != nil {
+		return nil, fmt.Errorf("conversation summaries: %w", err)
+	}
+	defer rows.Close()
+	var out []kb.ConversationSummary
+	for rows.Next() {
+		var c kb.ConversationSummary
+		var created string
+		if err := rows.Scan(&c.ID, &c.Collection, &created, &c.Turns, &c.Answers, &c.ThumbsUp, &c.ThumbsDown, &c.Handoffs); err != nil {
+			return nil, err
+		}
+		c.CreatedAt = parseTime(created)
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"UpdateArticleVersionCheck", testUpdateArticle},
 		{"Drafts", testDrafts},
 		{"JobsAndAudit", testJobsAndAudit},
+		{"Misses", testMisses},
 		{"Vectors", testVectors},
 	}
 	for _, tt := range tests {
@@ -376,6 +377,13 @@ func testFeedback(t *testing.T, s kb.Store) {
 	if err := s.SetFeedback(ctx, "conv1", "m2", -1); err != nil {
 		t.Fatal(err)
 	}
+	sums, err := s.ConversationSummaries(ctx, "", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil || len(sums) != 1 || sums[0].Turns != 1 || sums[0].Answers != 1 || sums[0].ThumbsDown != 1 || sums[0].ThumbsUp != 0 || sums[0].Handoffs != 0 {
+		t.Errorf("ConversationSummaries = %+v, %v; want one conversation, one answer thumbed down", sums, err)
+	}
+	if sums, _ := s.ConversationSummaries(ctx, "other", time.Now().Add(-time.Hour), time.Now().Add(time.Hour)); len(sums) != 0 {
+		t.Errorf("summaries of another collection = %+v", sums)
+	}
 	for _, id := range []string{"m1", "m3", "nope"} {
 		if err := s.SetFeedback(ctx, "conv1", id, 1); !errors.Is(err, kb.ErrNotFound) {
 			t.Errorf("SetFeedback(%s) err = %v, want ErrNotFound (only bot messages take feedback)", id, err)
@@ -488,6 +496,42 @@ func testJobsAndAudit(t *testing.T, s kb.Store) {
 	log, err := s.Audit(ctx, 10)
 	if err != nil || len(log) != 2 || log[0].Action != "article.delete" || log[1].Actor != "eve" || log[0].At.IsZero() {
 		t.Errorf("Audit = %+v, %v; want newest first", log, err)
+	}
+}
+
+func testMisses(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	add := func(id, coll, msg, trigger string) {
+		t.Helper()
+		m := &kb.Miss{ID: id, Collection: coll, ConversationID: "c", MessageID: msg, Question: "q " + id, Lang: "en",
+			Trigger: trigger, Reasons: []string{kb.ReasonLowConfidence}, Passages: []kb.Citation{{ArticleID: "a1", Score: 0.2}}}
+		if err := s.AddMiss(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("m1", "c1", "msg1", kb.MissHandoff)
+	add("m1b", "c1", "msg1", kb.MissHandoff) // the same question missed the same way: kept once
+	add("m2", "c1", "msg1", kb.MissThumbsDown)
+	add("m3", "c2", "msg3", kb.MissClarify)
+	all, err := s.Misses(ctx, kb.MissFilter{})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("Misses = %d, %v; want 3", len(all), err)
+	}
+	if all[0].Passages[0].ArticleID != "a1" || all[0].Reasons[0] != kb.ReasonLowConfidence || all[0].Status != kb.MissOpen {
+		t.Errorf("miss = %+v", all[0])
+	}
+	if got, _ := s.Misses(ctx, kb.MissFilter{Collection: "c1"}); len(got) != 2 {
+		t.Errorf("Misses(c1) = %d, want 2", len(got))
+	}
+	if got, _ := s.Misses(ctx, kb.MissFilter{Since: time.Now().Add(time.Hour)}); len(got) != 0 {
+		t.Errorf("Misses(since an hour ahead) = %d, want 0", len(got))
+	}
+	if err := s.CloseMisses(ctx, []string{"m1", "m2"}, kb.MissFixed, "added to a1"); err != nil {
+		t.Fatal(err)
+	}
+	open, _ := s.Misses(ctx, kb.MissFilter{Status: kb.MissOpen})
+	if len(open) != 1 || open[0].ID != "m3" {
+		t.Errorf("open misses after closing two = %+v", open)
 	}
 }
 

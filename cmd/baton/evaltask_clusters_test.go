@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/batonhq/baton/retrieval"
+	"github.com/batonhq/baton/retrieval/onnx"
+)
+
+func TestPurity(t *testing.T) {
+	tests := []struct {
+		name        string
+		truth, pred []int
+		want        float64
+	}{
+		{"identical", []int{0, 0, 1, 1, 2}, []int{0, 0, 1, 1, 2}, 1},
+		{"relabelled", []int{0, 0, 1, 1, 2}, []int{2, 2, 0, 0, 1}, 1},
+		{"all singletons", []int{0, 0, 1, 1}, []int{0, 1, 2, 3}, 1},
+		{"one cluster", []int{0, 0, 1, 1, 1}, []int{0, 0, 0, 0, 0}, 0.6},
+		// Clusters {0,0,1} and {1,1,2}: majorities 2 and 2 of 6.
+		{"mixed", []int{0, 0, 1, 1, 1, 2}, []int{0, 0, 0, 1, 1, 1}, 4.0 / 6},
+		{"empty", nil, nil, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := purity(tc.truth, tc.pred); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("purity(%v, %v) = %v, want %v", tc.truth, tc.pred, got, tc.want)
+			}
+		})
+	}
+	// Inverse purity: both gold groups of "one cluster" land whole.
+	if got := purity([]int{0, 0, 0, 0, 0}, []int{0, 0, 1, 1, 1}); got != 1 {
+		t.Errorf("inverse purity of one cluster = %v, want 1", got)
+	}
+}
+
+func TestAdjustedRandIndex(t *testing.T) {
+	tests := []struct {
+		name        string
+		truth, pred []int
+		want        float64
+	}{
+		{"identical", []int{0, 0, 1, 1, 2}, []int{0, 0, 1, 1, 2}, 1},
+		{"relabelled", []int{0, 0, 1, 1, 2}, []int{2, 2, 0, 0, 1}, 1},
+		// n_ij: 2,1,1 -> index 1; sum C(a,2) = 2, sum C(b,2) = 1, C(4,2) = 6;
+		// E = 2/6; (1 - 1/3) / (3/2 - 1/3) = 4/7.
+		{"split one group", []int{0, 0, 1, 1}, []int{0, 0, 1, 2}, 4.0 / 7},
+		// n_ij: 2,1,1,2 -> index 2; sums 6 and 3, C(6,2) = 15; E = 1.2;
+		// (2 - 1.2) / (4.5 - 1.2) = 8/33.
+		{"shifted", []int{0, 0, 0, 1, 1, 1}, []int{0, 0, 1, 1, 2, 2}, 8.0 / 33},
+		// No pair together in both; E = 2*2/6: (0 - 2/3) / (2 - 2/3).
+		{"crossed", []int{0, 0, 1, 1}, []int{0, 1, 0, 1}, -0.5},
+		{"one group vs singletons", []int{0, 0, 0, 0}, []int{0, 1, 2, 3}, 0},
+		{"both singletons", []int{0, 1, 2}, []int{5, 6, 7}, 1},
+		{"both one group", []int{0, 0, 0}, []int{1, 1, 1}, 1},
+		{"one item", []int{0}, []int{0}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := adjustedRand(tc.truth, tc.pred); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("adjustedRand(%v, %v) = %v, want %v", tc.truth, tc.pred, got, tc.want)
+			}
+			if got := adjustedRand(tc.pred, tc.truth); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("adjustedRand is not symmetric: (%v, %v) = %v, want %v", tc.pred, tc.truth, got, tc.want)
+			}
+		})
+	}
+}
+
+// clusterFixture writes a tiny FAQ set: three English and two Chinese
+// articles, three customer phrasings each, and one out-of-scope query.
+// The model groups these phrasings exactly at every threshold from .65
+// to .825, so the test does not hang on the default's last digit.
+func clusterFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	groups := []struct {
+		gold, lang string
+		queries    []string
+	}{
+		{"card-lost", "en", []string{"I lost my card", "I lost my credit card", "I have lost my bank card"}},
+		{"refund", "en", []string{"How do I get a refund?", "How can I get a refund for my order?", "how to get a refund"}},
+		{"password", "en", []string{"I forgot my password", "I forgot my password, how do I reset it?", "forgot password"}},
+		{"zh-refund", "zh", []string{"怎么申请退款", "如何申请退款", "申请退款怎么操作"}},
+		{"zh-address", "zh", []string{"怎么修改收货地址", "如何修改收货地址", "收货地址怎么改"}},
+	}
+	var kbl, ql bytes.Buffer
+	enc, qenc := json.NewEncoder(&kbl), json.NewEncoder(&ql)
+	for _, g := range groups {
+		if err := enc.Encode(map[string]any{"id": g.gold, "title": g.gold, "body": "", "lang": g.lang, "questions": []string{}, "collection": "shop"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range g.queries {
+			lang := g.lang
+			if g.gold == "refund" {
+				lang = "" // detected from the text
+			}
+			if err := qenc.Encode(map[string]any{"query": q, "lang": lang, "gold_id": g.gold, "collection": "shop"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := qenc.Encode(map[string]any{"query": "what's the weather tomorrow", "lang": "en", "gold_id": nil, "collection": "shop"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kb.jsonl"), kbl.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "queries.jsonl"), ql.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestEvalClusters(t *testing.T) {
+	emb, err := onnx.Open(onnx.DefaultDir(), onnx.DefaultOptions())
+	if errors.Is(err, onnx.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("embedding model not installed: run `bash scripts/setup-model.sh` (%v)", err)
+	}
+	if err != nil {
+		t.Fatalf("open embedder: %v", err)
+	}
+	emb.Close()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := clusterFixture(t)
+	t.Setenv("BATON_MODEL_DIR", onnx.DefaultDir())
+
+	var out, errb bytes.Buffer
+	if err := runEval(ctx, []string{"--task", "clusters", "--sets", dir, "--json"}, &out, &errb, log); err != nil {
+		t.Fatalf("eval --task clusters: %v (%s)", err, errb.String())
+	}
+	rows := map[string]clusterScores{}
+	for line := range strings.Lines(out.String()) {
+		var s clusterScores
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		rows[s.Lang] = s
+	}
+	want := map[string]struct{ n, gold int }{"en": {9, 3}, "zh": {6, 2}, "all": {15, 5}}
+	if len(rows) != len(want) {
+		t.Fatalf("got rows for %v, want en, zh and all", rows)
+	}
+	for lang, w := range want {
+		s := rows[lang]
+		if s.Set != filepath.Base(dir) || s.N != w.n || s.GoldGroups != w.gold || s.Threshold != retrieval.DefaultClusterThreshold {
+			t.Errorf("%s: set %q, n %d, gold groups %d, threshold %v; want %q, %d, %d, %v",
+				lang, s.Set, s.N, s.GoldGroups, s.Threshold, filepath.Base(dir), w.n, w.gold, retrieval.DefaultClusterThreshold)
+		}
+		// Five plainly different questions, each asked three ways: the
+		// inbox shows five groups, each about one article.
+		if s.Clusters != w.gold || s.Purity != 1 || s.ARI != 1 {
+			t.Errorf("%s: %d clusters, purity %.3f, ARI %.3f; want %d, 1, 1", lang, s.Clusters, s.Purity, s.ARI, w.gold)
+		}
+	}
+
+	out.Reset()
+	if err := runEval(ctx, []string{"--task", "clusters", "--sets", dir, "--sweep"}, &out, &errb, log); err != nil {
+		t.Fatalf("eval --task clusters --sweep: %v", err)
+	}
+	for _, th := range clusterSweep {
+		if row := fmt.Sprintf("| %g | ", th); !strings.Contains(out.String(), row) {
+			t.Errorf("--sweep output lacks threshold %v:\n%s", th, out.String())
+		}
+	}
+
+	if err := runEval(ctx, []string{"--task", "clusters"}, &out, &errb, log); err == nil || !strings.Contains(err.Error(), "--sets") {
+		t.Errorf("eval --task clusters without --sets: got %v, want an error naming --sets", err)
+	}
+}
