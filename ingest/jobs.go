@@ -15,10 +15,12 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-// Upload is one file as an editor sent it.
+// Upload is one file as an editor sent it. Reject, when set, is why it
+// was refused before its job (an archive that could not be expanded).
 type Upload struct {
-	Name string
-	Data []byte
+	Name   string
+	Data   []byte
+	Reject string
 }
 
 // MaxUploadFileBytes bounds one uploaded file (an archive's members too).
@@ -66,7 +68,9 @@ func (j *Jobs) Submit(ctx context.Context, actor, collection string, draft bool,
 	}
 	for i, f := range files {
 		res := kb.JobFileResult{Name: f.Name, Bytes: int64(len(f.Data)), Status: kb.FilePending}
-		if len(f.Data) > MaxUploadFileBytes {
+		if f.Reject != "" {
+			res.Status, res.Reason = kb.FileRejected, f.Reject
+		} else if len(f.Data) > MaxUploadFileBytes {
 			res.Status, res.Reason = kb.FileRejected, fmt.Sprintf("over the size limit: %d bytes, the limit is %d", len(f.Data), MaxUploadFileBytes)
 		} else if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%05d", i)), f.Data, 0o644); err != nil {
 			return nil, fmt.Errorf("keep upload: %w", err)
@@ -187,7 +191,7 @@ func (j *Jobs) file(ctx context.Context, in *Ingester, job *kb.Job, f *kb.JobFil
 	if job.Draft {
 		arts, err := Parse(f.Name, data, job.Collection)
 		if err != nil {
-			f.Status, f.Reason = kb.FileRejected, reason(err)
+			f.Status, f.Reason = kb.FileRejected, Reason(err)
 			return
 		}
 		for _, a := range arts {
@@ -196,7 +200,7 @@ func (j *Jobs) file(ctx context.Context, in *Ingester, job *kb.Job, f *kb.JobFil
 				base = cur.Version
 			}
 			if _, err := j.Editor.SaveDraft(ctx, job.CreatedBy, a, base); err != nil {
-				f.Status, f.Reason = kb.FileRejected, reason(err)
+				f.Status, f.Reason = kb.FileRejected, Reason(err)
 				return
 			}
 			f.Articles = append(f.Articles, a.ID)
@@ -206,7 +210,7 @@ func (j *Jobs) file(ctx context.Context, in *Ingester, job *kb.Job, f *kb.JobFil
 	}
 	r, err := in.IngestFile(ctx, f.Name, data, job.Collection)
 	if err != nil {
-		f.Status, f.Reason = kb.FileRejected, reason(err)
+		f.Status, f.Reason = kb.FileRejected, Reason(err)
 		return
 	}
 	f.Added, f.Updated, f.Removed = r.Added, r.Updated, r.Removed
@@ -228,8 +232,8 @@ func (j *Jobs) save(ctx context.Context, job *kb.Job) error {
 	return nil
 }
 
-// reason is an error as an editor should read it.
-func reason(err error) string {
+// Reason is an error as an editor should read it.
+func Reason(err error) string {
 	return strings.TrimSuffix(err.Error(), ": "+kb.ErrInvalid.Error())
 }
 

@@ -42,7 +42,11 @@ func (s *Server) upload(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		data, err := io.ReadAll(io.LimitReader(f, ingest.MaxUploadFileBytes+1))
+		limit := int64(ingest.MaxUploadFileBytes + 1) // over it, the job rejects the file
+		if strings.EqualFold(pathExt(fh.Filename), ".zip") {
+			limit = maxUploadBytes // its files are limited one by one
+		}
+		data, err := io.ReadAll(io.LimitReader(f, limit))
 		f.Close()
 		if err != nil {
 			s.fail(c, err)
@@ -59,17 +63,22 @@ func (s *Server) upload(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"job": job})
 }
 
-// expand turns a ZIP into its members; anything else is one file. An
-// archive that cannot be read stays one file, rejected with the reason.
+// expand turns a ZIP into its files, named by their path inside it;
+// anything else is one file. An archive that cannot be expanded (damaged,
+// encrypted, a compression bomb) is one rejected file, with the reason.
 func (s *Server) expand(name string, data []byte) []ingest.Upload {
-	if !strings.EqualFold(pathExt(name), ".zip") || s.unzip == nil {
+	if !strings.EqualFold(pathExt(name), ".zip") {
 		return []ingest.Upload{{Name: name, Data: data}}
 	}
-	members, err := s.unzip(data)
+	entries, err := ingest.Unzip(data, ingest.DefaultZipLimits)
 	if err != nil {
-		return []ingest.Upload{{Name: name, Data: data}}
+		return []ingest.Upload{{Name: name, Reject: ingest.Reason(err)}}
 	}
-	return members
+	files := make([]ingest.Upload, len(entries))
+	for i, e := range entries {
+		files[i] = ingest.Upload{Name: e.Name, Data: e.Data}
+	}
+	return files
 }
 
 func pathExt(name string) string {

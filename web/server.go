@@ -46,7 +46,6 @@ type Server struct {
 	closeOnce   sync.Once
 	editor      *ingest.Editor
 	jobs        *ingest.Jobs
-	unzip       func([]byte) ([]ingest.Upload, error)
 }
 
 // CloseStreams ends every live event stream, for a graceful shutdown.
@@ -69,9 +68,6 @@ type Options struct {
 	// those routes are absent.
 	Editor *ingest.Editor
 	Jobs   *ingest.Jobs
-	// Unzip expands uploaded ZIP archives into their files; nil leaves
-	// archives to be rejected as unsupported.
-	Unzip func([]byte) ([]ingest.Upload, error)
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For is believed; none by default, so a client cannot
 	// pick the address that login rate limits count against.
@@ -89,7 +85,7 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		// Ten tries per address, then one every six seconds; five per
 		// name, then one every thirty: slow for guessing, fine for typos.
 		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{}),
-		editor: opts.Editor, jobs: opts.Jobs, unzip: opts.Unzip}
+		editor: opts.Editor, jobs: opts.Jobs}
 	// Article ids hold a slash (collection/name): API clients escape it as
 	// %2F, and routes match on the escaped path so it stays one segment.
 	s.engine.UseRawPath = true
@@ -156,6 +152,7 @@ func (s *Server) routes() {
 	api.GET("/events", s.requireStaff(kb.UserAgent, kb.UserAdmin, kb.UserEditor), s.staffEvents)
 	if s.editor != nil && s.jobs != nil {
 		r.GET("/editor", s.staffPage(kb.UserEditor, kb.UserAdmin), s.editorPage)
+		r.GET("/insights", s.staffPage(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.insightsPage)
 		ed := api.Group("", s.requireStaff(kb.UserEditor, kb.UserAdmin))
 		ed.POST("/collections/:c/documents", s.upload)
 		ed.GET("/jobs", s.listJobs)

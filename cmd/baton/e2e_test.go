@@ -30,7 +30,7 @@ func startBaton(t *testing.T) string {
 // starts the whole server with edit applied to its config, and stops it
 // when the test ends, failing the test if shutdown is slow; the server's
 // log is shown when the test failed.
-func launch(t *testing.T, data string, edit func(*Config)) *Server {
+func launch(t testing.TB, data string, edit func(*Config)) *Server {
 	t.Helper()
 	fresh := data == ""
 	if fresh {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,7 +80,8 @@ func (e editorAPI) upload(collection, query string, files map[string]string) map
 	return nil
 }
 
-func staffKey(t *testing.T, data, role, name string) string {
+// staffKey creates a staff user with an API key and returns the key.
+func staffKey(t testing.TB, data, role, name string) string {
 	t.Helper()
 	var out bytes.Buffer
 	if err := runUsers(context.Background(), []string{"add", "--data", data, "--role", role, "--api-key", name}, strings.NewReader(""), &out, io.Discard); err != nil {
@@ -221,3 +225,40 @@ func TestEditorFlow(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestEditorZipUpload: a ZIP's files are ingested one by one under their
+// path in the archive; a compression bomb is refused with the reason.
+func TestEditorZipUpload(t *testing.T) {
+	data := t.TempDir()
+	eve := editorAPI{t, "", staffKey(t, data, "editor", "eve")}
+	eve.base = "http://" + launch(t, data, nil).Addr()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range map[string]string{
+		"faq/warranty.md":     "# Warranty\n\nEvery device has a two-year warranty covering battery and screen faults.\n",
+		"faq/zh/baozhuang.md": "# 礼品包装\n\n礼品包装每件收费五元，可在结算时选择。\n",
+		"images/logo.png":     "\x89PNG...",
+	} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(content))
+	}
+	zw.Close()
+	bomb, err := os.ReadFile("../../ingest/testdata/bomb.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := eve.upload("default", "", map[string]string{"kb.zip": buf.String(), "bomb.zip": string(bomb)})
+	got := map[string]string{}
+	for _, f := range job["files"].([]any) {
+		f := f.(map[string]any)
+		got[f["name"].(string)] = f["status"].(string) + " " + fmt.Sprint(f["reason"])
+	}
+	for name, want := range map[string]string{"faq/warranty.md": "ingested", "faq/zh/baozhuang.md": "ingested", "images/logo.png": "rejected", "bomb.zip": "rejected"} {
+		if !strings.HasPrefix(got[name], want) {
+			t.Errorf("%s: %q, want %s (all: %v)", name, got[name], want, got)
+		}
+	}
+	if !strings.Contains(got["bomb.zip"], "uncompresses to more than") {
+		t.Errorf("bomb.zip reason = %q, want the size limit named", got["bomb.zip"])
+	}
+}
