@@ -33,6 +33,14 @@ func (s *Server) editorPage(c *gin.Context) {
 	c.HTML(http.StatusOK, "editor.html", gin.H{"User": u, "CSRF": csrf})
 }
 
+// insightsPage is the misses inbox and the analytics, for editors (who
+// fix misses) and agents (who read them).
+func (s *Server) insightsPage(c *gin.Context) {
+	u := currentUser(c)
+	csrf, _ := c.Get("baton.csrf")
+	c.HTML(http.StatusOK, "insights.html", gin.H{"User": u, "CSRF": csrf})
+}
+
 // widget serves the embeddable chat launcher; a host page adds
 // <script src="https://baton.example/widget.js" data-collection="shop"></script>.
 func (s *Server) widget(c *gin.Context) {
