@@ -42,18 +42,37 @@ type ArticleCount struct {
 // group first: average-linkage agglomerative clustering of their
 // questions' embeddings at cosine threshold (see retrieval.Cluster).
 // Without an embedder only identical questions (case and spacing aside)
-// are grouped.
+// are grouped. A cluster never spans collections.
 func ClusterMisses(ctx context.Context, store kb.Store, emb retrieval.Embedder, threshold float64, f kb.MissFilter) ([]*MissCluster, error) {
 	if f.Status == "" {
 		f.Status = kb.MissOpen
 	}
-	ms, err := store.Misses(ctx, f)
+	all, err := store.Misses(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	if len(ms) == 0 {
-		return []*MissCluster{}, nil
+	byColl := map[string][]*kb.Miss{}
+	var colls []string
+	for _, m := range all {
+		if byColl[m.Collection] == nil {
+			colls = append(colls, m.Collection)
+		}
+		byColl[m.Collection] = append(byColl[m.Collection], m)
 	}
+	out := []*MissCluster{}
+	for _, c := range colls {
+		cs, err := clusterCollection(ctx, emb, threshold, byColl[c])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	// Largest first, by distinct questions.
+	slices.SortStableFunc(out, func(a, b *MissCluster) int { return len(b.Questions) - len(a.Questions) })
+	return out, nil
+}
+
+func clusterCollection(ctx context.Context, emb retrieval.Embedder, threshold float64, ms []*kb.Miss) ([]*MissCluster, error) {
 	// Cluster each question once, however many ways it was missed.
 	byMsg := map[string][]*kb.Miss{}
 	var firsts []*kb.Miss
@@ -110,8 +129,6 @@ func ClusterMisses(ctx context.Context, store kb.Store, emb retrieval.Embedder, 
 		})
 		out = append(out, c)
 	}
-	// Largest first, by distinct questions.
-	slices.SortStableFunc(out, func(a, b *MissCluster) int { return len(b.Questions) - len(a.Questions) })
 	return out, nil
 }
 

@@ -36,14 +36,15 @@ func (s *Server) customerEvents(c *gin.Context) {
 	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil)
 }
 
-// staffEvents streams every event to a console.
+// staffEvents streams every event to a console; the agent console asks
+// (?presence=1) for the stream to keep its agent's presence fresh.
 func (s *Server) staffEvents(c *gin.Context) {
 	u := currentUser(c)
 	events, cancel := s.desk.Events.Subscribe("")
 	defer cancel()
 	touch := func() {
-		if u.Role == kb.UserEditor {
-			return // editors watch jobs; they take no hand-offs
+		if u.Role == kb.UserEditor || c.Query("presence") != "1" {
+			return // only the agent console keeps its user online
 		}
 		if err := s.desk.Touch(c.Request.Context(), u); err != nil {
 			s.log.Warn("presence not refreshed", "user", u.Name, "err", err)

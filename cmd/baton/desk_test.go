@@ -401,7 +401,6 @@ func TestDeskAuthorization(t *testing.T) {
 			{"GET", "/api/v1/handoffs/" + hid, ""},
 			{"POST", "/api/v1/handoffs/" + hid + "/claim", ""},
 			{"POST", "/api/v1/handoffs/" + hid + "/messages", `{"text":"hello"}`},
-			{"GET", "/api/v1/events", ""},
 			{"GET", "/api/v1/presence", ""},
 			{"PUT", "/api/v1/presence", `{"status":"online"}`},
 		} {

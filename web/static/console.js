@@ -194,7 +194,7 @@
     if (pending) return;
     pending = setTimeout(function () { pending = null; loadQueue(); }, 150);
   }
-  var es = new EventSource("/api/v1/events");
+  var es = new EventSource("/api/v1/events?presence=1");
   es.addEventListener("queue", refreshSoon);
   es.addEventListener("handoff", function (ev) {
     refreshSoon();
