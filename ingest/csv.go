@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton/kb"
@@ -25,10 +26,7 @@ func parseCSV(f file, text string) ([]*kb.Article, error) {
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1 // spreadsheets drop trailing empty cells
 	r.TrimLeadingSpace = true
-	prefix := f.collection + "/" + slug(f.stem) + "-"
-
-	var arts []*kb.Article
-	rowOf := make(map[string]int) // article ID -> row that produced it
+	t := newFAQTable(f)
 	for row := 1; ; row++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -37,41 +35,67 @@ func parseCSV(f file, text string) ([]*kb.Article, error) {
 		if err != nil {
 			return nil, invalidf("row %d: %v", row, err)
 		}
-		if row == 1 && isHeader(rec) {
-			continue
+		if err := t.add(rec, "row "+strconv.Itoa(row)); err != nil {
+			return nil, err
 		}
-		cell := func(i int) string {
-			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		q, ans := cell(colQuestion), cell(colAnswer)
-		switch {
-		case q == "":
-			return nil, invalidf("row %d: answer without a question", row)
-		case ans == "":
-			return nil, invalidf("row %d: question %q has no answer", row, q)
-		}
-		id := prefix + shortHash(normalizeQuestion(q))
-		if prev, ok := rowOf[id]; ok {
-			return nil, invalidf("row %d: question %q repeats row %d", row, q, prev)
-		}
-		rowOf[id] = row
-
-		var similar []string
-		for _, s := range splitCell(cell(colSimilar), "|\n;；") {
-			if normalizeQuestion(s) != normalizeQuestion(q) {
-				similar = append(similar, s)
-			}
-		}
-		tags := splitCell(cell(colTags), "|\n")
-		arts = append(arts, article(f, id, f.collection, q, ans, similar, tags, "", false))
 	}
-	return arts, nil
+	return t.arts, nil
+}
+
+// faqTable turns the rows of an FAQ table into articles, whatever file the
+// rows come from, so that a CSV and a spreadsheet with the same rows make
+// the same articles.
+type faqTable struct {
+	f       file
+	prefix  string            // article ID before the question's hash
+	whereOf map[string]string // article ID -> row that produced it
+	arts    []*kb.Article
+	rows    int // non-blank rows seen, the header included
+}
+
+func newFAQTable(f file) *faqTable {
+	return &faqTable{f: f, prefix: f.collection + "/" + slug(f.stem) + "-", whereOf: map[string]string{}}
+}
+
+// add reads one row; where names it in errors, as "row 3". A header row
+// naming the columns is skipped if it is the first non-blank row, and blank
+// rows are skipped anywhere.
+func (t *faqTable) add(rec []string, where string) error {
+	if strings.TrimSpace(strings.Join(rec, "")) == "" {
+		return nil
+	}
+	t.rows++
+	if t.rows == 1 && isHeader(rec) {
+		return nil
+	}
+	cell := func(i int) string {
+		if i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	q, ans := cell(colQuestion), cell(colAnswer)
+	switch {
+	case q == "":
+		return invalidf("%s: answer without a question", where)
+	case ans == "":
+		return invalidf("%s: question %q has no answer", where, q)
+	}
+	id := t.prefix + shortHash(normalizeQuestion(q))
+	if prev, ok := t.whereOf[id]; ok {
+		return invalidf("%s: question %q repeats %s", where, q, prev)
+	}
+	t.whereOf[id] = where
+
+	var similar []string
+	for _, s := range splitCell(cell(colSimilar), "|\n;；") {
+		if normalizeQuestion(s) != normalizeQuestion(q) {
+			similar = append(similar, s)
+		}
+	}
+	tags := splitCell(cell(colTags), "|\n")
+	t.arts = append(t.arts, article(t.f, id, t.f.collection, q, ans, similar, tags, "", false))
+	return nil
 }
 
 // isHeader reports whether a first row names the columns rather than

@@ -59,11 +59,18 @@ func (s Summary) String() string {
 		len(s.Files), s.Added, s.Updated, s.Unchanged, s.Removed, s.Failed)
 }
 
-// supported lists the extensions Parse understands, for directory walks.
-var supported = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".html": true, ".htm": true, ".csv": true, ".jsonl": true}
+// supported lists the extensions Parse understands, and .zip, which
+// IngestPaths expands with Unzip, for directory walks.
+var supported = map[string]bool{
+	".md": true, ".markdown": true, ".txt": true, ".html": true, ".htm": true, ".csv": true, ".jsonl": true,
+	".pdf": true, ".docx": true, ".xlsx": true, ".zip": true,
+}
 
 // IngestPaths ingests files and, recursively, the supported files of
-// directories. A file that fails is reported and the others go on.
+// directories. A .zip archive is expanded with Unzip and each file in it
+// ingested as a source of its own, named by the archive's path and its
+// path inside ("kb.zip/faq/returns.md"). A file that fails is reported and
+// the others go on.
 func (in *Ingester) IngestPaths(ctx context.Context, paths []string, collection string) (Summary, error) {
 	var files []string
 	for _, p := range paths {
@@ -100,6 +107,21 @@ func (in *Ingester) IngestPaths(ctx context.Context, paths []string, collection 
 	total := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
+		if err == nil && extOf(f) == ".zip" {
+			var entries []ZipEntry
+			if entries, err = Unzip(data, DefaultZipLimits); err == nil {
+				// Each file in the archive is a source of its own, named
+				// by its path under the archive's.
+				for _, e := range entries {
+					name := filepath.ToSlash(f) + "/" + e.Name
+					arts, err := Parse(name, e.Data, collection)
+					all = append(all, parsed{name, arts, err})
+					total += len(arts)
+				}
+				continue
+			}
+			err = fmt.Errorf("unzip %s: %w", f, err)
+		}
 		var arts []*kb.Article
 		if err == nil {
 			arts, err = Parse(f, data, collection)

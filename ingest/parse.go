@@ -17,16 +17,21 @@ import (
 
 // Parse turns one uploaded or local file into articles for collection.
 // The format follows the file extension, case-insensitively: .md and
-// .markdown, .txt, .html and .htm, .csv (one FAQ per row) and .jsonl (one
-// article per line). An empty collection means kb.DefaultCollection.
+// .markdown, .txt, .html and .htm, .csv and .xlsx (one FAQ per row), .jsonl
+// (one article per line), .pdf and .docx. A .zip archive is not parsed
+// here: the uploader expands it with Unzip and parses each file inside. An
+// empty collection means kb.DefaultCollection.
 //
-// Article IDs are derived from the file name (and, for CSV, from each row's
-// question) rather than from the content, so re-ingesting an edited file
-// produces new versions of the same articles instead of new articles. Hash
-// and Version are left unset for the store to fill in.
+// Article IDs are derived from the file name (and, for CSV and XLSX, from
+// each row's question) rather than from the content, so re-ingesting an
+// edited file produces new versions of the same articles instead of new
+// articles. Hash and Version are left unset for the store to fill in.
 //
-// Bad input (an unsupported extension, invalid UTF-8, a file with no text,
-// a malformed row) is reported as an error wrapping kb.ErrInvalid.
+// Bad input (an unsupported extension, invalid UTF-8 in a text format, a
+// file with no text, a malformed row, an encrypted, damaged or mislabelled
+// PDF or Office file) is reported as an error wrapping kb.ErrInvalid. Parse
+// does not panic on hostile input: a panic in a format library becomes such
+// an error too.
 func Parse(name string, data []byte, collection string) ([]*kb.Article, error) {
 	arts, err := parse(name, data, collection)
 	if err != nil {
@@ -43,32 +48,41 @@ type file struct {
 	collection string
 }
 
+// supportedTypes lists what Parse and Unzip accept, for error messages.
+const supportedTypes = ".md, .txt, .html, .csv, .jsonl, .pdf, .docx, .xlsx, or a .zip of them"
+
 func parse(name string, data []byte, collection string) ([]*kb.Article, error) {
 	base := baseName(name)
 	ext := path.Ext(base)
-	var format func(file, string) ([]*kb.Article, error)
+	var (
+		text   func(file, string) ([]*kb.Article, error)
+		binary func(file, []byte) ([]*kb.Article, error)
+		kind   string // of a binary format, for messages
+	)
 	switch extOf(name) {
 	case ".md", ".markdown":
-		format = parseMarkdown
+		text = parseMarkdown
 	case ".txt":
-		format = parseText
+		text = parseText
 	case ".html", ".htm":
-		format = parseHTML
+		text = parseHTML
 	case ".csv":
-		format = parseCSV
+		text = parseCSV
 	case ".jsonl":
-		format = parseJSONL
+		text = parseJSONL
+	case ".pdf":
+		binary, kind = parsePDF, "PDF"
+	case ".docx":
+		binary, kind = parseDOCX, "DOCX (Word)"
+	case ".xlsx":
+		binary, kind = parseXLSX, "XLSX (Excel)"
+	case ".zip":
+		// One archive is many files, each its own source of articles.
+		return nil, invalidf("a .zip archive is expanded by the uploader (Unzip), not parsed as one file; archives inside archives are not expanded")
 	case "":
-		return nil, invalidf("no file extension; want .md, .txt, .html, .csv or .jsonl")
+		return nil, invalidf("no file extension; want %s", supportedTypes)
 	default:
-		return nil, invalidf("unsupported file type %q; want .md, .txt, .html, .csv or .jsonl", ext)
-	}
-	if !utf8.Valid(data) {
-		return nil, invalidf("not valid UTF-8 text")
-	}
-	text := normalizeNewlines(strings.TrimPrefix(string(data), "\ufeff"))
-	if strings.TrimSpace(text) == "" {
-		return nil, invalidf("no text")
+		return nil, invalidf("unsupported file type %q; want %s", ext, supportedTypes)
 	}
 	if collection == "" {
 		collection = kb.DefaultCollection
@@ -77,7 +91,22 @@ func parse(name string, data []byte, collection string) ([]*kb.Article, error) {
 	if f.stem == "" {
 		f.stem = strings.TrimSpace(base) // ".md": the stem is a fallback title, so never empty
 	}
-	arts, err := format(f, text)
+	var (
+		arts []*kb.Article
+		err  error
+	)
+	if binary != nil {
+		arts, err = parseBinary(binary, kind, f, data)
+	} else {
+		if !utf8.Valid(data) {
+			return nil, invalidf("not valid UTF-8 text%s", looksLike(data))
+		}
+		s := normalizeNewlines(strings.TrimPrefix(string(data), "\ufeff"))
+		if strings.TrimSpace(s) == "" {
+			return nil, invalidf("no text")
+		}
+		arts, err = text(f, s)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +114,22 @@ func parse(name string, data []byte, collection string) ([]*kb.Article, error) {
 		return nil, invalidf("no articles")
 	}
 	return arts, nil
+}
+
+// parseBinary runs the parser of a binary format. These parsers hand
+// untrusted bytes to libraries that panic on some malformed input instead of
+// returning an error; the panic is turned into kb.ErrInvalid here so that
+// one hostile upload cannot take the server down.
+func parseBinary(format func(file, []byte) ([]*kb.Article, error), kind string, f file, data []byte) (arts []*kb.Article, err error) {
+	if len(data) == 0 {
+		return nil, invalidf("empty file")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			arts, err = nil, invalidf("not a readable %s file: %v", kind, r)
+		}
+	}()
+	return format(f, data)
 }
 
 // invalidf formats an error that wraps kb.ErrInvalid.

@@ -263,7 +263,7 @@ func TestParse(t *testing.T) {
 				},
 			},
 		},
-		{name: "unknown extension", file: "policy.pdf", data: []byte("%PDF-1.7"), wantErr: `".pdf"`},
+		{name: "unknown extension", file: "policy.doc", data: []byte("text"), wantErr: `".doc"`},
 		{name: "no extension", file: "README", data: []byte("text"), wantErr: "no file extension"},
 		{name: "invalid utf-8", file: "bad.txt", data: []byte{'o', 'k', 0xff, 0xfe}, wantErr: "UTF-8"},
 		{name: "empty file", file: "empty.md", data: []byte{}, wantErr: "no text"},
@@ -414,6 +414,14 @@ func FuzzParseSplit(f *testing.F) {
 	f.Add("a.txt", "title\n\n第一句。第二句！third. fourth")
 	f.Add(".md", "#")
 	f.Add(" .md", "0")
+	// The binary formats, whose libraries are the likeliest to misbehave.
+	for _, name := range []string{"returns.pdf", "refund-zh.pdf", "owner-only.pdf", "guide.docx", "faq.xlsx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(name, string(data))
+	}
 	f.Fuzz(func(t *testing.T, name, data string) {
 		arts, err := Parse(name, []byte(data), "c")
 		if err != nil {
@@ -437,6 +445,29 @@ func FuzzParseSplit(f *testing.F) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// FuzzParseBinary mutates real PDF, Word and Excel files, where hostile
+// input reaches third-party parsers: Parse must return articles or a
+// kb.ErrInvalid error, never panic, hang or exhaust memory.
+func FuzzParseBinary(f *testing.F) {
+	for _, name := range []string{"returns.pdf", "refund-zh.pdf", "owner-only.pdf", "encrypted.pdf", "guide.docx", "guide-zh.docx", "faq.xlsx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(filepath.Ext(name), data)
+	}
+	f.Fuzz(func(t *testing.T, ext string, data []byte) {
+		switch ext {
+		case ".pdf", ".docx", ".xlsx":
+		default:
+			return
+		}
+		if _, err := Parse("fuzz"+ext, data, ""); err != nil && !errors.Is(err, kb.ErrInvalid) {
+			t.Fatalf("Parse error %v does not wrap kb.ErrInvalid", err)
 		}
 	})
 }
