@@ -18,6 +18,7 @@ var goldenFixtures = []string{
 	"returns.md", "refund-zh.md", "shipping.txt", "delivery-zh.txt",
 	"warranty.html", "payment-zh.htm", "faq.csv", "faq-zh.csv", "articles.jsonl",
 	"policy-long.md", "policy-long-zh.md",
+	"guide.docx", "guide-zh.docx", "returns.pdf", "refund-zh.pdf", "faq.xlsx", "faq-zh.xlsx",
 }
 
 // TestChunkGolden parses each fixture and splits its articles at a small
