@@ -26,33 +26,11 @@
   document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = T[el.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = T[el.dataset.i18nPlaceholder]; });
 
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var me = document.getElementById("me").dataset.id;
-  var errBox = document.getElementById("error");
   var current = null; // the hand-off whose packet is open
   var items = [];
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function api(method, path, body) {
-    var h = { "X-CSRF-Token": csrf };
-    if (body) h["Content-Type"] = "application/json";
-    return fetch(path, { method: method, headers: h, credentials: "same-origin", body: body ? JSON.stringify(body) : undefined })
-      .then(function (r) {
-        if (r.status === 401) { location.href = "/login?next=/console"; throw new Error("signed out"); }
-        if (r.status === 204) return {};
-        return r.json().then(function (j) {
-          if (!r.ok) throw new Error((j.error && j.error.message) || r.statusText);
-          return j;
-        });
-      });
-  }
-  function fail(e) { errBox.textContent = e.message; errBox.hidden = false; setTimeout(function () { errBox.hidden = true; }, 6000); }
+  var $ = Baton.$, el = Baton.el, api = Baton.api, fail = Baton.fail;
   function since(iso) {
     var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
     return s < 60 ? s + "s" : s < 3600 ? Math.floor(s / 60) + "m" : Math.floor(s / 3600) + "h" + Math.floor(s % 3600 / 60) + "m";
@@ -122,7 +100,7 @@
     p.passages.forEach(function (x) {
       var li = el("li", "passage");
       var a = el("a", "", x.title);
-      a.href = "/articles/" + x.article_id.split("/").map(encodeURIComponent).join("/");
+      a.href = Baton.articleHref(x.article_id);
       a.target = "_blank";
       li.appendChild(a);
       li.appendChild(el("span", "score", " " + T.score + " " + x.score.toFixed(3)));

@@ -78,50 +78,9 @@
   document.querySelectorAll("[data-i18n-placeholder]").forEach(function (e) { e.placeholder = T[e.dataset.i18nPlaceholder]; });
   if (zh) document.documentElement.lang = "zh-CN";
 
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
-  var errBox = document.getElementById("error");
-  var errTimer = null;
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function fmt(s, vars) { return s.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
+  var $ = Baton.$, el = Baton.el, fmt = Baton.fmt, api = Baton.api, fail = Baton.fail;
   function enc(id) { return encodeURIComponent(id); }
-  // api sends a request with the session's CSRF token; an error carries
-  // the server's message and the HTTP status.
-  function api(method, path, body) {
-    var h = { "X-CSRF-Token": csrf };
-    var payload;
-    if (body instanceof FormData) {
-      payload = body;
-    } else if (body !== undefined) {
-      h["Content-Type"] = "application/json";
-      payload = JSON.stringify(body);
-    }
-    return fetch(path, { method: method, headers: h, credentials: "same-origin", body: payload })
-      .then(function (r) {
-        if (r.status === 401) { location.href = "/login?next=/editor"; throw new Error("signed out"); }
-        if (r.status === 204) return {};
-        return r.json().catch(function () { return {}; }).then(function (j) {
-          if (!r.ok) {
-            var e = new Error((j.error && j.error.message) || r.status + " " + r.statusText);
-            e.status = r.status;
-            throw e;
-          }
-          return j;
-        });
-      });
-  }
-  function fail(e) {
-    errBox.textContent = e.message;
-    errBox.hidden = false;
-    clearTimeout(errTimer);
-    errTimer = setTimeout(function () { errBox.hidden = true; }, 8000);
-  }
   function size(n) {
     if (n < 1024) return n + " B";
     if (n < 1024 * 1024) return (n / 1024).toFixed(1) + " KB";

@@ -86,34 +86,23 @@
   document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = T[e.dataset.i18n]; });
   if (zh) document.documentElement.lang = "zh-CN";
 
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var role = document.body.dataset.role;
   var canFix = role === "editor" || role === "admin";
-  var errBox = document.getElementById("error");
-  var errTimer = null;
   var SVG = "http://www.w3.org/2000/svg";
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
+  var $ = Baton.$, el = Baton.el, fmt = Baton.fmt, api = Baton.api, fail = Baton.fail, articleHref = Baton.articleHref;
   function svg(tag, attrs, text) {
     var e = document.createElementNS(SVG, tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  function fmt(s, vars) { return s.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
   function clear(node) { node.textContent = ""; return node; }
   // count says n things: T[one] when n is 1 and the language has a singular.
   function count(n, one, many) { return n === 1 && T[one] ? T[one] : fmt(T[many], { n: n }); }
   // say fills in T[key], or T[key + "_1"] when vars.n is 1 and the language has it.
   function say(key, vars) { return fmt(vars.n === 1 && T[key + "_1"] ? T[key + "_1"] : T[key], vars); }
   function pct(x) { return Math.round(x * 100) + "%"; }
-  function articleHref(id) { return "/articles/" + id.split("/").map(encodeURIComponent).join("/"); }
   function duration(s) {
     s = Math.round(s);
     if (s < 60) return fmt(T.sec, { s: s });
@@ -126,32 +115,6 @@
     var p = function (n) { return (n < 10 ? "0" : "") + n; };
     return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
   }
-  // api sends a request with the session's CSRF token; an error carries
-  // the server's message and the HTTP status.
-  function api(method, path, body) {
-    var h = { "X-CSRF-Token": csrf };
-    if (body !== undefined) h["Content-Type"] = "application/json";
-    return fetch(path, { method: method, headers: h, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (r) {
-        if (r.status === 401) { location.href = "/login?next=/insights"; throw new Error("signed out"); }
-        if (r.status === 204) return {};
-        return r.json().catch(function () { return {}; }).then(function (j) {
-          if (!r.ok) {
-            var e = new Error((j.error && j.error.message) || r.status + " " + r.statusText);
-            e.status = r.status;
-            throw e;
-          }
-          return j;
-        });
-      });
-  }
-  function fail(e) {
-    errBox.textContent = e.message;
-    errBox.hidden = false;
-    clearTimeout(errTimer);
-    errTimer = setTimeout(function () { errBox.hidden = true; }, 8000);
-  }
-
   // ---- Tabs: the hash names the open one, so a reload keeps it. ----
 
   // The hash is not a section's id, so opening the page does not scroll
