@@ -237,6 +237,7 @@ func TestEditorZipUpload(t *testing.T) {
 	for name, content := range map[string]string{
 		"faq/warranty.md":     "# Warranty\n\nEvery device has a two-year warranty covering battery and screen faults.\n",
 		"faq/zh/baozhuang.md": "# 礼品包装\n\n礼品包装每件收费五元，可在结算时选择。\n",
+		"old/warranty.md":     "# Warranty (2019)\n\nOne year.\n",
 		"images/logo.png":     "\x89PNG...",
 	} {
 		w, _ := zw.Create(name)
@@ -253,7 +254,8 @@ func TestEditorZipUpload(t *testing.T) {
 		f := f.(map[string]any)
 		got[f["name"].(string)] = f["status"].(string) + " " + fmt.Sprint(f["reason"])
 	}
-	for name, want := range map[string]string{"faq/warranty.md": "ingested", "faq/zh/baozhuang.md": "ingested", "images/logo.png": "rejected", "bomb.zip": "rejected"} {
+	for name, want := range map[string]string{"faq/warranty.md": "ingested", "faq/zh/baozhuang.md": "ingested", "images/logo.png": "rejected",
+		"old/warranty.md": "rejected same file name as faq/warranty.md", "bomb.zip": "rejected"} {
 		if !strings.HasPrefix(got[name], want) {
 			t.Errorf("%s: %q, want %s (all: %v)", name, got[name], want, got)
 		}

@@ -35,6 +35,13 @@ func TestMissesLoop(t *testing.T) {
 	if code, m := ann.do("PUT", "/api/v1/presence", `{"status":"online"}`); code != 200 {
 		t.Fatalf("presence: %d %v", code, m)
 	}
+	// The editor uploads what the shop knows so far.
+	if job := eve.upload("default", "", map[string]string{"gift-wrap.md": "# Gift wrapping\n\nGift wrapping costs 3 euros per parcel and can be chosen at checkout.\n"}); job["files"].([]any)[0].(map[string]any)["status"] != "ingested" {
+		t.Fatalf("upload: %v", job)
+	}
+	if tr := ask("how much does gift wrapping cost?"); tr.band != "answer" || tr.first != "default/gift-wrap" {
+		t.Fatalf("uploaded article not answering: %+v", tr)
+	}
 
 	// Three ways of asking what the knowledge base lacks: one gets "did
 	// you mean" and the customer asks for a person; two get a wrong answer
