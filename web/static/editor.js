@@ -26,7 +26,7 @@
   "use strict";
   var zh = (navigator.language || "").toLowerCase().indexOf("zh") === 0;
   var T = zh ? {
-    tab_upload: "上传", tab_articles: "文章", tab_search: "检索测试", tab_audit: "操作日志", logout: "退出",
+    tab_upload: "上传", tab_articles: "文章", tab_search: "检索测试", tab_audit: "操作日志", logout: "退出", insights: "漏答与统计",
     upload_title: "添加文档", collection: "知识库", drop_hint: "把文件拖到这里，或选择文件：",
     formats: "支持 Markdown、文本、HTML、PDF、Word、CSV、Excel、JSONL，或这些文件的 ZIP 压缩包。",
     as_drafts: "保存为草稿（稍后发布）", upload: "上传", job: "任务", file: "文件", size: "大小", status: "状态",
@@ -50,7 +50,7 @@
     b_answer: "直接回答", b_clarify: "需要澄清", b_handoff: "转人工", score: "得分", no_hits: "什么也没找到。",
     stream_down: "实时通道不可用，改为每秒刷新。", stale: "有人在你编辑期间发布了新版本。"
   } : {
-    tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out",
+    tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out", insights: "Insights",
     upload_title: "Add documents", collection: "Collection", drop_hint: "Drop files here, or choose them:",
     formats: "Markdown, text, HTML, PDF, Word, CSV, Excel, JSONL, or a ZIP of them.",
     as_drafts: "Save as drafts (publish later)", upload: "Upload", job: "Job", file: "File", size: "Size", status: "Status",
