@@ -31,6 +31,9 @@ type Ingester struct {
 	MaxTokens int
 	// Progress, when set, is called after each article with the counts so far.
 	Progress func(done, total int)
+	// Reindex indexes articles even when the store has them unchanged:
+	// after a crash the store may be ahead of the indexes.
+	Reindex bool
 }
 
 // FileResult is what happened to one file.
@@ -195,7 +198,7 @@ func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article
 		default:
 			r.Updated++
 		}
-		if changed {
+		if changed || in.Reindex {
 			if err := in.Index.Index(ctx, a, chunks); err != nil {
 				return err
 			}

@@ -11,9 +11,20 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
+
+// BatchIndex is an Index that gathers changes until Flush.
+type BatchIndex interface {
+	Index
+	Flush() error
+}
+
+// saveEvery bounds how often a running job's progress is written (and
+// its batched index changes flushed).
+const saveEvery = 250 * time.Millisecond
 
 // Upload is one file as an editor sent it. Reject, when set, is why it
 // was refused before its job (an archive that could not be expanded).
@@ -40,6 +51,10 @@ type Jobs struct {
 	Log      *slog.Logger
 	// Embedded, when set, counts texts embedded so far (progress).
 	Embedded func() int64
+	// Batch, when set, starts a bulk load of the index (retrieval's
+	// Searcher.NewBatch): a job then writes the keyword index in large
+	// batches, flushed before each progress save.
+	Batch func() BatchIndex
 	// OnChange hears every progress update, for live pages.
 	OnChange func(*kb.Job)
 
@@ -146,13 +161,32 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	if job.Status == kb.JobDone || job.Status == kb.JobFailed {
 		return nil
 	}
+	// A job that was running when the server stopped may have stored
+	// articles its index writes never reached: index its files anew.
+	resumed := job.Status == kb.JobRunning
 	job.Status = kb.JobRunning
 	if err := j.save(ctx, job); err != nil {
 		return err
 	}
 	dir := filepath.Join(j.Dir, job.ID)
 	in := *j.Ingester
-	in.Index = countingIndex{next: j.Ingester.Index, chunks: &job.Chunks}
+	in.Reindex = resumed
+	var idx Index = j.Ingester.Index
+	flush := func() error { return nil }
+	if j.Batch != nil {
+		b := j.Batch()
+		idx, flush = b, b.Flush
+	}
+	in.Index = countingIndex{next: idx, chunks: &job.Chunks}
+	// Progress is saved only after the index has what it reports, so a
+	// file marked done is searchable.
+	checkpoint := func() error {
+		if err := flush(); err != nil {
+			return err
+		}
+		return j.save(ctx, job)
+	}
+	lastSave := time.Now()
 	var embedded0 int64
 	if j.Embedded != nil {
 		embedded0 = j.Embedded() - int64(job.Embedded)
@@ -175,12 +209,15 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 		if j.Embedded != nil {
 			job.Embedded = int(j.Embedded() - embedded0)
 		}
-		if err := j.save(ctx, job); err != nil {
-			return err
+		if time.Since(lastSave) >= saveEvery {
+			if err := checkpoint(); err != nil {
+				return err
+			}
+			lastSave = time.Now()
 		}
 	}
 	job.FilesDone, job.Status = len(job.Files), kb.JobDone
-	if err := j.save(ctx, job); err != nil {
+	if err := checkpoint(); err != nil {
 		return err
 	}
 	return os.RemoveAll(dir)

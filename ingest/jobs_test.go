@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -142,5 +143,95 @@ func TestJobDraftsAndSizeLimit(t *testing.T) {
 	}
 	if _, err := j.Submit(ctx, "eve", "shop", false, nil); err == nil {
 		t.Errorf("a job with no files was accepted")
+	}
+}
+
+// TestJobResumeReindexes: a crash after a file's articles were stored but
+// before the index got them leaves a running job; resuming it indexes the
+// articles although the store has them unchanged.
+func TestJobResumeReindexes(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	dir := t.TempDir()
+	idx := &recordingIndex{ids: map[string]int{}}
+	j := newJobs(t, store, dir, idx)
+	data := []byte("# Alpha\n\nAlpha text.")
+	job, err := j.Submit(ctx, "eve", "shop", false, []Upload{{Name: "a.md", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The crash: stored by a run whose index writes were lost.
+	lost := &Ingester{Store: store, Index: &recordingIndex{ids: map[string]int{}}}
+	if _, err := lost.IngestFile(ctx, "a.md", data, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	job.Status = kb.JobRunning
+	if err := store.PutJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go j.Run(runCtx)
+	if _, err := j.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := waitJob(t, store, job.ID)
+	if !idx.has("shop/a") {
+		t.Errorf("resumed job did not index the stored article (files %+v)", done.Files)
+	}
+}
+
+// batchingIndex records what reaches the index only on Flush.
+type batchingIndex struct {
+	*recordingIndex
+	pending []*kb.Article
+}
+
+func (b *batchingIndex) Index(_ context.Context, a *kb.Article, _ []kb.Chunk) error {
+	b.pending = append(b.pending, a)
+	return nil
+}
+
+func (b *batchingIndex) Flush() error {
+	for _, a := range b.pending {
+		b.recordingIndex.Index(context.Background(), a, nil)
+	}
+	b.pending = nil
+	return nil
+}
+
+// TestJobFlushesBatch: with a batching index, a finished job has flushed
+// everything it reports done.
+func TestJobFlushesBatch(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	idx := &recordingIndex{ids: map[string]int{}}
+	j := newJobs(t, store, t.TempDir(), idx)
+	bi := &batchingIndex{recordingIndex: idx}
+	j.Batch = func() BatchIndex { return bi }
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go j.Run(runCtx)
+	var files []Upload
+	for i := range 30 {
+		files = append(files, Upload{Name: fmt.Sprintf("f%d.md", i), Data: []byte(fmt.Sprintf("# F%d\n\nText %d.", i, i))})
+	}
+	job, err := j.Submit(ctx, "eve", "shop", false, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, store, job.ID)
+	for i := range 30 {
+		if !idx.has(fmt.Sprintf("shop/f%d", i)) {
+			t.Fatalf("shop/f%d not flushed to the index", i)
+		}
 	}
 }

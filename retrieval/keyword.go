@@ -142,12 +142,25 @@ func newMapping(opts KeywordOptions) (mapping.IndexMapping, error) {
 // Close closes the index.
 func (k *Keyword) Close() error { return k.idx.Close() }
 
-// Index replaces an article's passages in the index.
+
+// Index adds or replaces an article's passages and questions.
 func (k *Keyword) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
-	if err := k.Delete(ctx, a.ID); err != nil {
+	b := k.idx.NewBatch()
+	if err := k.add(ctx, b, a, chunks); err != nil {
 		return err
 	}
-	b := k.idx.NewBatch()
+	if err := k.idx.Batch(b); err != nil {
+		return fmt.Errorf("index article %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// add puts into b the removal of an article's indexed documents and its
+// new ones.
+func (k *Keyword) add(ctx context.Context, b *bleve.Batch, a *kb.Article, chunks []kb.Chunk) error {
+	if err := k.deleteInto(ctx, b, a.ID); err != nil {
+		return err
+	}
 	qs := strings.Join(a.Questions, "\n")
 	for _, c := range chunks {
 		title := a.Title
@@ -168,14 +181,22 @@ func (k *Keyword) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) e
 			return fmt.Errorf("index %s: %w", id, err)
 		}
 	}
-	if err := k.idx.Batch(b); err != nil {
-		return fmt.Errorf("index article %s: %w", a.ID, err)
-	}
 	return nil
 }
 
 // Delete removes every passage of an article.
 func (k *Keyword) Delete(ctx context.Context, articleID string) error {
+	b := k.idx.NewBatch()
+	if err := k.deleteInto(ctx, b, articleID); err != nil {
+		return err
+	}
+	if b.Size() == 0 {
+		return nil
+	}
+	return k.idx.Batch(b)
+}
+
+func (k *Keyword) deleteInto(ctx context.Context, b *bleve.Batch, articleID string) error {
 	q := bleve.NewTermQuery(articleID)
 	q.SetField("article_id")
 	req := bleve.NewSearchRequestOptions(q, 10000, 0, false)
@@ -183,14 +204,40 @@ func (k *Keyword) Delete(ctx context.Context, articleID string) error {
 	if err != nil {
 		return fmt.Errorf("find passages of %s: %w", articleID, err)
 	}
-	if len(res.Hits) == 0 {
-		return nil
-	}
-	b := k.idx.NewBatch()
 	for _, h := range res.Hits {
 		b.Delete(h.ID)
 	}
-	return k.idx.Batch(b)
+	return nil
+}
+
+// KeywordBatch collects articles for the keyword index and writes them in
+// few large bleve batches rather than one per article: a bulk upload then
+// makes few index segments to merge. What it holds is not searchable
+// until Flush.
+type KeywordBatch struct {
+	k *Keyword
+	b *bleve.Batch
+}
+
+// NewBatch starts a batch of index changes.
+func (k *Keyword) NewBatch() *KeywordBatch { return &KeywordBatch{k: k, b: k.idx.NewBatch()} }
+
+// Index adds an article to the batch.
+func (b *KeywordBatch) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	return b.k.add(ctx, b.b, a, chunks)
+}
+
+// Size is the number of documents waiting.
+func (b *KeywordBatch) Size() int { return b.b.Size() }
+
+// Flush writes what the batch holds.
+func (b *KeywordBatch) Flush() error {
+	if b.b.Size() == 0 {
+		return nil
+	}
+	err := b.k.idx.Batch(b.b)
+	b.b.Reset()
+	return err
 }
 
 // Hit is one passage found by the keyword index.

@@ -77,6 +77,11 @@ func (s *Searcher) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) 
 	if err := s.Keyword.Index(ctx, a, chunks); err != nil {
 		return err
 	}
+	return s.indexVectors(ctx, a, chunks)
+}
+
+// indexVectors embeds and stores an article's vectors.
+func (s *Searcher) indexVectors(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
 	if s.embedder == nil {
 		return nil
 	}
@@ -171,6 +176,54 @@ func (s *Searcher) Delete(ctx context.Context, articleID string) error {
 		s.vectors.Delete(articleID)
 	}
 	return s.Keyword.Delete(ctx, articleID)
+}
+
+// batchDocs is how many keyword documents an IndexBatch gathers before it
+// writes them.
+const batchDocs = 2000
+
+// IndexBatch is the Searcher's Index for bulk loads: keyword changes are
+// written a few thousand documents at a time (see KeywordBatch), vectors
+// at once. Until Flush, the batched articles are not keyword-searchable.
+type IndexBatch struct {
+	s       *Searcher
+	kw      *KeywordBatch
+	pending map[string]bool
+}
+
+// NewBatch starts a bulk load.
+func (s *Searcher) NewBatch() *IndexBatch {
+	return &IndexBatch{s: s, kw: s.Keyword.NewBatch(), pending: map[string]bool{}}
+}
+
+// Index adds or replaces an article.
+func (b *IndexBatch) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	if b.pending[a.ID] || b.kw.Size() >= batchDocs {
+		// An article batched twice would keep its first version's extra
+		// passages: write the batch before replacing it.
+		if err := b.Flush(); err != nil {
+			return err
+		}
+	}
+	if err := b.kw.Index(ctx, a, chunks); err != nil {
+		return err
+	}
+	b.pending[a.ID] = true
+	return b.s.indexVectors(ctx, a, chunks)
+}
+
+// Delete removes an article at once, after writing what is batched.
+func (b *IndexBatch) Delete(ctx context.Context, articleID string) error {
+	if err := b.Flush(); err != nil {
+		return err
+	}
+	return b.s.Delete(ctx, articleID)
+}
+
+// Flush writes the batched keyword changes.
+func (b *IndexBatch) Flush() error {
+	clear(b.pending)
+	return b.kw.Flush()
 }
 
 // Search returns the articles of collection that any ranking puts in its
