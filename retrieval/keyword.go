@@ -142,7 +142,6 @@ func newMapping(opts KeywordOptions) (mapping.IndexMapping, error) {
 // Close closes the index.
 func (k *Keyword) Close() error { return k.idx.Close() }
 
-
 // Index adds or replaces an article's passages and questions.
 func (k *Keyword) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
 	b := k.idx.NewBatch()
