@@ -125,13 +125,22 @@ func (j *Jobs) Resume(ctx context.Context) (int, error) {
 	return len(js), nil
 }
 
-// Run works through queued jobs until ctx ends.
+// Run works through queued jobs until ctx ends. Jobs that found the
+// queue full wait in the store; an idle Run picks them up every minute.
 func (j *Jobs) Run(ctx context.Context) {
 	j.init()
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick.C:
+			if len(j.queue) == 0 {
+				if _, err := j.Resume(ctx); err != nil {
+					j.Log.Error("look for waiting upload jobs", "err", err)
+				}
+			}
 		case id := <-j.queue:
 			if err := j.run(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
 				j.Log.Error("ingestion job failed", "job", id, "err", err)
