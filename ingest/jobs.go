@@ -58,7 +58,6 @@ type Jobs struct {
 	// OnChange hears every progress update, for live pages.
 	OnChange func(*kb.Job)
 
-	mu    sync.Mutex
 	queue chan string
 	once  sync.Once
 }
