@@ -23,7 +23,8 @@ Usage:
   baton ask       [--collection C] "question"              answer one question from the command line
   baton eval      --kb kb.jsonl --queries queries.jsonl    measure retrieval, confidence and hand-off
   baton calibrate --out model.json DIR...                  fit the confidence model on labelled sets
-  baton users     add --role agent|editor|admin NAME       manage staff accounts (also: passwd, list)
+  baton users     add --role agent|editor|admin NAME       manage staff accounts (also: passwd, key, revoke, list)
+  baton migrate   [--data DIR]                             bring the database schema up to date
 
 Run "baton COMMAND -h" for a command's flags.
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCalibrate(ctx, rest, stdout, stderr, log)
 	case "users":
 		return runUsers(ctx, rest, os.Stdin, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -103,3 +103,30 @@ func parseTime(s string) time.Time {
 	t, _ := time.Parse(timeFormat, s)
 	return t
 }
+
+// Migration is one applied schema migration.
+type Migration struct {
+	Name      string
+	AppliedAt time.Time
+}
+
+// Migrations lists the applied migrations in order; Open applies any
+// pending ones, so after Open the list is complete.
+func (d *DB) Migrations(ctx context.Context) ([]Migration, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT name, applied_at FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	defer rows.Close()
+	var out []Migration
+	for rows.Next() {
+		var m Migration
+		var at string
+		if err := rows.Scan(&m.Name, &at); err != nil {
+			return nil, err
+		}
+		m.AppliedAt = parseTime(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
