@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,6 +131,7 @@ func (s *Server) turnReply(c *gin.Context, conv *kb.Conversation, res *answer.Tu
 }
 
 func (s *Server) turnBody(c *gin.Context, conv *kb.Conversation, res *answer.TurnResult) (gin.H, error) {
+	s.metrics.turn(conv, res)
 	body := gin.H{"message_id": res.MessageID, "reply": nil, "reply_id": res.ReplyID, "handoff": nil, "state": nil}
 	if !res.WithPerson {
 		body["reply"] = res.Reply
@@ -228,6 +230,7 @@ func (s *Server) feedback(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.metrics.feedback.WithLabelValues(strconv.Itoa(*req.Value)).Inc()
 	c.JSON(http.StatusOK, gin.H{"value": *req.Value})
 }
 

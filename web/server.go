@@ -46,6 +46,7 @@ type Server struct {
 	closeOnce   sync.Once
 	editor      *ingest.Editor
 	jobs        *ingest.Jobs
+	metrics     *metrics
 }
 
 // CloseStreams ends every live event stream, for a graceful shutdown.
@@ -85,7 +86,8 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		// Ten tries per address, then one every six seconds; five per
 		// name, then one every thirty: slow for guessing, fine for typos.
 		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{}),
-		editor: opts.Editor, jobs: opts.Jobs}
+		editor: opts.Editor, jobs: opts.Jobs,
+		metrics: newMetrics(bot.Desk)}
 	// Article ids hold a slash (collection/name): API clients escape it as
 	// %2F, and routes match on the escaped path so it stays one segment.
 	s.engine.UseRawPath = true
@@ -94,6 +96,7 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		log.Error("trusted proxies", "err", err)
 		s.engine.SetTrustedProxies(nil)
 	}
+	s.engine.Use(s.metrics.observe)
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
@@ -109,6 +112,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 func (s *Server) routes() {
 	r := s.engine
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/metrics", s.metrics.handler())
 	sub, _ := fs.Sub(static, "static")
 	r.StaticFS("/static", http.FS(sub))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/chat") })
