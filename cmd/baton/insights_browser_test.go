@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -189,10 +190,16 @@ func TestBrowserInsights(t *testing.T) {
 	if err := json.Unmarshal([]byte(result), &res); err != nil {
 		t.Fatalf("fix result %q: %v", result, err)
 	}
-	if !strings.Contains(res.Text, `New article “`+title+`” (published)`) || !strings.Contains(res.Text, res.ID) || res.Href != "/editor#articles" {
+	if !strings.Contains(res.Text, `New article “`+title+`” (published)`) || !strings.Contains(res.Text, res.ID) || res.Href != "/editor#article="+url.QueryEscape(res.ID) {
 		t.Errorf("fix result = %+v", res)
 	}
 	s.shot(ed, "insights-3-fixed")
+	// The link opens that article in the editor.
+	s.do(ed, "open the new article", chromedp.Navigate(base+res.Href))
+	if got := s.waitFor(ed, "article in the editor", 10*time.Second, `document.getElementById("edit-title") && document.getElementById("edit-title").value`); got != title {
+		t.Errorf("editor opened %q, want %q", got, title)
+	}
+	s.do(ed, "back to insights", chromedp.Navigate(base+"/insights"))
 	a, err := srv.App.Store.Article(ctx, res.ID)
 	if err != nil {
 		t.Fatalf("the new article %q: %v", res.ID, err)

@@ -584,6 +584,13 @@
   $("audit-refresh").onclick = loadAudit;
   loaders.audit = loadAudit;
 
-  show(location.hash.slice(1) || "upload");
-  if (location.hash.slice(1) !== "articles") loadArticles(); // titles for the retrieval console
+  // "#article=ID" (as the insights page links) opens that article.
+  var wanted = /^#article=(.+)$/.exec(location.hash);
+  if (wanted) {
+    show("articles");
+    openArticle(decodeURIComponent(wanted[1]));
+  } else {
+    show(location.hash.slice(1) || "upload");
+    if (location.hash.slice(1) !== "articles") loadArticles(); // titles for the retrieval console
+  }
 })();

@@ -463,7 +463,7 @@
       li.appendChild(el("code", "fix", r.fix));
       if (r.article) {
         var a = el("a", "", T.open_editor);
-        a.href = "/editor#articles";
+        a.href = "/editor#article=" + encodeURIComponent(r.article.id);
         a.dataset.id = r.article.id;
         a.title = r.article.id;
         li.appendChild(a);
