@@ -149,6 +149,8 @@ func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Art
 		}
 	}
 	f.TopShare = retrieval.Softmax(hits)
+	o := OOSFeatures(hits)
+	f.KwPeak, f.KqPeak, f.KnnTop = o[oosKwPeak], o[oosKqPeak], o[oosKnnTop]
 	return f
 }
 

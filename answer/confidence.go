@@ -24,20 +24,26 @@ type Features struct {
 	VecMargin float64 // top minus second vector cosine
 	Agree     float64 // 1 when the vector ranking puts the fused top article first
 	TopShare  float64 // softmax share of the top candidate under the fusion scores
+	// Out-of-scope features (issue 4): how the best match stands out from
+	// the rest of the collection's nearest articles, not just from the
+	// second one (see OOSFeatures).
+	KwPeak float64 // 1 - mean of keyword scores ranked 2..10 / top keyword score
+	KqPeak float64 // the same for the question-level keyword ranking
+	KnnTop float64 // best mean cosine of an article's 3 closest texts (0 when keyword-only)
 }
 
 // Names lists the features in vector order.
-var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "log_qtop", "qratio", "kw_agree", "vec_top", "vec_margin", "agree", "top_share"}
+var Names = []string{"log_top", "ratio", "coverage", "best_jaccard", "log_terms", "log_qtop", "qratio", "kw_agree", "vec_top", "vec_margin", "agree", "top_share", "kw_peak", "kq_peak", "knn_top"}
 
 // Vector returns the features in Names order.
 func (f Features) Vector() []float64 {
-	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.LogQTop, f.QRatio, f.KwAgree, f.VecTop, f.VecMargin, f.Agree, f.TopShare}
+	return []float64{f.LogTop, f.Ratio, f.Coverage, f.BestJacc, f.LogTerms, f.LogQTop, f.QRatio, f.KwAgree, f.VecTop, f.VecMargin, f.Agree, f.TopShare, f.KwPeak, f.KqPeak, f.KnnTop}
 }
 
 // FeaturesFromVector is the inverse of Vector.
 func FeaturesFromVector(v []float64) Features {
 	var f Features
-	dst := []*float64{&f.LogTop, &f.Ratio, &f.Coverage, &f.BestJacc, &f.LogTerms, &f.LogQTop, &f.QRatio, &f.KwAgree, &f.VecTop, &f.VecMargin, &f.Agree, &f.TopShare}
+	dst := []*float64{&f.LogTop, &f.Ratio, &f.Coverage, &f.BestJacc, &f.LogTerms, &f.LogQTop, &f.QRatio, &f.KwAgree, &f.VecTop, &f.VecMargin, &f.Agree, &f.TopShare, &f.KwPeak, &f.KqPeak, &f.KnnTop}
 	for i := range dst {
 		if i < len(v) {
 			*dst[i] = v[i]
@@ -45,6 +51,11 @@ func FeaturesFromVector(v []float64) Features {
 	}
 	return f
 }
+
+// LegacyFeatures is how many features models fitted before the
+// out-of-scope features had: such a model still loads and weighs only
+// those (Prob ignores features beyond its weights).
+const LegacyFeatures = 12
 
 // Model is a logistic regression from features to the probability that the
 // top article is the right answer.
@@ -85,7 +96,7 @@ func LoadModel(path string) (*Model, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("decode confidence model %s: %w", path, err)
 	}
-	if len(m.Weights) != len(Names) {
+	if len(m.Weights) != len(Names) && len(m.Weights) != LegacyFeatures {
 		return nil, fmt.Errorf("confidence model %s has %d weights, want %d", path, len(m.Weights), len(Names))
 	}
 	return &m, nil

@@ -102,10 +102,11 @@ func TestModelProbMonotone(t *testing.T) {
 }
 
 func TestFeaturesVectorMatchesNames(t *testing.T) {
-	f := Features{LogTop: 1, Ratio: 2, Coverage: 3, BestJacc: 4, LogTerms: 5, LogQTop: 10, QRatio: 11, KwAgree: 12, VecTop: 6, VecMargin: 7, Agree: 8, TopShare: 9}
+	f := Features{LogTop: 1, Ratio: 2, Coverage: 3, BestJacc: 4, LogTerms: 5, LogQTop: 10, QRatio: 11, KwAgree: 12, VecTop: 6, VecMargin: 7, Agree: 8, TopShare: 9, KwPeak: 13, KqPeak: 14, KnnTop: 15}
 	byName := map[string]float64{
 		"log_top": 1, "ratio": 2, "coverage": 3, "best_jaccard": 4, "log_terms": 5,
 		"vec_top": 6, "vec_margin": 7, "agree": 8, "top_share": 9, "log_qtop": 10, "qratio": 11, "kw_agree": 12,
+		"kw_peak": 13, "kq_peak": 14, "knn_top": 15,
 	}
 	v := f.Vector()
 	if len(v) != len(Names) {
@@ -115,6 +116,9 @@ func TestFeaturesVectorMatchesNames(t *testing.T) {
 		if v[i] != byName[name] {
 			t.Errorf("Vector()[%d] = %v, want %v (%s)", i, v[i], byName[name], name)
 		}
+	}
+	if got := FeaturesFromVector(v); got != f {
+		t.Errorf("FeaturesFromVector(Vector()) = %+v, want %+v", got, f)
 	}
 }
 
@@ -147,6 +151,11 @@ func TestLoadModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fullModel := &Model{Weights: make([]float64, len(Names)), Bias: 1, FittedOn: "test set"}
+	full, err := json.Marshal(fullModel)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string
@@ -154,7 +163,8 @@ func TestLoadModel(t *testing.T) {
 		want    *Model
 		wantErr bool
 	}{
-		{"round trip", write("good.json", string(b)), good, false},
+		{"round trip (model fitted before the out-of-scope features)", write("good.json", string(b)), good, false},
+		{"round trip", write("full.json", string(full)), fullModel, false},
 		{"too few weights", write("few.json", `{"weights":[1,2,3],"bias":0}`), nil, true},
 		{"too many weights", write("many.json", `{"weights":[1,2,3,4,5,6,7,8,9,10,11,12,13],"bias":0}`), nil, true},
 		{"no weights", write("none.json", `{"bias":1}`), nil, true},

@@ -32,6 +32,9 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	task := fs.String("task", "", "fit another model instead of confidence: fusion (on DIR...), sentiment or rephrase (with --file)")
 	file := fs.String("file", "", "labelled file for --task")
 	cv := fs.Bool("cv", false, "with DIR...: report, per set, 5-fold cross-validated AUROC and ECE of a model refitted on that set alone, next to the built-in model; writes nothing")
+	loso := fs.Bool("loso", false, "with DIR...: leave-one-set-out: fit on all sets but one, score the one left out, for the features models had before the out-of-scope ones and with --loso-extra added; writes nothing")
+	losoExtra := fs.String("loso-extra", "", "with --loso: comma-separated extra out-of-scope features to compare (answer.OOSNames)")
+	losoCache := fs.String("loso-cache", "", "with --loso: directory to keep each set's rows in, to compare variants without re-running the queries")
 	queries := fs.String("queries", "", "refit on your own labelled questions (queries.jsonl schema: query, gold_id or null, collection) against the knowledge base in --data")
 	verdicts := fs.Bool("verdicts", false, "also refit on the verdicts agents gave on closed hand-offs in --data (bot right, article missing or wrong, needless hand-off)")
 	if err := parseConfig(fs, &cfg, args); err != nil {
@@ -48,6 +51,13 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("calibrate: give --queries labelled.jsonl, or directories holding kb.jsonl and queries.jsonl")
+	}
+	if *loso {
+		var extra []string
+		if *losoExtra != "" {
+			extra = strings.Split(*losoExtra, ",")
+		}
+		return leaveOneSetOut(ctx, cfg, fs.Args(), *l2, extra, *losoCache, stdout, stderr, log)
 	}
 	if *cv {
 		return crossValidate(ctx, cfg, fs.Args(), *l2, stdout, log)

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/retrieval"
+)
+
+// losoSet is one evaluation set's hybrid rows.
+type losoSet struct {
+	name string
+	rows []evalRow
+}
+
+// leaveOneSetOut fits the confidence model on all sets but one and scores
+// the one left out, for each set in turn: the features the model had
+// before the out-of-scope ones (baseline) and the baseline plus the extra
+// out-of-scope features named in extra (see answer.OOSNames), side by side
+// on the same rows. A set the model never saw is what a new customer's
+// knowledge base looks like.
+// With cache, each set's rows are read from (or written to)
+// cache/<set>.rows.jsonl so that variants can be compared without
+// re-running the queries.
+func leaveOneSetOut(ctx context.Context, cfg Config, dirs []string, l2 float64, extra []string, cache string, stdout, stderr io.Writer, log *slog.Logger) error {
+	var idx []int
+	for _, name := range extra {
+		i := slices.Index(answer.OOSNames, name)
+		if i < 0 {
+			return fmt.Errorf("calibrate --loso: unknown feature %q (have %v)", name, answer.OOSNames)
+		}
+		idx = append(idx, i)
+	}
+	var sets []losoSet
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		var rows []evalRow
+		path := ""
+		if cache != "" {
+			path = filepath.Join(cache, name+".rows.jsonl")
+			rows, _ = readRows(path)
+		}
+		if rows == nil {
+			var err error
+			if rows, _, err = evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log); err != nil {
+				return err
+			}
+			if path != "" {
+				if err := writeRows(path, rows); err != nil {
+					return err
+				}
+			}
+		}
+		fmt.Fprintf(stderr, "%s: %d rows\n", name, len(rows))
+		sets = append(sets, losoSet{name, rows})
+	}
+	// The baseline is the features the model had before the out-of-scope
+	// ones; extras are recomputed from each row's hits, so rows cached by
+	// an older build compare the same.
+	base := func(r evalRow) []float64 { return r.Features.Vector()[:answer.LegacyFeatures] }
+	withExtra := func(r evalRow) []float64 {
+		x := base(r)
+		o := answer.OOSFeatures(fusedHits(r.Hits))
+		for _, i := range idx {
+			x = append(x, o[i])
+		}
+		return x
+	}
+	fmt.Fprintf(stdout, "extra features: %v\n\n", extra)
+	fmt.Fprintln(stdout, "| held-out set | baseline AUROC | +extra AUROC | baseline ECE | +extra ECE | baseline recall@FH<=0.10 | +extra recall@FH<=0.10 |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
+	for held := range sets {
+		var res [2]losoScore
+		for v, feat := range []func(evalRow) []float64{base, withExtra} {
+			var xs [][]float64
+			var ys []bool
+			var ws []float64
+			for i, s := range sets {
+				if i == held {
+					continue
+				}
+				for _, r := range s.rows {
+					xs = append(xs, feat(r))
+					ys = append(ys, r.Correct)
+					ws = append(ws, 1000/float64(len(s.rows)))
+				}
+			}
+			m, err := answer.Fit(xs, ys, ws, l2)
+			if err != nil {
+				return err
+			}
+			res[v] = scoreHeldOut(m, sets[held].rows, feat)
+		}
+		fmt.Fprintf(stdout, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", sets[held].name,
+			res[0].auroc, res[1].auroc, res[0].ece, res[1].ece, res[0].recall, res[1].recall)
+	}
+	return nil
+}
+
+type losoScore struct{ auroc, ece, recall float64 }
+
+// scoreHeldOut scores rows with m: AUROC and ECE of "the cited article is
+// right", and the best hand-off recall on out-of-scope rows over hand-off
+// thresholds that hand off at most 10% of in-scope rows, other triggers'
+// hand-offs kept as they were (as `baton eval --sweep` counts them).
+func scoreHeldOut(m *answer.Model, rows []evalRow, feat func(evalRow) []float64) losoScore {
+	conf := make([]float64, len(rows))
+	ys := make([]bool, len(rows))
+	other := make([]bool, len(rows))
+	for i, r := range rows {
+		x := feat(r)
+		z := m.Bias
+		for j, w := range m.Weights {
+			z += w * x[j]
+		}
+		conf[i] = 1 / (1 + math.Exp(-z))
+		ys[i] = r.Correct
+		other[i] = slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+	}
+	return losoScore{answer.AUROC(conf, ys), answer.ECE(conf, ys, 10), recallAtFalse(rows, conf, other, 0.10)}
+}
+
+// recallAtFalse is the largest share of out-of-scope rows handed off (by
+// another trigger or confidence below t) over thresholds t that hand off
+// at most maxFalse of the in-scope rows.
+func recallAtFalse(rows []evalRow, conf []float64, other []bool, maxFalse float64) float64 {
+	ts := append(slices.Clone(conf), 0)
+	sort.Float64s(ts)
+	best := 0.0
+	for _, t := range ts {
+		var in, oos, hin, hoos int
+		for i, r := range rows {
+			h := other[i] || conf[i] < t
+			if r.Gold == "" {
+				oos++
+				if h {
+					hoos++
+				}
+			} else {
+				in++
+				if h {
+					hin++
+				}
+			}
+		}
+		if in == 0 || oos == 0 {
+			return 0
+		}
+		if float64(hin) <= maxFalse*float64(in) {
+			best = math.Max(best, float64(hoos)/float64(oos))
+		} else {
+			break
+		}
+	}
+	return best
+}
+
+func fusedHits(hs []evalHit) []retrieval.Fused {
+	out := make([]retrieval.Fused, len(hs))
+	for i, h := range hs {
+		out[i] = retrieval.Fused{ArticleID: h.ID, Ranks: h.Ranks, Scores: h.Scores, Features: h.Features}
+	}
+	return out
+}
+
+func readRows(path string) ([]evalRow, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []evalRow
+	dec := json.NewDecoder(bufio.NewReader(f))
+	for {
+		var r evalRow
+		if err := dec.Decode(&r); err == io.EOF {
+			return rows, nil
+		} else if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+}
