@@ -323,28 +323,38 @@ func ratio(a, b int) float64 {
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 func readQueries(path string) ([]evalQuery, error) {
+	qs, err := readJSONL[evalQuery](path)
+	if err != nil {
+		return nil, err
+	}
+	for i := range qs {
+		if qs[i].Collection == "" {
+			qs[i].Collection = kb.DefaultCollection
+		}
+	}
+	return qs, nil
+}
+
+// readJSONL decodes a file of JSON values, one after another (JSON Lines).
+func readJSONL[T any](path string) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var qs []evalQuery
+	var out []T
 	dec := json.NewDecoder(bufio.NewReader(f))
-	for line := 1; ; line++ {
-		var q evalQuery
-		err := dec.Decode(&q)
+	for n := 1; ; n++ {
+		var v T
+		err := dec.Decode(&v)
 		if err == io.EOF {
-			break
+			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: query %d: %w", path, line, err)
+			return nil, fmt.Errorf("%s: record %d: %w", path, n, err)
 		}
-		if q.Collection == "" {
-			q.Collection = kb.DefaultCollection
-		}
-		qs = append(qs, q)
+		out = append(out, v)
 	}
-	return qs, nil
 }
 
 func writeRows(path string, rows []evalRow) error {

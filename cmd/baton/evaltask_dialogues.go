@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sort"
 
 	"github.com/batonhq/baton/escalate"
@@ -190,22 +188,4 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func readDialogues(path string) ([]dialogue, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var ds []dialogue
-	dec := json.NewDecoder(bufio.NewReader(f))
-	for i := 1; ; i++ {
-		var d dialogue
-		if err := dec.Decode(&d); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("%s: dialogue %d: %w", path, i, err)
-		}
-		ds = append(ds, d)
-	}
-	return ds, nil
-}
+func readDialogues(path string) ([]dialogue, error) { return readJSONL[dialogue](path) }

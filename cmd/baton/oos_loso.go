@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -174,21 +171,4 @@ func fusedHits(hs []evalHit) []retrieval.Fused {
 	return out
 }
 
-func readRows(path string) ([]evalRow, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var rows []evalRow
-	dec := json.NewDecoder(bufio.NewReader(f))
-	for {
-		var r evalRow
-		if err := dec.Decode(&r); err == io.EOF {
-			return rows, nil
-		} else if err != nil {
-			return nil, err
-		}
-		rows = append(rows, r)
-	}
-}
+func readRows(path string) ([]evalRow, error) { return readJSONL[evalRow](path) }
