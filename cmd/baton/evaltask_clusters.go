@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -196,14 +197,14 @@ func scoreClusters(qs []clusterQuery, labels []int, threshold float64) []cluster
 	}
 	var keys []key
 	for _, set := range sets {
-		for _, lang := range sortedKeys(setLangs[set]) {
+		for _, lang := range slices.Sorted(maps.Keys(setLangs[set])) {
 			keys = append(keys, key{set, lang})
 		}
 		if len(setLangs[set]) > 1 {
 			keys = append(keys, key{set, "all"})
 		}
 	}
-	for _, lang := range sortedKeys(langSets) {
+	for _, lang := range slices.Sorted(maps.Keys(langSets)) {
 		if len(langSets[lang]) > 1 {
 			keys = append(keys, key{"all", lang})
 		}
@@ -240,15 +241,6 @@ func scoreClusters(qs []clusterQuery, labels []int, threshold float64) []cluster
 		})
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // contingency counts the items of each (true group, cluster) pair.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -111,7 +112,7 @@ func evalRephrase(ctx context.Context, cfg Config, file string, asJSON bool, std
 	}
 	fmt.Fprintf(stdout, "rephrase, model %s, %d pairs (in-sample: the shipped model was fitted on this file)\n", model, len(pairs))
 	fmt.Fprintf(stdout, "%-4s %6s %9s %10s %7s %6s\n", "lang", "n", "accuracy", "precision", "recall", "f1")
-	for _, lang := range rephraseLangs(preds) {
+	for _, lang := range slices.Sorted(maps.Keys(preds)) {
 		m := byLang[lang]
 		fmt.Fprintf(stdout, "%-4s %6d %9.3f %10.3f %7.3f %6.3f\n", lang, m.N, m.Accuracy, m.Precision, m.Recall, m.F1)
 	}
@@ -176,7 +177,7 @@ func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stde
 	fullNames := append([]string{escalate.RephraseCosineFeature}, lexNames...)
 	fmt.Fprintf(stderr, "rephrase: %d-fold stratified cross-validation (seed %d); decision: cue or p >= 0.5\n", rephraseFolds, rephraseSeed)
 	fmt.Fprintf(stderr, "%-4s %-26s %6s %9s %10s %7s %6s\n", "lang", "model", "n", "accuracy", "precision", "recall", "f1")
-	for _, lang := range rephraseLangs(rows) {
+	for _, lang := range slices.Sorted(maps.Keys(rows)) {
 		rs := rows[lang]
 		ys, cues := make([]bool, len(rs)), make([]bool, len(rs))
 		lex, full := make([][]float64, len(rs)), make([][]float64, len(rs))
@@ -205,7 +206,7 @@ func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stde
 			m.CV[lang+" "+v.name] = cv.asMap()
 		}
 	}
-	for _, lang := range rephraseLangs(rows) {
+	for _, lang := range slices.Sorted(maps.Keys(rows)) {
 		for _, v := range []struct {
 			name string
 			reg  escalate.RephraseRegression
@@ -430,15 +431,6 @@ func (m *rephraseMemo) Embed(ctx context.Context, texts []string) ([][]float32, 
 		out[i] = v
 	}
 	return out, nil
-}
-
-func rephraseLangs[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // rephraseRound rounds to four decimals, which keeps the model file readable.
