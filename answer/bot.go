@@ -285,22 +285,20 @@ func (b *Bot) Feedback(ctx context.Context, c *kb.Conversation, messageID string
 	if err != nil {
 		return err
 	}
-	var q *kb.Message
-	for _, m := range msgs {
-		if m.ID == messageID {
-			if q != nil && m.Reply != nil {
-				lang := c.Lang
-				if lang == "auto" || lang == "" {
-					lang = ingest.DetectLang(q.Text)
-				}
-				b.recordMiss(ctx, c, q, lang, kb.MissThumbsDown, nil, m.Reply.Citations)
-			}
-			return nil
-		}
-		if m.Role == kb.RoleCustomer {
-			q = m
-		}
+	q := kb.QuestionOf(msgs, messageID)
+	if q < 0 {
+		return nil
 	}
+	i := slices.IndexFunc(msgs, func(m *kb.Message) bool { return m.ID == messageID })
+	reply := msgs[i] // QuestionOf found it
+	if reply.Reply == nil {
+		return nil
+	}
+	lang := c.Lang
+	if lang == "auto" || lang == "" {
+		lang = ingest.DetectLang(msgs[q].Text)
+	}
+	b.recordMiss(ctx, c, msgs[q], lang, kb.MissThumbsDown, nil, reply.Reply.Citations)
 	return nil
 }
 

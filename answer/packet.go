@@ -63,14 +63,13 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 		}
 	}
 	first := ""
-	for _, m := range msgs {
-		if m.Role != kb.RoleCustomer || m.CreatedAt.After(h.CreatedAt) {
-			continue
+	if qi, _ := h.Turn(msgs); qi >= 0 {
+		p.Question = msgs[qi].Text
+		for _, m := range msgs[:qi+1] {
+			if m.Role == kb.RoleCustomer && first == "" {
+				first = m.Text
+			}
 		}
-		if first == "" {
-			first = m.Text
-		}
-		p.Question = m.Text
 	}
 	lang := h.Lang
 	if lang == "" {

@@ -149,21 +149,20 @@ func (d *Desk) recordVerdict(ctx context.Context, h *kb.Handoff) error {
 	if err != nil {
 		return err
 	}
-	var q *kb.Message
+	qi, ri := h.Turn(msgs)
+	if qi < 0 {
+		return nil // the customer asked for a person before asking anything
+	}
+	q := msgs[qi]
 	var seen []kb.Citation
+	if ri >= 0 {
+		seen = msgs[ri].Reply.Citations
+	}
 	var replies []string
 	for _, m := range msgs {
-		switch {
-		case m.Role == kb.RoleCustomer && !m.CreatedAt.After(h.CreatedAt):
-			q, seen = m, nil
-		case m.Role == kb.RoleBot && m.Reply != nil && q != nil && seen == nil:
-			seen = m.Reply.Citations
-		case m.Role == kb.RoleAgent && m.CreatedAt.After(h.CreatedAt):
+		if m.Role == kb.RoleAgent && m.CreatedAt.After(h.CreatedAt) {
 			replies = append(replies, m.Text)
 		}
-	}
-	if q == nil {
-		return nil // the customer asked for a person before asking anything
 	}
 	return d.Store.AddMiss(ctx, &kb.Miss{ID: newID(), Collection: h.Collection, ConversationID: h.ConversationID, MessageID: q.ID,
 		Question: q.Text, Lang: h.Lang, Trigger: kb.MissAgentVerdict, Reasons: []string{h.Outcome}, Passages: seen,

@@ -200,6 +200,39 @@ func (h *Handoff) Open() bool {
 	return h.Status == HandoffQueued || h.Status == HandoffMessage || h.Status == HandoffClaimed
 }
 
+// Turn finds, in a conversation's messages, the customer turn that led to
+// hand-off h (the last one sent no later than it) and the bot's reply to
+// that turn. Each index is -1 when there is none: a customer may ask for a
+// person before asking anything.
+func (h *Handoff) Turn(msgs []*Message) (question, reply int) {
+	question, reply = -1, -1
+	for i, m := range msgs {
+		switch {
+		case m.Role == RoleCustomer && !m.CreatedAt.After(h.CreatedAt):
+			question, reply = i, -1
+		case m.Role == RoleBot && m.Reply != nil && question >= 0 && reply < 0:
+			reply = i
+		}
+	}
+	return question, reply
+}
+
+// QuestionOf returns the index of the customer turn the message replyID
+// answered (the last customer message before it); -1 when there is none
+// or replyID is not among msgs.
+func QuestionOf(msgs []*Message, replyID string) int {
+	q := -1
+	for i, m := range msgs {
+		if m.ID == replyID {
+			return q
+		}
+		if m.Role == RoleCustomer {
+			q = i
+		}
+	}
+	return -1
+}
+
 // HandoffFilter selects hand-offs; zero fields match everything.
 type HandoffFilter struct {
 	Status         []string

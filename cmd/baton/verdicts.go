@@ -27,17 +27,13 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 		if err != nil {
 			return nil, err
 		}
-		question, top := -1, ""
-		for i, m := range msgs {
-			if m.Role == kb.RoleCustomer && !m.CreatedAt.After(h.CreatedAt) {
-				question, top = i, ""
-			}
-			if question >= 0 && i > question && top == "" && m.Role == kb.RoleBot && m.Reply != nil && len(m.Reply.Citations) > 0 {
-				top = m.Reply.Citations[0].ArticleID
-			}
-		}
+		question, reply := h.Turn(msgs)
 		if question < 0 {
 			continue // the customer asked for a person before asking anything
+		}
+		top := ""
+		if reply >= 0 && len(msgs[reply].Reply.Citations) > 0 {
+			top = msgs[reply].Reply.Citations[0].ArticleID
 		}
 		q := evalQuery{Query: msgs[question].Text, Lang: h.Lang, Collection: h.Collection}
 		switch h.Outcome {
@@ -68,19 +64,11 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 		if err != nil {
 			return nil, err
 		}
-		var question *kb.Message
-		for _, m := range msgs {
-			if m.ID == r.ID {
-				break
-			}
-			if m.Role == kb.RoleCustomer {
-				question = m
-			}
-		}
-		if question == nil {
+		qi := kb.QuestionOf(msgs, r.ID)
+		if qi < 0 {
 			continue
 		}
-		q := evalQuery{Query: question.Text, Collection: conv.Collection}
+		q := evalQuery{Query: msgs[qi].Text, Collection: conv.Collection}
 		if r.Feedback > 0 {
 			id := r.Reply.Citations[0].ArticleID
 			q.GoldID = &id
