@@ -27,17 +27,11 @@ var listMarker = regexp.MustCompile(`^(\d[.)]|[-*•])\s*`)
 // and the hand-off reasons. A reply that is not three non-empty lines is
 // refused (ErrLLMFailed) so the caller keeps the extractive summary.
 func (g *Generator) Summarize(ctx context.Context, lang string, msgs []*kb.Message, reasons []string) ([]string, error) {
-	release, ok := g.acquire()
-	if !ok {
-		return nil, ErrLLMSaturated
+	ctx, done, err := g.begin(ctx)
+	if err != nil {
+		return nil, err
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
-	defer cancel()
-	language := "English"
-	if lang == "zh" {
-		language = "Simplified Chinese"
-	}
+	defer done()
 	var tr strings.Builder
 	tr.WriteString("<transcript>\n")
 	for _, m := range msgs {
@@ -48,7 +42,7 @@ func (g *Generator) Summarize(ctx context.Context, lang string, msgs []*kb.Messa
 		Model:       g.cfg.Model,
 		Temperature: 0.1,
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(summaryPrompt, language)},
+			{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(summaryPrompt, languageName(lang))},
 			{Role: openai.ChatMessageRoleUser, Content: tr.String()},
 		},
 	})

@@ -81,13 +81,11 @@ var citeRE = regexp.MustCompile(`\[P(\d+)\]`)
 // returns the answer and the article ids it cites, in order of first
 // citation, or one of the ErrLLM* errors saying why it must not be shown.
 func (g *Generator) Generate(ctx context.Context, lang, question string, passages []Passage) (string, []string, error) {
-	release, ok := g.acquire()
-	if !ok {
-		return "", nil, ErrLLMSaturated
+	ctx, done, err := g.begin(ctx)
+	if err != nil {
+		return "", nil, err
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
-	defer cancel()
+	defer done()
 	res, err := g.client.CreateChatCompletion(ctx, g.request(lang, question, passages))
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: %v", ErrLLMFailed, err)
@@ -105,13 +103,11 @@ func (g *Generator) Generate(ctx context.Context, lang, question string, passage
 // withdrawn, which the returned error says. A reply that is heading for
 // NO_ANSWER is held back rather than shown.
 func (g *Generator) Stream(ctx context.Context, lang, question string, passages []Passage, onDelta func(string)) (string, []string, error) {
-	release, ok := g.acquire()
-	if !ok {
-		return "", nil, ErrLLMSaturated
+	ctx, done, err := g.begin(ctx)
+	if err != nil {
+		return "", nil, err
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
-	defer cancel()
+	defer done()
 	req := g.request(lang, question, passages)
 	req.Stream = true
 	stream, err := g.client.CreateChatCompletionStream(ctx, req)
@@ -154,22 +150,30 @@ func (g *Generator) Stream(ctx context.Context, lang, question string, passages 
 
 const noAnswer = "NO_ANSWER"
 
-func (g *Generator) acquire() (release func(), ok bool) {
+// begin takes a call slot and bounds the call by the timeout; done
+// releases both. With every slot taken it fails with ErrLLMSaturated
+// rather than queueing.
+func (g *Generator) begin(ctx context.Context) (context.Context, func(), error) {
 	select {
 	case g.slots <- struct{}{}:
-		return func() { <-g.slots }, true
 	default:
-		return nil, false
+		return nil, nil, ErrLLMSaturated
 	}
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
+	return ctx, func() { cancel(); <-g.slots }, nil
+}
+
+// languageName is how the prompts name the customer's language.
+func languageName(lang string) string {
+	if lang == "zh" {
+		return "Simplified Chinese"
+	}
+	return "English"
 }
 
 // request builds the prompt: the instructions, then the passages and the
 // question as delimited data.
 func (g *Generator) request(lang, question string, passages []Passage) openai.ChatCompletionRequest {
-	language := "English"
-	if lang == "zh" {
-		language = "Simplified Chinese"
-	}
 	var user strings.Builder
 	for i, p := range passages {
 		fmt.Fprintf(&user, "<passage id=\"P%d\" title=%q>\n%s\n</passage>\n", i+1, p.Title, escapeTags(p.Text))
@@ -179,7 +183,7 @@ func (g *Generator) request(lang, question string, passages []Passage) openai.Ch
 		Model:       g.cfg.Model,
 		Temperature: 0.1,
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(systemPrompt, language)},
+			{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(systemPrompt, languageName(lang))},
 			{Role: openai.ChatMessageRoleUser, Content: user.String()},
 		},
 	}
