@@ -142,22 +142,38 @@ func (d *Desk) changed(ctx context.Context, h *kb.Handoff, event string) {
 	d.publish(Event{Type: EventHandoff, ConversationID: h.ConversationID, Data: h, StaffOnly: true})
 	d.publish(Event{Type: EventQueue, StaffOnly: true})
 	d.notify(event, h)
-	waiting, err := d.Store.Handoffs(ctx, kb.HandoffFilter{Collection: h.Collection, Status: []string{kb.HandoffQueued}})
+	queue, states, err := d.queueStates(ctx, h.Collection)
 	if err != nil {
 		return // the pages refetch on their next poll or reconnect
 	}
-	seen := false
-	for _, w := range waiting {
-		seen = seen || w.ID == h.ID
-		if st, err := d.waiting(ctx, w); err == nil {
-			d.publish(Event{Type: EventState, ConversationID: w.ConversationID, Data: st})
-		}
+	for _, w := range queue {
+		d.publish(Event{Type: EventState, ConversationID: w.ConversationID, Data: states[w.ID]})
 	}
-	if !seen {
+	if states[h.ID] == nil {
 		if st, err := d.waiting(ctx, h); err == nil {
 			d.publish(Event{Type: EventState, ConversationID: h.ConversationID, Data: st})
 		}
 	}
+}
+
+// queueStates reads a collection's queue, its recent pick-ups and the
+// agents online once, and returns the queue in order with each waiting
+// customer's place and estimated wait by hand-off id.
+func (d *Desk) queueStates(ctx context.Context, collection string) ([]*kb.Handoff, map[string]*Waiting, error) {
+	q, err := d.Store.Handoffs(ctx, kb.HandoffFilter{Collection: collection, Status: []string{kb.HandoffQueued}})
+	if err != nil {
+		return nil, nil, err
+	}
+	SortQueue(q)
+	p, err := d.pace(ctx, collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	states := make(map[string]*Waiting, len(q))
+	for i, h := range q {
+		states[h.ID] = &Waiting{Status: h.Status, ContactLeft: h.Contact != "", Position: i + 1, ETASeconds: int(p.eta(i + 1).Seconds())}
+	}
+	return q, states, nil
 }
 
 // Waiting is what the customer sees of their hand-off.
@@ -190,21 +206,13 @@ func (d *Desk) waiting(ctx context.Context, h *kb.Handoff) (*Waiting, error) {
 			w.Agent = u.Name
 		}
 	case kb.HandoffQueued:
-		q, err := d.Store.Handoffs(ctx, kb.HandoffFilter{Collection: h.Collection, Status: []string{kb.HandoffQueued}})
+		_, states, err := d.queueStates(ctx, h.Collection)
 		if err != nil {
 			return nil, err
 		}
-		SortQueue(q)
-		for i, o := range q {
-			if o.ID == h.ID {
-				w.Position = i + 1
-			}
+		if st := states[h.ID]; st != nil {
+			return st, nil
 		}
-		eta, err := d.ETA(ctx, h.Collection, w.Position)
-		if err != nil {
-			return nil, err
-		}
-		w.ETASeconds = int(eta.Seconds())
 	}
 	return w, nil
 }
@@ -223,16 +231,25 @@ func SortQueue(q []*kb.Handoff) {
 // pickupSample is how many recent pick-ups estimate the wait.
 const pickupSample = 20
 
-// ETA estimates the wait of the customer at a queue position: the median
-// time to pick-up over the collection's recent claims, times the position,
-// shared among the agents online.
-func (d *Desk) ETA(ctx context.Context, collection string, position int) (time.Duration, error) {
+// pace is what estimates waits in a collection's queue: the median time
+// to pick-up over its recent claims, shared among the agents online.
+type pace struct {
+	median time.Duration
+	agents int
+}
+
+// eta estimates the wait of the customer at a queue position.
+func (p pace) eta(position int) time.Duration {
 	if position < 1 {
-		return 0, nil
+		return 0
 	}
+	return p.median * time.Duration(position) / time.Duration(max(p.agents, 1))
+}
+
+func (d *Desk) pace(ctx context.Context, collection string) (pace, error) {
 	recent, err := d.Store.Handoffs(ctx, kb.HandoffFilter{Collection: collection, Status: []string{kb.HandoffClaimed, kb.HandoffResolved, kb.HandoffReturned}, Limit: pickupSample})
 	if err != nil {
-		return 0, err
+		return pace{}, err
 	}
 	var waits []time.Duration
 	for _, h := range recent {
@@ -240,16 +257,13 @@ func (d *Desk) ETA(ctx context.Context, collection string, position int) (time.D
 			waits = append(waits, h.ClaimedAt.Sub(h.CreatedAt))
 		}
 	}
-	median := defaultWait
+	p := pace{median: defaultWait}
 	if len(waits) > 0 {
 		slices.Sort(waits)
-		median = waits[len(waits)/2]
+		p.median = waits[len(waits)/2]
 	}
-	agents, err := d.OnlineAgents(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return median * time.Duration(position) / time.Duration(max(agents, 1)), nil
+	p.agents, err = d.OnlineAgents(ctx)
+	return p, err
 }
 
 // Queue lists the open hand-offs: waiting ones in priority order, then
