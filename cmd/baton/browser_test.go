@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/batonhq/baton/kb"
-	"github.com/batonhq/baton/web"
 )
 
 // The browser test drives the real pages in headless Chromium: a customer
@@ -243,13 +242,7 @@ func TestBrowserHandoff(t *testing.T) {
 	srv := launch(t, "", nil)
 	base := "http://" + srv.Addr()
 	ctx := context.Background()
-	hash, err := web.HashPassword("agent-password-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.App.Store.CreateUser(ctx, &kb.User{ID: "u-ann", Name: "ann", Role: kb.UserAgent, PasswordHash: hash}); err != nil {
-		t.Fatal(err)
-	}
+	addStaff(t, srv, "u-ann", "ann", kb.UserAgent, "agent-password-1")
 	dir := artifactsDir(t)
 	t.Logf("screenshots go to %s", dir)
 

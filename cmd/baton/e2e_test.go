@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/kb"
 	_ "github.com/batonhq/baton/kb/sqlite" // the "sqlite" driver
+	"github.com/batonhq/baton/web"
 )
 
 // startBaton ingests the fixtures through the CLI and starts the whole
@@ -79,6 +81,18 @@ func launch(t testing.TB, data string, edit func(*Config)) *Server {
 		}
 	})
 	return srv
+}
+
+// addStaff creates a member of staff who signs in with password.
+func addStaff(t testing.TB, srv *Server, id, name, role, password string) {
+	t.Helper()
+	hash, err := web.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Store.CreateUser(context.Background(), &kb.User{ID: id, Name: name, Role: role, PasswordHash: hash}); err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
 }
 
 // lockedBuffer collects the server log, shown when a test fails.

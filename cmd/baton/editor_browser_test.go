@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/batonhq/baton/kb"
-	"github.com/batonhq/baton/web"
 )
 
 // editorDump is what a failure shows of the editor page, beside the
@@ -40,13 +39,7 @@ func TestBrowserEditorUpload(t *testing.T) {
 	srv := launch(t, "", nil)
 	base := "http://" + srv.Addr()
 	ctx := context.Background()
-	hash, err := web.HashPassword("editor-password-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.App.Store.CreateUser(ctx, &kb.User{ID: "u-eve", Name: "eve", Role: kb.UserEditor, PasswordHash: hash}); err != nil {
-		t.Fatal(err)
-	}
+	addStaff(t, srv, "u-eve", "eve", kb.UserEditor, "editor-password-1")
 	const (
 		articleID = "default/gift-cards"
 		oldLine   = "Gift cards can be bought in amounts from 10 to 500 euros and never expire."

@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/batonhq/baton/kb"
-	"github.com/batonhq/baton/web"
 )
 
 // insightsDump is what a failure shows of the insights page.
@@ -48,13 +47,7 @@ func TestBrowserInsights(t *testing.T) {
 		{"u-eve", "eve", kb.UserEditor, "editor-password-1"},
 		{"u-ann", "ann", kb.UserAgent, "agent-password-1"},
 	} {
-		hash, err := web.HashPassword(u.pw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.App.Store.CreateUser(ctx, &kb.User{ID: u.id, Name: u.name, Role: u.role, PasswordHash: hash}); err != nil {
-			t.Fatal(err)
-		}
+		addStaff(t, srv, u.id, u.name, u.role, u.pw)
 	}
 
 	// Customers, through the API.
