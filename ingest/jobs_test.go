@@ -42,6 +42,17 @@ func (r *recordingIndex) has(id string) bool {
 	return ok
 }
 
+// openStore opens a fresh store, closed when the test ends.
+func openStore(t *testing.T) kb.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
 func newJobs(t *testing.T, store kb.Store, dir string, idx *recordingIndex) *Jobs {
 	in := &Ingester{Store: store, Index: idx}
 	return &Jobs{Ingester: in, Editor: &Editor{Store: store, Index: idx}, Store: store, Dir: dir,
@@ -68,11 +79,7 @@ func waitJob(t *testing.T, store kb.Store, id string) *kb.Job {
 // before running it is finished by the next one, from the kept files.
 func TestJobResumesAfterRestart(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	dir := t.TempDir()
 	idx := &recordingIndex{ids: map[string]int{}}
 	first := newJobs(t, store, dir, idx)
@@ -114,11 +121,7 @@ func TestJobResumesAfterRestart(t *testing.T) {
 
 func TestJobDraftsAndSizeLimit(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	idx := &recordingIndex{ids: map[string]int{}}
 	j := newJobs(t, store, t.TempDir(), idx)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -151,11 +154,7 @@ func TestJobDraftsAndSizeLimit(t *testing.T) {
 // articles although the store has them unchanged.
 func TestJobResumeReindexes(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	dir := t.TempDir()
 	idx := &recordingIndex{ids: map[string]int{}}
 	j := newJobs(t, store, dir, idx)
@@ -208,11 +207,7 @@ func (b *batchingIndex) Flush() error {
 // everything it reports done.
 func TestJobFlushesBatch(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	idx := &recordingIndex{ids: map[string]int{}}
 	j := newJobs(t, store, t.TempDir(), idx)
 	bi := &batchingIndex{recordingIndex: idx}
