@@ -146,19 +146,24 @@ func (s *Server) saveDraft(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	id := c.Param("id")
+	pub, err := s.store.Article(ctx, id)
+	if err != nil && !errors.Is(err, kb.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	if pub != nil && pub.Version != req.BaseVersion {
+		s.fail(c, fmt.Errorf("article %s is at version %d and your edit started from %d: reload it: %w", id, pub.Version, req.BaseVersion, kb.ErrConflict))
+		return
+	}
 	if req.Collection == "" {
-		if a, err := s.store.Article(ctx, id); err == nil {
-			req.Collection = a.Collection
+		if pub != nil {
+			req.Collection = pub.Collection
 		} else if d, err := s.store.Draft(ctx, id); err == nil {
 			req.Collection = d.Article.Collection
 		} else {
 			s.fail(c, err)
 			return
 		}
-	}
-	if a, err := s.store.Article(ctx, id); err == nil && a.Version != req.BaseVersion {
-		s.fail(c, fmt.Errorf("article %s is at version %d and your edit started from %d: reload it: %w", id, a.Version, req.BaseVersion, kb.ErrConflict))
-		return
 	}
 	d, err := s.editor.SaveDraft(ctx, currentUser(c).Name, req.article(id), req.BaseVersion)
 	if err != nil {
