@@ -122,14 +122,7 @@ func (s *Server) routes() {
 	r.GET("/login", s.loginPage)
 	r.GET("/console", s.staffPage(kb.UserAgent, kb.UserAdmin), s.consolePage)
 
-	api := r.Group("/api/v1")
-	api.Use(func(c *gin.Context) {
-		// Uploads set their own, larger limit.
-		if c.FullPath() != "/api/v1/collections/:c/documents" {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
-		}
-		c.Next()
-	})
+	api := r.Group("/api/v1", limitBody(maxBodyBytes))
 	api.POST("/conversations", s.createConversation)
 	api.POST("/conversations/:id/messages", s.postMessage)
 	api.GET("/conversations/:id/messages", s.listMessages)
@@ -158,7 +151,8 @@ func (s *Server) routes() {
 		r.GET("/editor", s.staffPage(kb.UserEditor, kb.UserAdmin), s.editorPage)
 		r.GET("/insights", s.staffPage(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.insightsPage)
 		ed := api.Group("", s.requireStaff(kb.UserEditor, kb.UserAdmin))
-		ed.POST("/collections/:c/documents", s.upload)
+		// Uploads are the one body larger than a JSON request.
+		r.POST("/api/v1/collections/:c/documents", limitBody(maxUploadBytes), s.requireStaff(kb.UserEditor, kb.UserAdmin), s.upload)
 		ed.GET("/jobs", s.listJobs)
 		ed.GET("/jobs/:id", s.job)
 		ed.GET("/articles", s.listArticles)
@@ -192,6 +186,15 @@ func message(err, sentinel error) string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, kb.ErrNotFound) }
+
+// limitBody bounds request bodies to n bytes; beyond it a read fails
+// and the handler answers 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
 
 // apiError is the JSON error shape every endpoint uses.
 type apiError struct {

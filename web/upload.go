@@ -20,7 +20,6 @@ const maxUploadBytes = 512 << 20
 // upload takes files (multipart field "files", any number) into a
 // collection as a background job and answers 202 with the job.
 func (s *Server) upload(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
 	form, err := c.MultipartForm()
 	if err != nil {
 		var tooBig *http.MaxBytesError
