@@ -14,7 +14,7 @@ import (
 // rankings. The vector ones are 0 without vectors. Features carries
 // kw_peak, kq_peak and knn_top; the others were measured with
 // `baton calibrate --loso --loso-extra NAME` and did not help.
-var OOSNames = []string{"vec_peak", "knn_top", "knn_peak", "top_vec_gap", "top_knn", "vec_spread", "kw_peak", "kq_peak", "vec_z"}
+var OOSNames = []string{"vec_peak", "knn_top", "knn_peak", "top_vec_gap", "top_knn", "vec_spread", "kw_peak", "kq_peak", "vec_z", "cls_top", "top_cls"}
 
 // Positions in OOSNames of the features the confidence model uses.
 const (
@@ -39,6 +39,14 @@ func OOSFeatures(hits []retrieval.Fused) []float64 {
 	}
 	if kqs := ranked(hits, retrieval.RankQuestions); len(kqs) > 0 && kqs[0] > 0 {
 		f[7] = 1 - mean(kqs[1:])/kqs[0]
+	}
+	// The classifier's best probability (how sure it is of any article:
+	// low for a question unlike all of them) and the fused top article's.
+	if len(hits[0].Ranks) > retrieval.RankClassify {
+		for _, h := range hits {
+			f[9] = math.Max(f[9], h.Scores[retrieval.RankClassify])
+		}
+		f[10] = hits[0].Scores[retrieval.RankClassify]
 	}
 	if len(hits[0].Ranks) <= retrieval.RankVectorKNN {
 		return f

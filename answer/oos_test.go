@@ -2,6 +2,7 @@ package answer
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/batonhq/baton/retrieval"
@@ -50,6 +51,16 @@ func TestOOSFeatures(t *testing.T) {
 	vo := OOSFeatures([]retrieval.Fused{hit("a", []int{0, 0, 1, 0}, []float64{0, 0, 0.9, 0.7}), hit("b", []int{0, 0, 2, 0}, []float64{0, 0, 0.8, 0.75})})
 	if got := vo[oosKnnTop]; got != 0.75 {
 		t.Errorf("vector-only knn_top = %v, want 0.75", got)
+	}
+	// With a classifier: its best probability, and the fused top's.
+	cl := OOSFeatures([]retrieval.Fused{
+		hit("a", []int{1, 1, 1, 1, 2}, []float64{5, 5, 0.9, 0.8, 0.3}),
+		hit("b", []int{2, 2, 2, 2, 1}, []float64{4, 4, 0.8, 0.7, 0.6}),
+	})
+	for name, w := range map[string]float64{"cls_top": 0.6, "top_cls": 0.3} {
+		if got := cl[slices.Index(OOSNames, name)]; got != w {
+			t.Errorf("%s = %v, want %v", name, got, w)
+		}
 	}
 	if got := OOSFeatures(nil); len(got) != len(OOSNames) {
 		t.Errorf("OOSFeatures(nil) has %d values, want %d", len(got), len(OOSNames))

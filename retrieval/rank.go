@@ -15,7 +15,8 @@ const (
 	RankQuestions = 1 // BM25 of the single best title or similar question
 	RankVector    = 2 // max cosine over the article's title, questions and passages
 	RankVectorKNN = 3 // mean cosine of the article's best knnK items
-	numRankings   = 4
+	RankClassify  = 4 // probability under the collection's classifier
+	numRankings   = 5
 )
 
 // knnK is how many of an article's vectors RankVectorKNN averages: one
@@ -26,7 +27,12 @@ const knnK = 3
 var FeatureNames = []string{
 	"kw_rel", "kq_rel", "vec", "vec_gap", "knn", "knn_gap",
 	"kw_rr", "kq_rr", "vec_rr", "knn_rr",
+	"cls", "cls_log", "cls_rr",
 }
+
+// legacyFeatures is how many features fusion models had before the
+// classifier; such models still load, with zero classifier weights.
+const legacyFeatures = 10
 
 // Linear scores a candidate as a weighted sum of its features.
 type Linear struct {
@@ -34,12 +40,15 @@ type Linear struct {
 	Bias    float64   `json:"bias"`
 }
 
-// FusionModel holds one linear fusion per search mode: "hybrid" when
-// vectors are available, "keyword" when not.
+// FusionModel holds one linear fusion per search mode: "classified" when
+// vectors and a current classifier are available, "hybrid" when vectors
+// are, "keyword" when not. A model without "classified" weights uses the
+// hybrid ones and ignores the classifier.
 type FusionModel struct {
-	Hybrid   Linear `json:"hybrid"`
-	Keyword  Linear `json:"keyword"`
-	FittedOn string `json:"fitted_on"`
+	Hybrid     Linear `json:"hybrid"`
+	Keyword    Linear `json:"keyword"`
+	Classified Linear `json:"classified,omitempty"`
+	FittedOn   string `json:"fitted_on"`
 }
 
 //go:embed fusion_default.json
@@ -71,12 +80,24 @@ func LoadFusion(path string) (*FusionModel, error) {
 	return &m, nil
 }
 
+// validate checks the weight counts and pads models written before the
+// classifier features.
 func (m *FusionModel) validate() error {
-	if len(m.Hybrid.Weights) != len(FeatureNames) || len(m.Keyword.Weights) != len(FeatureNames) {
+	for _, l := range []*Linear{&m.Hybrid, &m.Keyword, &m.Classified} {
+		if len(l.Weights) == legacyFeatures {
+			l.Weights = append(l.Weights, make([]float64, len(FeatureNames)-legacyFeatures)...)
+		}
+	}
+	if len(m.Hybrid.Weights) != len(FeatureNames) || len(m.Keyword.Weights) != len(FeatureNames) ||
+		(len(m.Classified.Weights) != 0 && len(m.Classified.Weights) != len(FeatureNames)) {
 		return fmt.Errorf("want %d weights per mode", len(FeatureNames))
 	}
 	return nil
 }
+
+// rrFeature is the position in FeatureNames of each ranking's reciprocal
+// rank.
+var rrFeature = [numRankings]int{RankKeyword: 6, RankQuestions: 7, RankVector: 8, RankVectorKNN: 9, RankClassify: 12}
 
 // candidate gathers what the rankings say about one article.
 type candidate struct {
@@ -87,7 +108,9 @@ type candidate struct {
 
 // rank merges the rankings into candidates, computes their features and
 // orders them by the linear model. Each result's Score is its model score.
-func rank(lin Linear, kw, kq []Hit, vecs map[string]vecScore, vmax, vknn []Hit) []Fused {
+// probs, when not nil, holds the classifier's probability of every
+// article and cls its top articles.
+func rank(lin Linear, kw, kq []Hit, vecs map[string]vecScore, vmax, vknn []Hit, probs map[string]float64, cls []Hit) []Fused {
 	byID := map[string]*candidate{}
 	var order []string
 	add := func(r int, hits []Hit) {
@@ -107,6 +130,7 @@ func rank(lin Linear, kw, kq []Hit, vecs map[string]vecScore, vmax, vknn []Hit) 
 	add(RankQuestions, kq)
 	add(RankVector, vmax)
 	add(RankVectorKNN, vknn)
+	add(RankClassify, cls)
 
 	top := func(hits []Hit) float64 {
 		if len(hits) == 0 {
@@ -133,9 +157,15 @@ func rank(lin Linear, kw, kq []Hit, vecs map[string]vecScore, vmax, vknn []Hit) 
 				c.ChunkID = v.chunkID
 			}
 		}
-		for j, r := range []int{RankKeyword, RankQuestions, RankVector, RankVectorKNN} {
+		if p, ok := probs[id]; ok {
+			// The log keeps small probabilities apart; floored at 1e-6 so
+			// one vanishing probability cannot swamp the other rankings.
+			f[10], f[11] = p, math.Log(math.Max(p, 1e-6))/math.Log(1e6)+1
+			c.Scores[RankClassify] = p
+		}
+		for r, j := range rrFeature {
 			if c.Ranks[r] > 0 {
-				f[6+j] = 1 / float64(c.Ranks[r])
+				f[j] = 1 / float64(c.Ranks[r])
 			}
 		}
 		c.Features = f

@@ -32,7 +32,7 @@ func TestRank(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := rank(tt.lin, kw, kq, vecs, vmax, vknn)
+			got := rank(tt.lin, kw, kq, vecs, vmax, vknn, nil, nil)
 			if len(got) != 3 {
 				t.Fatalf("got %d candidates, want the union a, b, c", len(got))
 			}
@@ -41,7 +41,7 @@ func TestRank(t *testing.T) {
 			}
 		})
 	}
-	got := rank(w(2), kw, kq, vecs, vmax, vknn)
+	got := rank(w(2), kw, kq, vecs, vmax, vknn, nil, nil)
 	var c Fused
 	for _, f := range got {
 		if f.ArticleID == "c" {
@@ -58,7 +58,7 @@ func TestRank(t *testing.T) {
 		}
 	}
 	// Keyword-only: no vector scores at all.
-	got = rank(w(0), kw, kq, nil, nil, nil)
+	got = rank(w(0), kw, kq, nil, nil, nil, nil, nil)
 	if len(got) != 2 || got[0].Features[2] != 0 {
 		t.Errorf("keyword-only rank = %+v", got)
 	}

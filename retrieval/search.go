@@ -3,7 +3,9 @@ package retrieval
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -25,6 +27,8 @@ type Searcher struct {
 	Only string
 	// Fusion weighs the rankings; NewSearcher sets DefaultFusion.
 	Fusion *FusionModel
+	// NoClassifier leaves out the per-collection classifier ranking.
+	NoClassifier bool
 
 	embedded atomic.Int64 // texts embedded by Index, for progress reports
 }
@@ -242,7 +246,7 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 		}
 	}
 	if s.embedder == nil || s.Only == "keyword" {
-		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil), nil
+		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil, nil, nil), nil
 	}
 	q, err := s.embedder.EmbedQuery(ctx, question)
 	if err != nil {
@@ -252,19 +256,70 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 		if s.OnEmbedError != nil {
 			s.OnEmbedError(fmt.Errorf("embed question: %w", err))
 		}
-		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil), nil
+		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil, nil, nil), nil
 	}
 	scores := s.vectors.scores(ctx, collection, q)
 	vmax := topHits(scores, n, func(v vecScore) float64 { return v.max })
 	if s.Only == "vector" {
 		// Plain max-cosine order, the baseline the hybrid must beat.
-		return rank(Linear{Weights: vectorOnly}, nil, nil, scores, vmax, nil), nil
+		return rank(Linear{Weights: vectorOnly}, nil, nil, scores, vmax, nil, nil, nil), nil
 	}
 	vknn := topHits(scores, n, func(v vecScore) float64 { return v.knn })
-	return rank(s.fusion().Hybrid, kw, kq, scores, vmax, vknn), nil
+	fm := s.fusion()
+	if len(fm.Classified.Weights) > 0 && !s.NoClassifier {
+		if probs := s.vectors.classify(collection, q); probs != nil {
+			return rank(fm.Classified, kw, kq, scores, vmax, vknn, probs, topProbs(probs, n)), nil
+		}
+	}
+	return rank(fm.Hybrid, kw, kq, scores, vmax, vknn, nil, nil), nil
 }
 
 // vectorOnly weighs nothing but the max cosine.
-var vectorOnly = []float64{0, 0, 1, 0, 0, 0, 0, 0, 0, 0}
+var vectorOnly = func() []float64 {
+	w := make([]float64, len(FeatureNames))
+	w[2] = 1
+	return w
+}()
+
+// TrainClassifiers trains, one after the other, the classifier of every
+// collection (or of those named in only) whose vectors changed since its
+// last training (see classifier). Until a collection's classifier is
+// trained, its searches fuse the other rankings only.
+func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) {
+	if s.vectors == nil || s.NoClassifier {
+		return
+	}
+	for _, c := range s.vectors.untrained() {
+		if len(only) == 0 || slices.Contains(only, c) {
+			s.vectors.train(ctx, c)
+		}
+	}
+}
+
+// RunTrainer retrains classifiers in the background until ctx is done:
+// once at the start, then after each burst of changes has been quiet for
+// settle, so an upload of many articles trains once, not once per article.
+func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration) {
+	if s.vectors == nil || s.NoClassifier {
+		return
+	}
+	for {
+		s.TrainClassifiers(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.vectors.changed:
+		}
+		for quiet := false; !quiet; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.vectors.changed:
+			case <-time.After(settle):
+				quiet = true
+			}
+		}
+	}
+}
 
 func (s *Searcher) fusion() *FusionModel { return s.Fusion }

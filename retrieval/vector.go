@@ -30,13 +30,20 @@ type Vectors struct {
 	// IVFThreshold is the collection size above which search scans only
 	// the nearest clusters; 0 means always exact.
 	IVFThreshold int
+	// version counts each collection's changes; cls holds classifiers,
+	// used only while their version is current; changed is signalled
+	// (without blocking) on every change, for the background trainer.
+	version map[string]uint64
+	cls     map[string]*classifier
+	changed chan struct{}
 }
 
 // NewVectors returns an empty index that searches collections above
 // DefaultIVFThreshold vectors through an inverted file.
 func NewVectors() *Vectors {
 	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{},
-		ivf: map[string]*ivf{}, stale: map[string]bool{}, IVFThreshold: DefaultIVFThreshold}
+		ivf: map[string]*ivf{}, stale: map[string]bool{}, IVFThreshold: DefaultIVFThreshold,
+		version: map[string]uint64{}, cls: map[string]*classifier{}, changed: make(chan struct{}, 1)}
 }
 
 // Put replaces an article's vectors.
@@ -49,7 +56,17 @@ func (v *Vectors) Put(a *kb.Article, items []VectorItem) {
 	v.deleteLocked(a.ID)
 	v.coll[a.ID] = a.Collection
 	v.items[a.Collection] = append(v.items[a.Collection], items...)
-	v.stale[a.Collection] = true
+	v.touchLocked(a.Collection)
+}
+
+// touchLocked records a change to collection c.
+func (v *Vectors) touchLocked(c string) {
+	v.stale[c] = true
+	v.version[c]++
+	select {
+	case v.changed <- struct{}{}:
+	default:
+	}
 }
 
 // Delete removes an article's vectors.
@@ -72,7 +89,78 @@ func (v *Vectors) deleteLocked(articleID string) {
 	}
 	v.items[c] = kept
 	delete(v.coll, articleID)
-	v.stale[c] = true
+	v.touchLocked(c)
+}
+
+// untrained lists the collections whose classifier is missing or older
+// than their vectors.
+func (v *Vectors) untrained() []string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	var out []string
+	for c, ver := range v.version {
+		if x := v.cls[c]; x == nil || x.version != ver {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// train fits collection c's classifier on a copy of its items, without
+// holding the lock, and keeps it unless the collection changed meanwhile.
+// Collections not worth one (see trainable) get an empty classifier, so
+// they are not looked at again until they change.
+func (v *Vectors) train(ctx context.Context, c string) {
+	v.mu.RLock()
+	items := append([]VectorItem(nil), v.items[c]...)
+	ver := v.version[c]
+	v.mu.RUnlock()
+	x := &classifier{}
+	if trainable(items) {
+		if x = trainClassifier(ctx, items); x == nil {
+			return // canceled
+		}
+	}
+	x.version = ver
+	v.mu.Lock()
+	if v.version[c] == ver {
+		v.cls[c] = x
+	}
+	v.mu.Unlock()
+}
+
+// classify returns the probability of each article of collection c for q,
+// or nil when c has no classifier. A classifier older than the vectors
+// (retraining after a change takes a few seconds) is still used for the
+// articles that remain; one added since gets no probability until then.
+func (v *Vectors) classify(c string, q []float32) map[string]float64 {
+	v.mu.RLock()
+	x := v.cls[c]
+	v.mu.RUnlock()
+	if x == nil || len(x.ids) == 0 {
+		return nil
+	}
+	q = append([]float32(nil), q...)
+	normalize(q)
+	probs := x.classify(q)
+	if x.version == v.currentVersion(c) {
+		return probs
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for id := range probs {
+		if v.coll[id] != c {
+			delete(probs, id)
+		}
+	}
+	return probs
+}
+
+func (v *Vectors) currentVersion(c string) uint64 {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.version[c]
 }
 
 // Search returns up to n articles of the collection by max cosine to q.

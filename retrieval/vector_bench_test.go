@@ -44,3 +44,40 @@ func BenchmarkVectorSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrainClassifier measures training a collection's classifier on
+// a clinc150-sized knowledge base (150 articles of 100 texts, 512
+// dimensions) and on a tenth of it, and classifying one question:
+//
+//	go test -run XXX -bench TrainClassifier -benchtime 1x -count 3 ./retrieval
+func BenchmarkTrainClassifier(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, arts := range []int{15, 150} {
+		var items []VectorItem
+		for a := range arts {
+			centre := make([]float32, 512)
+			for i := range centre {
+				centre[i] = float32(rng.NormFloat64())
+			}
+			for range 100 {
+				v := make([]float32, 512)
+				for i := range v {
+					v[i] = centre[i] + 2*float32(rng.NormFloat64())
+				}
+				normalize(v)
+				items = append(items, VectorItem{ArticleID: fmt.Sprint(a), Vec: v})
+			}
+		}
+		var c *classifier
+		b.Run(fmt.Sprintf("train/articles=%d/texts=%d", arts, len(items)), func(b *testing.B) {
+			for b.Loop() {
+				c = trainClassifier(context.Background(), items)
+			}
+		})
+		b.Run(fmt.Sprintf("classify/articles=%d", arts), func(b *testing.B) {
+			for b.Loop() {
+				c.classify(items[0].Vec)
+			}
+		})
+	}
+}

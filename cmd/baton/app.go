@@ -61,6 +61,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.embedder = emb
 	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
 	a.Searcher.Store = store
+	a.Searcher.NoClassifier = cfg.NoClassifier
 	switch {
 	case cfg.IVFThreshold < 0:
 		a.Searcher.SetIVFThreshold(0)

@@ -25,6 +25,7 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, log *s
 		return err
 	}
 	defer app.Close()
+	app.Searcher.TrainClassifiers(ctx, cfg.Collection) // as a server would have it
 	conv, _, err := app.Bot.Start(ctx, cfg.Collection, "auto", nil)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	cv := fs.Bool("cv", false, "with DIR...: report, per set, 5-fold cross-validated AUROC and ECE of a model refitted on that set alone, next to the built-in model; writes nothing")
 	loso := fs.Bool("loso", false, "with DIR...: leave-one-set-out: fit on all sets but one, score the one left out, for the features models had before the out-of-scope ones and with --loso-extra added; writes nothing")
 	losoExtra := fs.String("loso-extra", "", "with --loso: comma-separated extra out-of-scope features to compare (answer.OOSNames)")
+	losoCurrent := fs.Bool("loso-current", false, "with --loso: the baseline is the current model's features, not those before the out-of-scope ones")
 	losoCache := fs.String("loso-cache", "", "with --loso: directory to keep each set's rows in, to compare variants without re-running the queries")
 	queries := fs.String("queries", "", "refit on your own labelled questions (queries.jsonl schema: query, gold_id or null, collection) against the knowledge base in --data")
 	verdicts := fs.Bool("verdicts", false, "also refit on the verdicts agents gave on closed hand-offs in --data (bot right, article missing or wrong, needless hand-off)")
@@ -57,7 +59,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		if *losoExtra != "" {
 			extra = strings.Split(*losoExtra, ",")
 		}
-		return leaveOneSetOut(ctx, cfg, fs.Args(), *l2, extra, *losoCache, stdout, stderr, log)
+		return leaveOneSetOut(ctx, cfg, fs.Args(), *l2, extra, *losoCurrent, *losoCache, stdout, stderr, log)
 	}
 	if *cv {
 		return crossValidate(ctx, cfg, fs.Args(), *l2, stdout, log)
@@ -104,6 +106,7 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 		return fmt.Errorf("calibrate --task fusion: name directories holding kb.jsonl and queries.jsonl")
 	}
 	modes := []string{"keyword", ""}
+	cfg.bootstrapClassified = true
 	sets := make([][][]evalRow, len(dirs)) // set -> mode -> in-scope rows
 	var names []string
 	for i, dir := range dirs {
@@ -123,7 +126,21 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 		names = append(names, filepath.Base(dir))
 		fmt.Fprintf(stderr, "%s: done\n", dir)
 	}
-	fit := func(mode int, skip int) (retrieval.Linear, error) {
+	// The hybrid weights serve a collection whose classifier is not
+	// trained yet: they see the same rows without the classifier's
+	// features or the candidates only it found.
+	noCls := func(h evalHit) (evalHit, bool) {
+		if slices.Equal(h.Ranks[:retrieval.RankClassify], make([]int, retrieval.RankClassify)) {
+			return h, false
+		}
+		f := slices.Clone(h.Features)
+		for _, name := range []string{"cls", "cls_log", "cls_rr"} {
+			f[slices.Index(retrieval.FeatureNames, name)] = 0
+		}
+		h.Features = f
+		return h, true
+	}
+	fit := func(mode int, skip int, keep func(evalHit) (evalHit, bool)) (retrieval.Linear, error) {
 		var xs [][]float64
 		var ys []bool
 		var ws []float64
@@ -133,6 +150,12 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 			}
 			for _, r := range set[mode] {
 				for _, h := range r.Hits {
+					if keep != nil {
+						var ok bool
+						if h, ok = keep(h); !ok {
+							continue
+						}
+					}
 					xs = append(xs, h.Features)
 					ys = append(ys, h.ID == r.Gold)
 					// Each set weighs the same in total, whatever its size.
@@ -148,20 +171,23 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 	}
 	var fm retrieval.FusionModel
 	var err error
-	if fm.Keyword, err = fit(0, -1); err != nil {
+	if fm.Keyword, err = fit(0, -1, nil); err != nil {
 		return err
 	}
-	if fm.Hybrid, err = fit(1, -1); err != nil {
+	if fm.Hybrid, err = fit(1, -1, noCls); err != nil {
+		return err
+	}
+	if fm.Classified, err = fit(1, -1, nil); err != nil {
 		return err
 	}
 	if len(sets) > 1 {
 		for i := range sets {
-			held, err := fit(1, i)
+			held, err := fit(1, i, nil)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "hybrid top-1 on %s: %.3f fitted on the other sets, %.3f fitted on all\n",
-				names[i], fusionTop1(held, sets[i][1]), fusionTop1(fm.Hybrid, sets[i][1]))
+			fmt.Fprintf(stderr, "hybrid top-1 on %s: %.3f fitted on the other sets, %.3f fitted on all; %.3f without the classifier\n",
+				names[i], fusionTop1(held, sets[i][1], nil), fusionTop1(fm.Classified, sets[i][1], nil), fusionTop1(fm.Hybrid, sets[i][1], noCls))
 		}
 	}
 	fm.FittedOn = fmt.Sprintf("baton calibrate --task fusion on %s", strings.Join(names, ", "))
@@ -170,11 +196,17 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 
 // fusionTop1 re-ranks each query's candidates with lin and counts the gold
 // article first.
-func fusionTop1(lin retrieval.Linear, rows []evalRow) float64 {
+func fusionTop1(lin retrieval.Linear, rows []evalRow, keep func(evalHit) (evalHit, bool)) float64 {
 	ok := 0
 	for _, r := range rows {
 		best, bestScore := "", math.Inf(-1)
 		for _, h := range r.Hits {
+			if keep != nil {
+				var kept bool
+				if h, kept = keep(h); !kept {
+					continue
+				}
+			}
 			z := lin.Bias
 			for j, x := range h.Features {
 				z += lin.Weights[j] * x
@@ -221,6 +253,7 @@ func calibrateOwn(ctx context.Context, cfg Config, path string, verdicts bool, o
 	if len(qs) < 2 {
 		return fmt.Errorf("calibrate: %d labelled questions; label more before refitting: %w", len(qs), kb.ErrInvalid)
 	}
+	app.Searcher.TrainClassifiers(ctx) // as a server would have them
 	base := app.Bot.Composer.Model
 	var xs [][]float64
 	var ys []bool

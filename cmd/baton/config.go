@@ -33,6 +33,10 @@ type Config struct {
 	ModelDir     string
 	EmbedThreads int
 	IVFThreshold int // vectors per collection above which search is approximate; -1 never
+	NoClassifier bool // leave out the per-collection article classifier
+	// bootstrapClassified, for fitting the fusion, uses the classifier
+	// ranking even when the fusion model has no weights for it yet.
+	bootstrapClassified bool
 	EmbedBaseURL string
 	EmbedModel   string
 	EmbedAPIKey  string
@@ -77,6 +81,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LLMModel, "llm-model", "", "chat model name (env BATON_LLM_MODEL)")
 	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 0, "per-call timeout of the chat model (env BATON_LLM_TIMEOUT, default 20s)")
 	fs.IntVar(&c.IVFThreshold, "ivf-threshold", 0, "vectors per collection above which vector search scans only the nearest clusters; -1 never (env BATON_IVF_THRESHOLD, default 20000)")
+	fs.BoolVar(&c.NoClassifier, "no-classifier", false, "do not train per-collection article classifiers on the embeddings (env BATON_CLASSIFIER=off)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark staff session cookies Secure, for TLS ended at a proxy (env BATON_SECURE_COOKIES)")
@@ -133,6 +138,9 @@ func (c *Config) fromEnv() error {
 			return fmt.Errorf("BATON_EMBED_THREADS=%q: not a number", v)
 		}
 		c.EmbedThreads = n
+	}
+	if os.Getenv("BATON_CLASSIFIER") == "off" {
+		c.NoClassifier = true
 	}
 	str(&c.Keyword.Scoring, "BATON_KEYWORD_SCORING", "")
 	str(&c.Keyword.CJK, "BATON_KEYWORD_CJK", "")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/retrieval"
 )
 
 // evalQuery is one line of an evaluation queries.jsonl.
@@ -150,6 +151,14 @@ func evaluateModes(ctx context.Context, cfg Config, kbPath, queriesPath string, 
 	}
 	if sum.Failed > 0 {
 		return nil, nil, fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
+	}
+	// A server trains classifiers in the background; here every query
+	// should see them, so train before asking.
+	app.Searcher.TrainClassifiers(ctx)
+	if fm := app.Searcher.Fusion; cfg.bootstrapClassified && len(fm.Classified.Weights) == 0 {
+		boot := *fm
+		boot.Classified = retrieval.Linear{Weights: slices.Clone(fm.Hybrid.Weights), Bias: fm.Hybrid.Bias}
+		app.Searcher.Fusion = &boot
 	}
 	qs, err := readQueries(queriesPath)
 	if err != nil {

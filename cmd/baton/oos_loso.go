@@ -30,7 +30,7 @@ type losoSet struct {
 // With cache, each set's rows are read from (or written to)
 // cache/<set>.rows.jsonl so that variants can be compared without
 // re-running the queries.
-func leaveOneSetOut(ctx context.Context, cfg Config, dirs []string, l2 float64, extra []string, cache string, stdout, stderr io.Writer, log *slog.Logger) error {
+func leaveOneSetOut(ctx context.Context, cfg Config, dirs []string, l2 float64, extra []string, current bool, cache string, stdout, stderr io.Writer, log *slog.Logger) error {
 	var idx []int
 	for _, name := range extra {
 		i := slices.Index(answer.OOSNames, name)
@@ -65,7 +65,11 @@ func leaveOneSetOut(ctx context.Context, cfg Config, dirs []string, l2 float64, 
 	// The baseline is the features the model had before the out-of-scope
 	// ones; extras are recomputed from each row's hits, so rows cached by
 	// an older build compare the same.
-	base := func(r evalRow) []float64 { return r.Features.Vector()[:answer.LegacyFeatures] }
+	n := answer.LegacyFeatures
+	if current {
+		n = len(answer.Names)
+	}
+	base := func(r evalRow) []float64 { return r.Features.Vector()[:n] }
 	withExtra := func(r evalRow) []float64 {
 		x := base(r)
 		o := answer.OOSFeatures(fusedHits(r.Hits))

@@ -70,6 +70,11 @@ func (s *Server) Run(ctx context.Context) error {
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); s.App.Jobs.Run(jobsCtx) }()
 	defer func() { stopJobs(); <-jobsDone }()
+	// Classifiers train in the background, at start and after changes.
+	trainCtx, stopTraining := context.WithCancel(context.Background())
+	trainDone := make(chan struct{})
+	go func() { defer close(trainDone); s.App.Searcher.RunTrainer(trainCtx, 2*time.Second) }()
+	defer func() { stopTraining(); <-trainDone }()
 	if n, err := s.App.Jobs.Resume(ctx); err != nil {
 		s.App.Log.Error("resume upload jobs", "err", err)
 	} else if n > 0 {
