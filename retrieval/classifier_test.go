@@ -2,10 +2,12 @@ package retrieval
 
 import (
 	"context"
+	"maps"
 	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,6 +151,11 @@ func TestSearcherUsesTrainedClassifier(t *testing.T) {
 	if len(hits) == 0 || hits[0].Ranks[RankClassify] != 0 {
 		t.Fatalf("before training Search = %+v, want no classifier ranking", hits)
 	}
+	s.Only = "classifier"
+	if hits, err := s.Search(ctx, "en", q, 5); err != nil || len(hits) != 0 {
+		t.Fatalf("classifier-only Search before training = %+v, %v; want nothing", hits, err)
+	}
+	s.Only = ""
 
 	s.NoClassifier = true
 	s.TrainClassifiers(ctx)
@@ -169,6 +176,14 @@ func TestSearcherUsesTrainedClassifier(t *testing.T) {
 		hits[0].Scores[RankClassify] <= 0.5 || hits[0].Features[10] != hits[0].Scores[RankClassify] {
 		t.Errorf("after training Search(%q) = %+v, want en-refund first by the classifier", q, hits)
 	}
+	s.Only = "classifier"
+	hits, err = s.Search(ctx, "en", q, 5)
+	if err != nil || len(hits) != 3 || hits[0].ArticleID != "en-refund" || hits[0].Ranks[RankKeyword] != 0 {
+		t.Errorf("classifier-only Search(%q) = %+v, %v; want en's three articles, en-refund first, no keyword ranking", q, hits, err)
+	}
+	if got := s.Mode(); got != "classifier(openai:m)" {
+		t.Errorf("Mode() = %q", got)
+	}
 }
 
 func TestRunTrainerTrainsAfterChanges(t *testing.T) {
@@ -176,7 +191,7 @@ func TestRunTrainerTrainsAfterChanges(t *testing.T) {
 	f := newFakeOpenAI(t)
 	s := NewSearcher(openKeyword(t, KeywordOptions{}), f.embedder(16))
 	done := make(chan struct{})
-	go func() { defer close(done); s.RunTrainer(ctx, 10*time.Millisecond) }()
+	go func() { defer close(done); s.RunTrainer(ctx, 10*time.Millisecond, func(err error) { t.Error(err) }) }()
 	for _, d := range corpus() {
 		if err := s.Index(context.Background(), &d.article, d.chunks); err != nil {
 			t.Fatalf("Index(%s): %v", d.article.ID, err)
@@ -194,6 +209,64 @@ func TestRunTrainerTrainsAfterChanges(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("RunTrainer did not return after cancel")
+	}
+}
+
+func TestClassifiersSurviveRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := newFakeOpenAI(t)
+	docs := corpus()
+	open := func(docs []doc) *Searcher {
+		s := NewSearcher(openKeyword(t, KeywordOptions{}), f.embedder(16))
+		s.ClassifierDir = dir
+		for _, d := range docs {
+			if err := s.Index(ctx, &d.article, d.chunks); err != nil {
+				t.Fatalf("Index(%s): %v", d.article.ID, err)
+			}
+		}
+		return s
+	}
+	s := open(docs)
+	if err := s.TrainClassifiers(ctx); err != nil {
+		t.Fatalf("TrainClassifiers: %v", err)
+	}
+	q := fakeEmbedding("money back")
+	want := s.vectors.classify("en", q)
+
+	// The same articles, loaded in another order, find their classifiers.
+	rev := slices.Clone(docs)
+	slices.Reverse(rev)
+	s2 := open(rev)
+	n, err := s2.LoadClassifiers()
+	if err != nil || n != 2 {
+		t.Fatalf("LoadClassifiers = %d, %v; want en and zh (the third collection has one article)", n, err)
+	}
+	if got := s2.vectors.classify("en", q); !maps.Equal(got, want) {
+		t.Errorf("loaded classifier gives %v, want %v", got, want)
+	}
+	if u := s2.vectors.untrained(); len(u) != 1 || u[0] != "other" {
+		t.Errorf("untrained after loading = %v, want only the one-article collection (never saved)", u)
+	}
+
+	// Other articles than it was trained on: not loaded.
+	s3 := open(docs[1:])
+	if n, err := s3.LoadClassifiers(); err != nil || n != 1 {
+		t.Errorf("LoadClassifiers with en-refund gone = %d, %v; want zh's only", n, err)
+	}
+	if p := s3.vectors.classify("en", q); p != nil {
+		t.Errorf("a classifier of other articles was loaded: %v", p)
+	}
+
+	// A damaged file is an error, not a crash.
+	files, _ := filepath.Glob(filepath.Join(dir, "*.cls"))
+	for _, name := range files {
+		if err := os.WriteFile(name, []byte("not a classifier"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := open(docs).LoadClassifiers(); err == nil {
+		t.Error("LoadClassifiers of damaged files: no error")
 	}
 }
 

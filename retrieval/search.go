@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -22,13 +23,17 @@ type Searcher struct {
 	embedder *CachedEmbedder
 	// Store, when set, keeps vectors across restarts (see LoadVectors).
 	Store kb.Store
-	// Only restricts search to "keyword" or "vector" rankings, for
-	// side-by-side evaluation; empty uses every ranking available.
+	// Only restricts search to the "keyword", "vector" (max cosine) or
+	// "classifier" rankings, for side-by-side evaluation; empty uses every
+	// ranking available.
 	Only string
 	// Fusion weighs the rankings; NewSearcher sets DefaultFusion.
 	Fusion *FusionModel
 	// NoClassifier leaves out the per-collection classifier ranking.
 	NoClassifier bool
+	// ClassifierDir, when set, keeps trained classifiers across restarts
+	// (see LoadClassifiers).
+	ClassifierDir string
 
 	embedded atomic.Int64 // texts embedded by Index, for progress reports
 }
@@ -71,6 +76,8 @@ func (s *Searcher) Mode() string {
 		return "keyword"
 	case s.Only == "vector":
 		return "vector(" + s.embedder.Name() + ")"
+	case s.Only == "classifier":
+		return "classifier(" + s.embedder.Name() + ")"
 	}
 	return "hybrid(" + s.embedder.Name() + ")"
 }
@@ -236,7 +243,8 @@ func (b *IndexBatch) Flush() error {
 // (see rank). Callers take as many as they show.
 func (s *Searcher) Search(ctx context.Context, collection, question string, n int) ([]Fused, error) {
 	var kw, kq []Hit
-	if s.Only != "vector" {
+	vectorOnly := s.Only == "vector" || s.Only == "classifier"
+	if !vectorOnly {
 		var err error
 		if kw, err = s.Keyword.Search(ctx, collection, question, n); err != nil {
 			return nil, err
@@ -250,7 +258,7 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 	}
 	q, err := s.embedder.EmbedQuery(ctx, question)
 	if err != nil {
-		if ctx.Err() != nil || s.Only == "vector" {
+		if ctx.Err() != nil || vectorOnly {
 			return nil, fmt.Errorf("embed question: %w", err)
 		}
 		if s.OnEmbedError != nil {
@@ -260,9 +268,17 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 	}
 	scores := s.vectors.scores(ctx, collection, q)
 	vmax := topHits(scores, n, func(v vecScore) float64 { return v.max })
-	if s.Only == "vector" {
+	switch s.Only {
+	case "vector":
 		// Plain max-cosine order, the baseline the hybrid must beat.
-		return rank(Linear{Weights: vectorOnly}, nil, nil, scores, vmax, nil, nil, nil), nil
+		return rank(Linear{Weights: onlyFeature("vec")}, nil, nil, scores, vmax, nil, nil, nil), nil
+	case "classifier":
+		// The classifier's order alone; nothing without one.
+		probs := s.vectors.classify(collection, q)
+		if probs == nil {
+			return nil, nil
+		}
+		return rank(Linear{Weights: onlyFeature("cls")}, nil, nil, scores, nil, nil, probs, topProbs(probs, n)), nil
 	}
 	vknn := topHits(scores, n, func(v vecScore) float64 { return v.knn })
 	fm := s.fusion()
@@ -274,37 +290,57 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 	return rank(fm.Hybrid, kw, kq, scores, vmax, vknn, nil, nil), nil
 }
 
-// vectorOnly weighs nothing but the max cosine.
-var vectorOnly = func() []float64 {
+// onlyFeature returns fusion weights that weigh nothing but the named
+// feature.
+func onlyFeature(name string) []float64 {
 	w := make([]float64, len(FeatureNames))
-	w[2] = 1
+	w[slices.Index(FeatureNames, name)] = 1
 	return w
-}()
+}
 
 // TrainClassifiers trains, one after the other, the classifier of every
 // collection (or of those named in only) whose vectors changed since its
 // last training (see classifier). Until a collection's classifier is
 // trained, its searches fuse the other rankings only.
-func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) {
+func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) error {
 	if s.vectors == nil || s.NoClassifier {
-		return
+		return nil
 	}
+	var errs []error
 	for _, c := range s.vectors.untrained() {
-		if len(only) == 0 || slices.Contains(only, c) {
-			s.vectors.train(ctx, c)
+		if len(only) > 0 && !slices.Contains(only, c) {
+			continue
+		}
+		if x := s.vectors.train(ctx, c); x != nil && len(x.ids) > 0 && s.ClassifierDir != "" {
+			errs = append(errs, x.save(s.ClassifierDir, c))
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// LoadClassifiers installs the classifiers saved in ClassifierDir that
+// were trained on the vectors now loaded (call it after LoadVectors), so
+// a restart does not search without them while they train again. It
+// returns how many it installed.
+func (s *Searcher) LoadClassifiers() (int, error) {
+	if s.vectors == nil || s.NoClassifier || s.ClassifierDir == "" {
+		return 0, nil
+	}
+	return s.vectors.load(s.ClassifierDir)
 }
 
 // RunTrainer retrains classifiers in the background until ctx is done:
 // once at the start, then after each burst of changes has been quiet for
 // settle, so an upload of many articles trains once, not once per article.
-func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration) {
+// A classifier that cannot be saved is still used; onErr hears about it.
+func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr func(error)) {
 	if s.vectors == nil || s.NoClassifier {
 		return
 	}
 	for {
-		s.TrainClassifiers(ctx)
+		if err := s.TrainClassifiers(ctx); err != nil && onErr != nil {
+			onErr(err)
+		}
 		select {
 		case <-ctx.Done():
 			return

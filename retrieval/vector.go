@@ -110,8 +110,9 @@ func (v *Vectors) untrained() []string {
 // train fits collection c's classifier on a copy of its items, without
 // holding the lock, and keeps it unless the collection changed meanwhile.
 // Collections not worth one (see trainable) get an empty classifier, so
-// they are not looked at again until they change.
-func (v *Vectors) train(ctx context.Context, c string) {
+// they are not looked at again until they change. It returns the
+// classifier kept, nil if none.
+func (v *Vectors) train(ctx context.Context, c string) *classifier {
 	v.mu.RLock()
 	items := append([]VectorItem(nil), v.items[c]...)
 	ver := v.version[c]
@@ -119,15 +120,48 @@ func (v *Vectors) train(ctx context.Context, c string) {
 	x := &classifier{}
 	if trainable(items) {
 		if x = trainClassifier(ctx, items); x == nil {
-			return // canceled
+			return nil // canceled
 		}
+		x.fp = fingerprint(items)
 	}
 	x.version = ver
 	v.mu.Lock()
-	if v.version[c] == ver {
-		v.cls[c] = x
+	defer v.mu.Unlock()
+	if v.version[c] != ver {
+		return nil
 	}
-	v.mu.Unlock()
+	v.cls[c] = x
+	return x
+}
+
+// load installs the classifiers saved in dir that were trained on exactly
+// the items each collection now has, and returns how many.
+func (v *Vectors) load(dir string) (int, error) {
+	v.mu.RLock()
+	colls := make(map[string][]VectorItem, len(v.items))
+	vers := make(map[string]uint64, len(v.items))
+	for c, items := range v.items {
+		colls[c], vers[c] = append([]VectorItem(nil), items...), v.version[c]
+	}
+	v.mu.RUnlock()
+	n := 0
+	for c, items := range colls {
+		x, err := loadClassifier(dir, c, fingerprint(items))
+		if err != nil {
+			return n, err
+		}
+		if x == nil {
+			continue
+		}
+		x.version = vers[c]
+		v.mu.Lock()
+		if v.version[c] == x.version {
+			v.cls[c] = x
+			n++
+		}
+		v.mu.Unlock()
+	}
+	return n, nil
 }
 
 // classify returns the probability of each article of collection c for q,

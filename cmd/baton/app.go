@@ -62,6 +62,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
 	a.Searcher.Store = store
 	a.Searcher.NoClassifier = cfg.NoClassifier
+	a.Searcher.ClassifierDir = filepath.Join(cfg.Data, "classifiers")
 	switch {
 	case cfg.IVFThreshold < 0:
 		a.Searcher.SetIVFThreshold(0)
@@ -125,6 +126,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	if n > 0 {
 		log.Info("embedded articles that had no vectors", "articles", n, "model", emb.Name())
+	}
+	if _, err := a.Searcher.LoadClassifiers(); err != nil {
+		// They train again in the background; nothing is lost but time.
+		log.Warn("saved classifiers not loaded", "err", err)
 	}
 	return a, nil
 }

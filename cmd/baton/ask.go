@@ -25,7 +25,9 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, log *s
 		return err
 	}
 	defer app.Close()
-	app.Searcher.TrainClassifiers(ctx, cfg.Collection) // as a server would have it
+	if err := app.Searcher.TrainClassifiers(ctx, cfg.Collection); err != nil { // as a server would have it
+		return err
+	}
 	conv, _, err := app.Bot.Start(ctx, cfg.Collection, "auto", nil)
 	if err != nil {
 		return err

@@ -253,7 +253,9 @@ func calibrateOwn(ctx context.Context, cfg Config, path string, verdicts bool, o
 	if len(qs) < 2 {
 		return fmt.Errorf("calibrate: %d labelled questions; label more before refitting: %w", len(qs), kb.ErrInvalid)
 	}
-	app.Searcher.TrainClassifiers(ctx) // as a server would have them
+	if err := app.Searcher.TrainClassifiers(ctx); err != nil { // as a server would have them
+		return err
+	}
 	base := app.Bot.Composer.Model
 	var xs [][]float64
 	var ys []bool

@@ -62,6 +62,11 @@ type evalReport struct {
 	ClarifyRate  float64        `json:"clarify_rate"`
 	AUROC        float64        `json:"auroc"`
 	ECE          float64        `json:"ece"`
+	// RecallAtFH10 is the best hand-off recall over hand-off thresholds
+	// that hand off at most 10% of in-scope questions, and AtThreshold
+	// that threshold: what the confidence allows, whatever the policy.
+	RecallAtFH10 float64        `json:"handoff_recall_at_false_0.10"`
+	AtThreshold  float64        `json:"at_threshold"`
 	Reasons      map[string]int `json:"reasons"`
 	Seconds      float64        `json:"seconds"`
 }
@@ -76,7 +81,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
 	sets := fs.String("sets", "", "comma-separated evaluation-set directories (kb.jsonl + queries.jsonl each); prints a Markdown table")
 	sweep := fs.Bool("sweep", false, "also print hand-off recall and false hand-off for hand-off thresholds 0.05..0.75; with --task clusters, the scores over cluster thresholds 0.5..0.95")
-	compare := fs.Bool("compare", false, "with --sets: keyword-only, vector-only and hybrid side by side")
+	compare := fs.Bool("compare", false, "with --sets: keyword-only, vector-only (max cosine), classifier-only and hybrid side by side")
 	task := fs.String("task", "", "evaluate a trigger instead of retrieval: sentiment, rephrase or dialogues (with --file), or clusters (misses inbox grouping, with --sets)")
 	file := fs.String("file", "", "labelled file for --task")
 	threshold := fs.Float64("threshold", 0, "with --task clusters: average cosine similarity at which misses group (default: the shipped one)")
@@ -92,7 +97,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	if *sets != "" {
 		modes := []string{""}
 		if *compare {
-			modes = []string{"keyword", "vector", ""}
+			modes = []string{"keyword", "vector", "classifier", ""}
 		}
 		return evalSets(ctx, cfg, strings.Split(*sets, ","), modes, *asJSON, stdout, log)
 	}
@@ -131,7 +136,7 @@ func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *
 }
 
 // evaluateModes ingests once and runs the queries once per search mode
-// ("" for the configured one, "keyword", "vector").
+// ("" for the configured one, "keyword", "vector", "classifier").
 func evaluateModes(ctx context.Context, cfg Config, kbPath, queriesPath string, modes []string, log *slog.Logger) ([][]evalRow, []evalReport, error) {
 	tmp, err := os.MkdirTemp("", "baton-eval-")
 	if err != nil {
@@ -154,7 +159,9 @@ func evaluateModes(ctx context.Context, cfg Config, kbPath, queriesPath string, 
 	}
 	// A server trains classifiers in the background; here every query
 	// should see them, so train before asking.
-	app.Searcher.TrainClassifiers(ctx)
+	if err := app.Searcher.TrainClassifiers(ctx); err != nil {
+		return nil, nil, err
+	}
 	if fm := app.Searcher.Fusion; cfg.bootstrapClassified && len(fm.Classified.Weights) == 0 {
 		boot := *fm
 		boot.Classified = retrieval.Linear{Weights: slices.Clone(fm.Hybrid.Weights), Bias: fm.Hybrid.Bias}
@@ -217,8 +224,8 @@ func runQueries(ctx context.Context, app *App, qs []evalQuery) ([]evalRow, evalR
 // evalSets evaluates several sets, one table row (or JSON line) each.
 func evalSets(ctx context.Context, cfg Config, dirs []string, modes []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
 	if !asJSON {
-		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | handoff_recall | false_handoff | clarify | auroc | ece |")
-		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | handoff_recall | false_handoff | clarify | auroc | ece | recall at false <= 0.10 (threshold) |")
+		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	for _, dir := range dirs {
 		_, reps, err := evaluateModes(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), modes, log)
@@ -246,8 +253,8 @@ func printSetRow(stdout io.Writer, name string, rep evalReport, asJSON bool) err
 		_, err = fmt.Fprintln(stdout, string(b))
 		return err
 	}
-	_, err := fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name, rep.Search, rep.NIn, rep.NOOS,
-		rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
+	_, err := fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f (%.2f) |\n", name, rep.Search, rep.NIn, rep.NOOS,
+		rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE, rep.RecallAtFH10, rep.AtThreshold)
 	return err
 }
 
@@ -319,6 +326,12 @@ func report(rows []evalRow) evalReport {
 	rep.ClarifyRate = ratio(clar, len(rows))
 	rep.AUROC = round3(answer.AUROC(conf, correct))
 	rep.ECE = round3(answer.ECE(conf, correct, 10))
+	other := make([]bool, len(rows))
+	for i, r := range rows {
+		other[i] = slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+	}
+	rec, t := recallAtFalse(rows, conf, other, 0.10)
+	rep.RecallAtFH10, rep.AtThreshold = round3(rec), round3(t)
 	return rep
 }
 

@@ -129,16 +129,17 @@ func scoreHeldOut(m *answer.Model, rows []evalRow, feat func(evalRow) []float64)
 		ys[i] = r.Correct
 		other[i] = slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
 	}
-	return losoScore{answer.AUROC(conf, ys), answer.ECE(conf, ys, 10), recallAtFalse(rows, conf, other, 0.10)}
+	rec, _ := recallAtFalse(rows, conf, other, 0.10)
+	return losoScore{answer.AUROC(conf, ys), answer.ECE(conf, ys, 10), rec}
 }
 
 // recallAtFalse is the largest share of out-of-scope rows handed off (by
 // another trigger or confidence below t) over thresholds t that hand off
-// at most maxFalse of the in-scope rows.
-func recallAtFalse(rows []evalRow, conf []float64, other []bool, maxFalse float64) float64 {
+// at most maxFalse of the in-scope rows, and the largest such t.
+func recallAtFalse(rows []evalRow, conf []float64, other []bool, maxFalse float64) (recall, threshold float64) {
 	ts := append(slices.Clone(conf), 0)
 	sort.Float64s(ts)
-	best := 0.0
+	best, bestT := 0.0, 0.0
 	for _, t := range ts {
 		var in, oos, hin, hoos int
 		for i, r := range rows {
@@ -156,15 +157,14 @@ func recallAtFalse(rows []evalRow, conf []float64, other []bool, maxFalse float6
 			}
 		}
 		if in == 0 || oos == 0 {
-			return 0
+			return 0, 0
 		}
-		if float64(hin) <= maxFalse*float64(in) {
-			best = math.Max(best, float64(hoos)/float64(oos))
-		} else {
+		if float64(hin) > maxFalse*float64(in) {
 			break
 		}
+		best, bestT = float64(hoos)/float64(oos), t
 	}
-	return best
+	return best, bestT
 }
 
 func fusedHits(hs []evalHit) []retrieval.Fused {

@@ -73,7 +73,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// Classifiers train in the background, at start and after changes.
 	trainCtx, stopTraining := context.WithCancel(context.Background())
 	trainDone := make(chan struct{})
-	go func() { defer close(trainDone); s.App.Searcher.RunTrainer(trainCtx, 2*time.Second) }()
+	go func() { defer close(trainDone); s.App.Searcher.RunTrainer(trainCtx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) }) }()
 	defer func() { stopTraining(); <-trainDone }()
 	if n, err := s.App.Jobs.Resume(ctx); err != nil {
 		s.App.Log.Error("resume upload jobs", "err", err)
