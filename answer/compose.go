@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -16,7 +17,14 @@ type Composer struct {
 	Store    kb.Store
 	Searcher *retrieval.Searcher
 	Model    *Model
+	// Reranker, when set, reorders the fused top rerankK candidates. A
+	// reranker that fails leaves the fused order, and OnRerankError hears.
+	Reranker      retrieval.Reranker
+	OnRerankError func(error)
 }
+
+// rerankK is how many fused candidates the reranker sees.
+const rerankK = 10
 
 // Result is a composed reply with what it was built from, so that callers
 // (the hand-off policy, eval, agents) can see the evidence.
@@ -42,6 +50,11 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	hits, err := c.Searcher.Search(ctx, collection, question, 10)
 	if err != nil {
 		return nil, err
+	}
+	if c.Reranker != nil && len(hits) > 1 {
+		if err := c.rerank(ctx, question, hits); err != nil && c.OnRerankError != nil {
+			c.OnRerankError(err)
+		}
 	}
 	res := &Result{Hits: hits}
 	if len(hits) == 0 {
@@ -83,6 +96,45 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	}
 	res.Reply = reply
 	return res, nil
+}
+
+// rerank reorders the first rerankK hits in place by the reranker's score
+// of each article's title and best passage. On error the order is kept.
+func (c *Composer) rerank(ctx context.Context, question string, hits []retrieval.Fused) error {
+	top := hits[:min(len(hits), rerankK)]
+	texts := make([]string, len(top))
+	for i, h := range top {
+		a, err := c.Store.Article(ctx, h.ArticleID)
+		if err != nil {
+			return fmt.Errorf("rerank: %w", err)
+		}
+		p, err := c.passage(ctx, a, h)
+		if err != nil {
+			return fmt.Errorf("rerank: %w", err)
+		}
+		texts[i] = a.Title
+		if p != a.Title {
+			texts[i] += "\n" + p
+		}
+	}
+	scores, err := c.Reranker.Rerank(ctx, question, texts)
+	if err != nil {
+		return err
+	}
+	if len(scores) != len(top) {
+		return fmt.Errorf("rerank: %d scores for %d candidates", len(scores), len(top))
+	}
+	order := make([]int, len(top))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return scores[order[i]] > scores[order[j]] })
+	reordered := make([]retrieval.Fused, len(top))
+	for i, o := range order {
+		reordered[i] = top[o]
+	}
+	copy(top, reordered)
+	return nil
 }
 
 // passage is the extractive answer drawn from an article: the whole body of

@@ -41,6 +41,11 @@ type Config struct {
 	EmbedModel   string
 	EmbedAPIKey  string
 
+	// Rerank, when a base URL is set, reorders the fused candidates.
+	RerankBaseURL string
+	RerankModel   string
+	RerankAPIKey  string
+
 	// LLM, when a base URL and model are set, writes grounded answers.
 	LLMBaseURL string
 	LLMModel   string
@@ -77,6 +82,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ModelDir, "model-dir", "", "directory of the local embedding model (env BATON_MODEL_DIR; default ~/.cache/baton/models/bge-small-zh-v1.5)")
 	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", "", "OpenAI-compatible embeddings base URL; enables hybrid search (env BATON_EMBED_BASE_URL)")
 	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name (env BATON_EMBED_MODEL)")
+	fs.StringVar(&c.RerankBaseURL, "rerank-base-url", "", "rerank endpoint base URL (POST {base}/rerank, the Cohere/Jina/vLLM form); reorders the top candidates (env BATON_RERANK_BASE_URL)")
+	fs.StringVar(&c.RerankModel, "rerank-model", "", "rerank model name (env BATON_RERANK_MODEL)")
 	fs.StringVar(&c.LLMBaseURL, "llm-base-url", "", "OpenAI-compatible chat base URL for grounded answers (env BATON_LLM_BASE_URL)")
 	fs.StringVar(&c.LLMModel, "llm-model", "", "chat model name (env BATON_LLM_MODEL)")
 	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 0, "per-call timeout of the chat model (env BATON_LLM_TIMEOUT, default 20s)")
@@ -119,6 +126,9 @@ func (c *Config) fromEnv() error {
 	str(&c.EmbedBaseURL, "BATON_EMBED_BASE_URL", "")
 	str(&c.EmbedModel, "BATON_EMBED_MODEL", "")
 	str(&c.EmbedAPIKey, "BATON_EMBED_API_KEY", "")
+	str(&c.RerankBaseURL, "BATON_RERANK_BASE_URL", "")
+	str(&c.RerankModel, "BATON_RERANK_MODEL", "")
+	str(&c.RerankAPIKey, "BATON_RERANK_API_KEY", "")
 	def := "local"
 	if c.EmbedBaseURL != "" {
 		def = "openai"
