@@ -25,7 +25,7 @@ import (
 type classifier struct {
 	version uint64    // the collection's version it was trained on
 	fp      [4]uint64 // fingerprint of the items it was trained on
-	ids     []string // article of each class; nil when not trained
+	ids     []string  // article of each class; nil when not trained
 	dim     int
 	w       []float32 // per class: dim weights then the bias
 }
@@ -39,7 +39,7 @@ const (
 	// clsMinSteps makes small collections take more passes: ten passes
 	// over a few dozen texts are too few steps to learn anything.
 	clsMinSteps = 200
-	clsStep   = 0.2
+	clsStep     = 0.2
 	// clsBudget caps classes x training texts: training costs about that
 	// many dot products per pass (150 x 15,000 trains in about 25 s on one
 	// core). Larger collections go without a classifier.

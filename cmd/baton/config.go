@@ -32,11 +32,8 @@ type Config struct {
 	Embedder     string
 	ModelDir     string
 	EmbedThreads int
-	IVFThreshold int // vectors per collection above which search is approximate; -1 never
+	IVFThreshold int  // vectors per collection above which search is approximate; -1 never
 	NoClassifier bool // leave out the per-collection article classifier
-	// bootstrapClassified, for fitting the fusion, uses the classifier
-	// ranking even when the fusion model has no weights for it yet.
-	bootstrapClassified bool
 	EmbedBaseURL string
 	EmbedModel   string
 	EmbedAPIKey  string
@@ -68,6 +65,10 @@ type Config struct {
 	// TrustedProxies (comma-separated addresses or CIDRs) may set
 	// X-Forwarded-For.
 	TrustedProxies string
+
+	// bootstrapClassified, for fitting the fusion, uses the classifier
+	// ranking even when the fusion model has no weights for it yet.
+	bootstrapClassified bool
 }
 
 // bindFlags registers the flags shared by every command on fs.
