@@ -66,15 +66,11 @@ func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
 	// Upload jobs run in the background; those a restart interrupted resume.
-	jobsCtx, stopJobs := context.WithCancel(context.Background())
-	jobsDone := make(chan struct{})
-	go func() { defer close(jobsDone); s.App.Jobs.Run(jobsCtx) }()
-	defer func() { stopJobs(); <-jobsDone }()
+	defer background(s.App.Jobs.Run)()
 	// Classifiers train in the background, at start and after changes.
-	trainCtx, stopTraining := context.WithCancel(context.Background())
-	trainDone := make(chan struct{})
-	go func() { defer close(trainDone); s.App.Searcher.RunTrainer(trainCtx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) }) }()
-	defer func() { stopTraining(); <-trainDone }()
+	defer background(func(ctx context.Context) {
+		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) })
+	})()
 	if n, err := s.App.Jobs.Resume(ctx); err != nil {
 		s.App.Log.Error("resume upload jobs", "err", err)
 	} else if n > 0 {
@@ -92,6 +88,15 @@ func (s *Server) Run(ctx context.Context) error {
 		err = errors.Join(err, e)
 	}
 	return err
+}
+
+// background runs fn in a goroutine until the returned stop is called;
+// stop cancels fn's context and waits for fn to return.
+func background(fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 // Close delivers the webhook events still queued (for up to ten
