@@ -2,7 +2,9 @@ package retrieval
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -107,16 +109,32 @@ func (v *Vectors) untrained() []string {
 	return out
 }
 
-// train fits collection c's classifier on a copy of its items, without
-// holding the lock, and keeps it unless the collection changed meanwhile.
-// Collections not worth one (see trainable) get an empty classifier, so
-// they are not looked at again until they change. It returns the
-// classifier kept, nil if none.
-func (v *Vectors) train(ctx context.Context, c string) *classifier {
+// snapshot copies collection c's items and version, for work done without
+// the lock.
+func (v *Vectors) snapshot(c string) ([]VectorItem, uint64) {
 	v.mu.RLock()
-	items := append([]VectorItem(nil), v.items[c]...)
-	ver := v.version[c]
-	v.mu.RUnlock()
+	defer v.mu.RUnlock()
+	return append([]VectorItem(nil), v.items[c]...), v.version[c]
+}
+
+// install makes x, trained on version x.version of collection c, its
+// classifier, unless the collection changed since.
+func (v *Vectors) install(c string, x *classifier) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.version[c] != x.version {
+		return false
+	}
+	v.cls[c] = x
+	return true
+}
+
+// train fits collection c's classifier on a snapshot of its items and
+// installs it. Collections not worth one (see trainable) get an empty
+// classifier, so they are not looked at again until they change. It
+// returns the classifier installed, nil if none.
+func (v *Vectors) train(ctx context.Context, c string) *classifier {
+	items, ver := v.snapshot(c)
 	x := &classifier{}
 	if trainable(items) {
 		if x = trainClassifier(ctx, items); x == nil {
@@ -125,12 +143,9 @@ func (v *Vectors) train(ctx context.Context, c string) *classifier {
 		x.fp = fingerprint(items)
 	}
 	x.version = ver
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.version[c] != ver {
+	if !v.install(c, x) {
 		return nil
 	}
-	v.cls[c] = x
 	return x
 }
 
@@ -138,14 +153,11 @@ func (v *Vectors) train(ctx context.Context, c string) *classifier {
 // the items each collection now has, and returns how many.
 func (v *Vectors) load(dir string) (int, error) {
 	v.mu.RLock()
-	colls := make(map[string][]VectorItem, len(v.items))
-	vers := make(map[string]uint64, len(v.items))
-	for c, items := range v.items {
-		colls[c], vers[c] = append([]VectorItem(nil), items...), v.version[c]
-	}
+	colls := slices.Collect(maps.Keys(v.items))
 	v.mu.RUnlock()
 	n := 0
-	for c, items := range colls {
+	for _, c := range colls {
+		items, ver := v.snapshot(c)
 		x, err := loadClassifier(dir, c, fingerprint(items))
 		if err != nil {
 			return n, err
@@ -153,13 +165,10 @@ func (v *Vectors) load(dir string) (int, error) {
 		if x == nil {
 			continue
 		}
-		x.version = vers[c]
-		v.mu.Lock()
-		if v.version[c] == x.version {
-			v.cls[c] = x
+		x.version = ver
+		if v.install(c, x) {
 			n++
 		}
-		v.mu.Unlock()
 	}
 	return n, nil
 }
@@ -171,6 +180,7 @@ func (v *Vectors) load(dir string) (int, error) {
 func (v *Vectors) classify(c string, q []float32) map[string]float64 {
 	v.mu.RLock()
 	x := v.cls[c]
+	current := x != nil && x.version == v.version[c]
 	v.mu.RUnlock()
 	if x == nil || len(x.ids) == 0 {
 		return nil
@@ -178,7 +188,7 @@ func (v *Vectors) classify(c string, q []float32) map[string]float64 {
 	q = append([]float32(nil), q...)
 	normalize(q)
 	probs := x.classify(q)
-	if x.version == v.currentVersion(c) {
+	if current {
 		return probs
 	}
 	v.mu.RLock()
@@ -189,12 +199,6 @@ func (v *Vectors) classify(c string, q []float32) map[string]float64 {
 		}
 	}
 	return probs
-}
-
-func (v *Vectors) currentVersion(c string) uint64 {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return v.version[c]
 }
 
 // Search returns up to n articles of the collection by max cosine to q.
