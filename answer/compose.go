@@ -51,8 +51,10 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	if err != nil {
 		return nil, err
 	}
+	// The reranker reads the candidates' articles; citing reuses them.
+	loaded := map[string]*kb.Article{}
 	if c.Reranker != nil && len(hits) > 1 {
-		if err := c.rerank(ctx, question, hits); err != nil && c.OnRerankError != nil {
+		if err := c.rerank(ctx, question, hits, loaded); err != nil && c.OnRerankError != nil {
 			c.OnRerankError(err)
 		}
 	}
@@ -63,9 +65,11 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	}
 	arts := make([]*kb.Article, 0, maxCitations)
 	for _, h := range hits[:min(len(hits), maxCitations)] {
-		a, err := c.Store.Article(ctx, h.ArticleID)
-		if err != nil {
-			return nil, fmt.Errorf("compose: %w", err)
+		a, ok := loaded[h.ArticleID]
+		if !ok {
+			if a, err = c.Store.Article(ctx, h.ArticleID); err != nil {
+				return nil, fmt.Errorf("compose: %w", err)
+			}
 		}
 		arts = append(arts, a)
 	}
@@ -99,8 +103,9 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 }
 
 // rerank reorders the first rerankK hits in place by the reranker's score
-// of each article's title and best passage. On error the order is kept.
-func (c *Composer) rerank(ctx context.Context, question string, hits []retrieval.Fused) error {
+// of each article's title and best passage, keeping the articles it read
+// in loaded. On error the order is kept.
+func (c *Composer) rerank(ctx context.Context, question string, hits []retrieval.Fused, loaded map[string]*kb.Article) error {
 	top := hits[:min(len(hits), rerankK)]
 	texts := make([]string, len(top))
 	for i, h := range top {
@@ -108,6 +113,7 @@ func (c *Composer) rerank(ctx context.Context, question string, hits []retrieval
 		if err != nil {
 			return fmt.Errorf("rerank: %w", err)
 		}
+		loaded[h.ArticleID] = a
 		p, err := c.passage(ctx, a, h)
 		if err != nil {
 			return fmt.Errorf("rerank: %w", err)
