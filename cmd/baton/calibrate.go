@@ -149,13 +149,7 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 				continue
 			}
 			for _, r := range set[mode] {
-				for _, h := range r.Hits {
-					if keep != nil {
-						var ok bool
-						if h, ok = keep(h); !ok {
-							continue
-						}
-					}
+				for _, h := range keptHits(r.Hits, keep) {
 					xs = append(xs, h.Features)
 					ys = append(ys, h.ID == r.Gold)
 					// Each set weighs the same in total, whatever its size.
@@ -194,19 +188,28 @@ func fitFusion(ctx context.Context, cfg Config, dirs []string, out string, l2 fl
 	return writeModel(out, stdout, fm)
 }
 
+// keptHits returns the hits keep keeps, as it returns them; all of them
+// when keep is nil.
+func keptHits(hs []evalHit, keep func(evalHit) (evalHit, bool)) []evalHit {
+	if keep == nil {
+		return hs
+	}
+	out := make([]evalHit, 0, len(hs))
+	for _, h := range hs {
+		if h, ok := keep(h); ok {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // fusionTop1 re-ranks each query's candidates with lin and counts the gold
 // article first.
 func fusionTop1(lin retrieval.Linear, rows []evalRow, keep func(evalHit) (evalHit, bool)) float64 {
 	ok := 0
 	for _, r := range rows {
 		best, bestScore := "", math.Inf(-1)
-		for _, h := range r.Hits {
-			if keep != nil {
-				var kept bool
-				if h, kept = keep(h); !kept {
-					continue
-				}
-			}
+		for _, h := range keptHits(r.Hits, keep) {
 			z := lin.Bias
 			for j, x := range h.Features {
 				z += lin.Weights[j] * x

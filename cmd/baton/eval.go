@@ -52,16 +52,16 @@ type evalHit struct {
 
 // evalReport is what `baton eval --json` prints.
 type evalReport struct {
-	Search       string         `json:"search"`
-	NIn          int            `json:"n_in"`
-	NOOS         int            `json:"n_oos"`
-	Top1         float64        `json:"top1"`
-	Recall5      float64        `json:"recall5"`
-	HandoffRecal float64        `json:"handoff_recall"`
-	FalseHandoff float64        `json:"false_handoff"`
-	ClarifyRate  float64        `json:"clarify_rate"`
-	AUROC        float64        `json:"auroc"`
-	ECE          float64        `json:"ece"`
+	Search       string  `json:"search"`
+	NIn          int     `json:"n_in"`
+	NOOS         int     `json:"n_oos"`
+	Top1         float64 `json:"top1"`
+	Recall5      float64 `json:"recall5"`
+	HandoffRecal float64 `json:"handoff_recall"`
+	FalseHandoff float64 `json:"false_handoff"`
+	ClarifyRate  float64 `json:"clarify_rate"`
+	AUROC        float64 `json:"auroc"`
+	ECE          float64 `json:"ece"`
 	// RecallAtFH10 is the best hand-off recall over hand-off thresholds
 	// that hand off at most 10% of in-scope questions, and AtThreshold
 	// that threshold: what the confidence allows, whatever the policy.
@@ -258,6 +258,12 @@ func printSetRow(stdout io.Writer, name string, rep evalReport, asJSON bool) err
 	return err
 }
 
+// otherTrigger reports whether a trigger other than low confidence handed
+// the row off: a hand-off threshold cannot undo it.
+func otherTrigger(r evalRow) bool {
+	return slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+}
+
 // printSweep shows what the hand-off threshold alone trades: for each
 // threshold, the share of out-of-scope queries and of in-scope queries that
 // would be handed off, other triggers' hand-offs kept as they were.
@@ -267,7 +273,7 @@ func printSweep(w io.Writer, rows []evalRow) {
 	for t := 0.05; t < 0.76; t += 0.05 {
 		var in, oos, hin, hoos int
 		for _, r := range rows {
-			other := slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+			other := otherTrigger(r)
 			handoff := other || r.Confidence < t
 			if r.Gold == "" {
 				oos++
@@ -328,7 +334,7 @@ func report(rows []evalRow) evalReport {
 	rep.ECE = round3(answer.ECE(conf, correct, 10))
 	other := make([]bool, len(rows))
 	for i, r := range rows {
-		other[i] = slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+		other[i] = otherTrigger(r)
 	}
 	rec, t := recallAtFalse(rows, conf, other, 0.10)
 	rep.RecallAtFH10, rep.AtThreshold = round3(rec), round3(t)

@@ -11,7 +11,6 @@ import (
 	"sort"
 
 	"github.com/batonhq/baton/answer"
-	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/retrieval"
 )
 
@@ -127,7 +126,7 @@ func scoreHeldOut(m *answer.Model, rows []evalRow, feat func(evalRow) []float64)
 		}
 		conf[i] = 1 / (1 + math.Exp(-z))
 		ys[i] = r.Correct
-		other[i] = slices.ContainsFunc(r.Reasons, func(s string) bool { return s != kb.ReasonLowConfidence })
+		other[i] = otherTrigger(r)
 	}
 	rec, _ := recallAtFalse(rows, conf, other, 0.10)
 	return losoScore{answer.AUROC(conf, ys), answer.ECE(conf, ys, 10), rec}
