@@ -49,12 +49,7 @@ func TestParseDOCX(t *testing.T) {
 	p := func(style, text string) string {
 		return `<w:p><w:pPr><w:pStyle w:val="` + style + `"/></w:pPr><w:r><w:t>` + text + `</w:t></w:r></w:p>`
 	}
-	tests := []struct {
-		name string
-		file string
-		data []byte // nil: read file from testdata
-		want []wantArticle
-	}{
+	tests := []parseCase{
 		{
 			// Title style, a tracked deletion and a field code left out, a
 			// tab and a line break kept, nested list, table with header
@@ -122,19 +117,7 @@ func TestParseDOCX(t *testing.T) {
 			}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data := tt.data
-			if data == nil {
-				data = readTestdata(t, tt.file)
-			}
-			got, err := Parse(tt.file, data, "shop")
-			if err != nil {
-				t.Fatalf("Parse(%q) error = %v", tt.file, err)
-			}
-			checkArticles(t, tt.file, got, tt.want)
-		})
-	}
+	runParseCases(t, tests)
 }
 
 func TestParseDOCXRejects(t *testing.T) {

@@ -305,6 +305,34 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// parseCase is a binary file (data, or file read from testdata when data
+// is nil) and the articles Parse must find in it.
+type parseCase struct {
+	name string
+	file string
+	data []byte
+	want []wantArticle
+}
+
+// runParseCases parses each case as collection "shop" and checks its
+// articles.
+func runParseCases(t *testing.T, cases []parseCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			data := tt.data
+			if data == nil {
+				data = readTestdata(t, tt.file)
+			}
+			got, err := Parse(tt.file, data, "shop")
+			if err != nil {
+				t.Fatalf("Parse(%q) error = %v", tt.file, err)
+			}
+			checkArticles(t, tt.file, got, tt.want)
+		})
+	}
+}
+
 func checkArticles(t *testing.T, source string, got []*kb.Article, want []wantArticle) {
 	t.Helper()
 	if len(got) != len(want) {

@@ -15,12 +15,7 @@ import (
 
 func TestParsePDF(t *testing.T) {
 	returns := readTestdata(t, "returns.pdf")
-	tests := []struct {
-		name string
-		file string // read from testdata when data is nil
-		data []byte
-		want []wantArticle
-	}{
+	tests := []parseCase{
 		{
 			// Title from metadata, the same first line dropped from the body,
 			// a larger line as a heading, bullets as list items, a line
@@ -85,19 +80,7 @@ func TestParsePDF(t *testing.T) {
 			}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data := tt.data
-			if data == nil {
-				data = readTestdata(t, tt.file)
-			}
-			got, err := Parse(tt.file, data, "shop")
-			if err != nil {
-				t.Fatalf("Parse(%q) error = %v", tt.file, err)
-			}
-			checkArticles(t, tt.file, got, tt.want)
-		})
-	}
+	runParseCases(t, tests)
 }
 
 // TestParseRejects covers uploads that must be refused with a clear
