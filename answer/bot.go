@@ -52,9 +52,10 @@ type SentimentScorer interface {
 	Negative(ctx context.Context, text string) (prob float64, cues []string, err error)
 }
 
-// RephraseScorer estimates the probability that cur asks again what prev asked.
+// RephraseScorer estimates the probability that cur asks again what prev
+// asked; ret, when not nil, is what the bot's search made of the two.
 type RephraseScorer interface {
-	Score(ctx context.Context, prev, cur string) (prob, sim float64, cue bool, err error)
+	Score(ctx context.Context, prev, cur string, ret *escalate.RephraseRetrieval) (prob, sim float64, cue bool, err error)
 }
 
 // Policies returns the hand-off policies in force.
@@ -168,7 +169,11 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	if len(res.Hits) == 0 {
 		reply.Band = kb.BandHandoff
 	}
-	signals := b.signals(ctx, history, text)
+	found := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		found[i] = h.ArticleID
+	}
+	signals := b.signals(ctx, history, text, found)
 	if signals.Negative != 0 || signals.Rephrase {
 		if err := b.Store.SetMessageSignals(ctx, msg.ID, signals.Negative, signals.Rephrase); err != nil {
 			return nil, err
@@ -347,11 +352,13 @@ func (b *Bot) posted(m *kb.Message) {
 	}
 }
 
-// signals measures the customer's state from this turn and the earlier ones.
-func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string) escalate.Signals {
+// signals measures the customer's state from this turn and the earlier
+// ones; found are the articles this turn's search found, best first.
+func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string, found []string) escalate.Signals {
 	var s escalate.Signals
 	var prev *kb.Message // the previous customer turn
 	answered := false    // whether the bot replied to it
+	var article string   // the article it replied with
 	for _, m := range history {
 		switch m.Role {
 		case kb.RoleCustomer:
@@ -361,9 +368,12 @@ func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string) e
 			} else {
 				s.PriorRephrases = 0
 			}
-			prev, answered = m, false
+			prev, answered, article = m, false, ""
 		case kb.RoleBot:
 			answered = m.Reply != nil && m.Reply.Band != kb.BandHandoff
+			if answered && len(m.Reply.Citations) > 0 {
+				article = m.Reply.Citations[0].ArticleID
+			}
 		}
 	}
 	if b.Sentiment != nil {
@@ -374,7 +384,8 @@ func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string) e
 		s.Negative = p
 	}
 	if b.Rephrase != nil && prev != nil && answered {
-		p, sim, cue, err := b.Rephrase.Score(ctx, prev.Text, text)
+		ret := &escalate.RephraseRetrieval{Answered: article, Found: found}
+		p, sim, cue, err := b.Rephrase.Score(ctx, prev.Text, text, ret)
 		if err != nil {
 			b.signalError(fmt.Errorf("rephrase: %w", err))
 		}

@@ -40,8 +40,36 @@ var RephraseLexicalFeatures = []string{
 // in Chinese than the raw cosine; the same in English).
 const RephraseCosineFeature = "log_cosine_distance"
 
+// RephraseRetrievalFeatures name what the bot's own search adds, after the
+// cosine and lexical features, when it answered the previous message from
+// an article: a customer asking the same thing again is mostly sent to the
+// same article again, one asking something else to another.
+var RephraseRetrievalFeatures = []string{
+	"same_article", // the current message's best article is the one the previous message was answered with
+	"article_rr",   // 1 / rank of that article among the current message's candidates, 0 when not among them
+}
+
+// RephraseRetrieval is what the bot's search made of the two messages.
+type RephraseRetrieval struct {
+	Answered string   // the article the previous message was answered with
+	Found    []string // the articles found for the current message, best first
+}
+
+// features returns the values of RephraseRetrievalFeatures.
+func (r *RephraseRetrieval) features() []float64 {
+	x := make([]float64, len(RephraseRetrievalFeatures))
+	if i := slices.Index(r.Found, r.Answered); i >= 0 {
+		x[1] = 1 / float64(i+1)
+		if i == 0 {
+			x[0] = 1
+		}
+	}
+	return x
+}
+
 // RephraseModel holds the coefficients of the rephrase detector: one
-// logistic regression per language, with and without an embedder.
+// logistic regression per language, with and without an embedder, and
+// with the bot's search results where they were fitted.
 type RephraseModel struct {
 	// FittedOn says what data the coefficients came from.
 	FittedOn string `json:"fitted_on"`
@@ -51,6 +79,10 @@ type RephraseModel struct {
 	// Lexical and Embedding map a language ("en", "zh") to its regression.
 	Lexical   map[string]RephraseRegression `json:"lexical"`
 	Embedding map[string]RephraseRegression `json:"embedding"`
+	// Retrieval maps a language to its regression over the embedding
+	// features then RephraseRetrievalFeatures. Optional: a language
+	// without one uses its Embedding regression.
+	Retrieval map[string]RephraseRegression `json:"retrieval,omitempty"`
 	// CueFloor is the least probability a message with an explicit cue
 	// ("that's not what I asked", "还是不行") gets. It is set by hand: the
 	// labelled pairs contain no such follow-ups to fit it on.
@@ -100,6 +132,11 @@ func (m *RephraseModel) Validate() error {
 			return fmt.Errorf("rephrase model: embedding %s has %d weights, want %d", lang, got, want)
 		}
 	}
+	for lang, reg := range m.Retrieval {
+		if got, want := len(reg.Weights), len(RephraseLexicalFeatures)+1+len(RephraseRetrievalFeatures); got != want {
+			return fmt.Errorf("rephrase model: retrieval %s has %d weights, want %d", lang, got, want)
+		}
+	}
 	if m.CueFloor < 0 || m.CueFloor > 1 {
 		return fmt.Errorf("rephrase model: cue floor %v outside [0, 1]", m.CueFloor)
 	}
@@ -140,18 +177,23 @@ func NewRephraserModel(emb Embedder, m *RephraseModel) *Rephraser {
 // the cosine of their embeddings (the lexical overlap without an
 // embedder), for display; and whether cur carries an explicit cue such as
 // "you didn't answer my question" or "我问的是". An empty prev scores 0.
+// ret, which may be nil, is what the bot's search made of the two
+// messages; it counts only with an embedder and a model fitted with it.
 // When embedding fails, the lexical scores are returned with the error, so
 // a caller that only logs the error still has a usable signal.
-func (r *Rephraser) Score(ctx context.Context, prev, cur string) (prob, sim float64, cue bool, err error) {
+func (r *Rephraser) Score(ctx context.Context, prev, cur string, ret *RephraseRetrieval) (prob, sim float64, cue bool, err error) {
 	prev, cur = strings.TrimSpace(prev), strings.TrimSpace(cur)
 	cue = RephraseCue(cur)
 	if prev == "" || cur == "" {
 		return 0, 0, cue, nil
 	}
-	lang, x, sim, err := r.features(ctx, prev, cur)
+	lang, x, sim, err := r.features(ctx, prev, cur, ret)
 	reg := r.model.Lexical[lang]
-	if len(x) > len(RephraseLexicalFeatures) {
-		reg = r.model.Embedding[lang]
+	switch withEmb := len(RephraseLexicalFeatures) + 1; {
+	case len(x) > withEmb && len(r.model.Retrieval[lang].Weights) > 0:
+		reg = r.model.Retrieval[lang]
+	case len(x) >= withEmb:
+		reg, x = r.model.Embedding[lang], x[:withEmb]
 	}
 	prob = reg.Prob(x)
 	if cue {
@@ -162,10 +204,11 @@ func (r *Rephraser) Score(ctx context.Context, prev, cur string) (prob, sim floa
 
 // Features returns the language of a pair ("en" or "zh") and the features
 // its regression scores: with an embedder, the cosine
-// (RephraseCosineFeature) then the lexical ones; without, the lexical ones
+// (RephraseCosineFeature) then the lexical ones, then with ret the
+// retrieval ones (RephraseRetrievalFeatures); without, the lexical ones
 // (RephraseLexicalFeatures).
-func (r *Rephraser) Features(ctx context.Context, prev, cur string) (lang string, x []float64, err error) {
-	lang, x, _, err = r.features(ctx, prev, cur)
+func (r *Rephraser) Features(ctx context.Context, prev, cur string, ret *RephraseRetrieval) (lang string, x []float64, err error) {
+	lang, x, _, err = r.features(ctx, prev, cur, ret)
 	if err != nil {
 		return "", nil, err
 	}
@@ -175,7 +218,7 @@ func (r *Rephraser) Features(ctx context.Context, prev, cur string) (lang string
 // features is Features that also returns the similarity to display (the
 // cosine, else the lexical overlap) and that falls back to the lexical
 // features, with the error, when embedding fails.
-func (r *Rephraser) features(ctx context.Context, prev, cur string) (lang string, x []float64, sim float64, err error) {
+func (r *Rephraser) features(ctx context.Context, prev, cur string, ret *RephraseRetrieval) (lang string, x []float64, sim float64, err error) {
 	lang = rephraseLang(prev + " " + cur)
 	a, b := analyzeRephrase(prev, lang), analyzeRephrase(cur, lang)
 	x = rephraseLexical(a, b)
@@ -190,7 +233,11 @@ func (r *Rephraser) features(ctx context.Context, prev, cur string) (lang string
 		return lang, x, x[0], fmt.Errorf("rephrase: embed: %w", err)
 	}
 	cos := rephraseCosine(vecs[0], vecs[1])
-	return lang, append([]float64{-math.Log(max(1-cos, 1e-3))}, x...), cos, nil
+	x = append([]float64{-math.Log(max(1-cos, 1e-3))}, x...)
+	if ret != nil && ret.Answered != "" {
+		x = append(x, ret.features()...)
+	}
+	return lang, x, cos, nil
 }
 
 // rephraseCosine returns the cosine of two vectors (0 when either is zero).

@@ -49,11 +49,11 @@ func testRephraser(t *testing.T, r *Rephraser, embedded bool) {
 	ctx := context.Background()
 	for _, tc := range rephraseCases {
 		t.Run(tc.name, func(t *testing.T) {
-			again, simAgain, _, err := r.Score(ctx, tc.prev, tc.again)
+			again, simAgain, _, err := r.Score(ctx, tc.prev, tc.again, nil)
 			if err != nil {
 				t.Fatalf("Score(%q, %q): %v", tc.prev, tc.again, err)
 			}
-			other, simOther, _, err := r.Score(ctx, tc.prev, tc.other)
+			other, simOther, _, err := r.Score(ctx, tc.prev, tc.other, nil)
 			if err != nil {
 				t.Fatalf("Score(%q, %q): %v", tc.prev, tc.other, err)
 			}
@@ -92,7 +92,7 @@ func TestRephraserEdges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			prob, sim, cue, err := r.Score(ctx, tc.prev, tc.cur)
+			prob, sim, cue, err := r.Score(ctx, tc.prev, tc.cur, nil)
 			if err != nil {
 				t.Fatalf("Score: %v", err)
 			}
@@ -175,7 +175,7 @@ func (f *fakeEmbedder) Name() string { return f.name }
 func TestRephraserEmbedderFallback(t *testing.T) {
 	ctx := context.Background()
 	prev, cur := "how do I get a refund", "how can I get my money back"
-	want, wantSim, _, err := NewRephraser(nil).Score(ctx, prev, cur)
+	want, wantSim, _, err := NewRephraser(nil).Score(ctx, prev, cur, nil)
 	if err != nil {
 		t.Fatalf("lexical Score: %v", err)
 	}
@@ -192,7 +192,7 @@ func TestRephraserEmbedderFallback(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, sim, _, err := NewRephraser(tc.emb).Score(ctx, prev, cur)
+			got, sim, _, err := NewRephraser(tc.emb).Score(ctx, prev, cur, nil)
 			if (err != nil) != tc.wantErr {
 				t.Errorf("err = %v, want error %v", err, tc.wantErr)
 			}
@@ -228,5 +228,52 @@ func TestDefaultRephraseModel(t *testing.T) {
 	}
 	if m.EmbeddingModel != onnx.ModelName {
 		t.Errorf("embedding model = %q, want %q", m.EmbeddingModel, onnx.ModelName)
+	}
+}
+
+func TestRephraserRetrieval(t *testing.T) {
+	ctx := context.Background()
+	m, err := DefaultRephraseModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Retrieval["en"].Weights) == 0 {
+		t.Fatal("shipped model has no English retrieval regression: refit with `baton calibrate --task rephrase --kb ...`")
+	}
+	r := NewRephraserModel(&fakeEmbedder{name: onnx.ModelName}, m)
+	score := func(prev, cur string, ret *RephraseRetrieval) float64 {
+		t.Helper()
+		p, _, _, err := r.Score(ctx, prev, cur, ret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	prev, cur := "what is your return policy", "how do I send an item back"
+	same := score(prev, cur, &RephraseRetrieval{Answered: "returns", Found: []string{"returns", "shipping"}})
+	second := score(prev, cur, &RephraseRetrieval{Answered: "returns", Found: []string{"shipping", "returns"}})
+	other := score(prev, cur, &RephraseRetrieval{Answered: "returns", Found: []string{"shipping", "payments"}})
+	if !(same >= 0.5 && same > second && second > other && other < 0.5) {
+		t.Errorf("P(rephrase) = %.3f sent to the answered article again, %.3f when it is second, %.3f when absent; want >= .5, falling, < .5", same, second, other)
+	}
+	// Without a search result (or one that answered nothing) the embedding
+	// regression decides, as it does for a language fitted without one.
+	plain := score(prev, cur, nil)
+	if got := score(prev, cur, &RephraseRetrieval{Found: []string{"returns"}}); got != plain {
+		t.Errorf("no answered article: %.3f, want the plain %.3f", got, plain)
+	}
+	zh := func(ret *RephraseRetrieval) float64 {
+		return score("退款多久到账", "钱什么时候退回来", ret)
+	}
+	if len(m.Retrieval["zh"].Weights) == 0 {
+		if a, b := zh(nil), zh(&RephraseRetrieval{Answered: "refund", Found: []string{"refund"}}); a != b {
+			t.Errorf("zh without a retrieval regression: %.3f with a search result, %.3f without; want equal", b, a)
+		}
+	}
+
+	bad := *m
+	bad.Retrieval = map[string]RephraseRegression{"en": {Weights: []float64{1}}}
+	if err := bad.Validate(); err == nil {
+		t.Error("Validate accepted a retrieval regression with one weight")
 	}
 }

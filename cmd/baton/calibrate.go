@@ -32,6 +32,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	l2 := fs.Float64("l2", 1, "L2 penalty")
 	task := fs.String("task", "", "fit another model instead of confidence: fusion (on DIR...), sentiment or rephrase (with --file)")
 	file := fs.String("file", "", "labelled file for --task")
+	kbPaths := fs.String("kb", "", "with --task rephrase: comma-separated knowledge bases (kb.jsonl or a directory holding one) to search the pairs' messages in; fits the retrieval regression for their languages")
 	cv := fs.Bool("cv", false, "with DIR...: report, per set, 5-fold cross-validated AUROC and ECE of a model refitted on that set alone, next to the built-in model; writes nothing")
 	loso := fs.Bool("loso", false, "with DIR...: leave-one-set-out: fit on all sets but one, score the one left out, for the features models had before the out-of-scope ones and with --loso-extra added; writes nothing")
 	losoExtra := fs.String("loso-extra", "", "with --loso: comma-separated extra out-of-scope features to compare (answer.OOSNames)")
@@ -46,7 +47,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return fitFusion(ctx, cfg, fs.Args(), *out, *l2, stdout, stderr, log)
 	}
 	if *task != "" {
-		return runFitTask(ctx, cfg, *task, *file, *out, stdout, stderr, log)
+		return runFitTask(ctx, cfg, *task, *file, splitList(*kbPaths), *out, stdout, stderr, log)
 	}
 	if *queries != "" || *verdicts {
 		return calibrateOwn(ctx, cfg, *queries, *verdicts, *out, *l2, stdout, stderr, log)
@@ -328,17 +329,18 @@ const cvFolds = 5
 // of its queries is scored on the remaining fifth, fold by fold, so every
 // query is scored by a model that never saw it.
 func crossValidate(ctx context.Context, cfg Config, dirs []string, l2 float64, stdout io.Writer, log *slog.Logger) error {
-	fmt.Fprintln(stdout, "| set | built-in AUROC | built-in ECE | refitted AUROC (5-fold) | refitted ECE (5-fold) |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|")
+	fmt.Fprintln(stdout, "| set | built-in AUROC | built-in ECE | built-in recall at FH<=0.10 | refitted AUROC (5-fold) | refitted ECE (5-fold) | refitted recall at FH<=0.10 |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
 	for _, dir := range dirs {
 		rows, _, err := evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log)
 		if err != nil {
 			return err
 		}
 		ys := make([]bool, len(rows))
+		other := make([]bool, len(rows))
 		builtin := make([]float64, len(rows))
 		for i, r := range rows {
-			ys[i], builtin[i] = r.Correct, r.Confidence
+			ys[i], other[i], builtin[i] = r.Correct, otherTrigger(r), r.Confidence
 		}
 		oof := make([]float64, len(rows))
 		for f := 0; f < cvFolds; f++ {
@@ -360,8 +362,11 @@ func crossValidate(ctx context.Context, cfg Config, dirs []string, l2 float64, s
 				}
 			}
 		}
-		fmt.Fprintf(stdout, "| %s | %.3f | %.3f | %.3f | %.3f |\n", filepath.Base(dir),
-			answer.AUROC(builtin, ys), answer.ECE(builtin, ys, 10), answer.AUROC(oof, ys), answer.ECE(oof, ys, 10))
+		recBuiltin, _ := recallAtFalse(rows, builtin, other, 0.10)
+		recOOF, _ := recallAtFalse(rows, oof, other, 0.10)
+		fmt.Fprintf(stdout, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", filepath.Base(dir),
+			answer.AUROC(builtin, ys), answer.ECE(builtin, ys, 10), recBuiltin,
+			answer.AUROC(oof, ys), answer.ECE(oof, ys, 10), recOOF)
 	}
 	return nil
 }

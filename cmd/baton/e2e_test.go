@@ -415,6 +415,24 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 			t.Errorf("second customer turn not stored as a rephrase: %v", msgs[2])
 		}
 	})
+	t.Run("asking again in other words is a rephrase, moving on is not", func(t *testing.T) {
+		id, token := c.start()
+		// The second question shares almost no words with the first; the
+		// bot's search sending it to the article just given tells.
+		for _, q := range []string{"what is your return policy", "how can I send back a thing I bought", "do you ship abroad?"} {
+			if r := reasons(say(id, token, q)); r != "" {
+				t.Fatalf("%q handed off: %s", q, r)
+			}
+		}
+		_, tr := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
+		msgs := tr["messages"].([]any)
+		if got := msgs[2].(map[string]any)["rephrase"]; got != true {
+			t.Errorf("question asked again not stored as a rephrase: %v", msgs[2])
+		}
+		if got := msgs[4].(map[string]any)["rephrase"]; got == true {
+			t.Errorf("new question stored as a rephrase: %v", msgs[4])
+		}
+	})
 	t.Run("angry customer", func(t *testing.T) {
 		id, token := c.start()
 		m := say(id, token, "This is RIDICULOUS!!! I have waited three weeks for my refund and nobody answers, absolutely terrible service!!!")

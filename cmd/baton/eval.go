@@ -75,7 +75,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
-	kbPath := fs.String("kb", "", "knowledge base, kb.jsonl schema")
+	kbPath := fs.String("kb", "", "knowledge base, kb.jsonl schema; with --task rephrase, comma-separated knowledge bases (kb.jsonl or a directory holding one) to search the pairs' messages in, for the retrieval features")
 	queries := fs.String("queries", "", "queries, queries.jsonl schema")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "write per-query rows (JSONL) to this file")
@@ -92,7 +92,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 		return evalClusters(ctx, cfg, strings.Split(*sets, ","), *threshold, *sweep, *asJSON, stdout, log)
 	}
 	if *task != "" {
-		return runEvalTask(ctx, cfg, *task, *file, *asJSON, stdout, log)
+		return runEvalTask(ctx, cfg, *task, *file, splitList(*kbPath), *asJSON, stdout, log)
 	}
 	if *sets != "" {
 		modes := []string{""}
@@ -125,6 +125,40 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	return nil
 }
 
+// openEvalApp opens an app on a throwaway data directory holding the
+// knowledge base at kbPath, its classifiers trained; closeApp closes it
+// and removes the directory.
+func openEvalApp(ctx context.Context, cfg Config, kbPath string) (app *App, closeApp func(), err error) {
+	tmp, err := os.MkdirTemp("", "baton-eval-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Data = tmp
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if app, err = OpenApp(ctx, cfg, quiet); err != nil {
+		os.RemoveAll(tmp)
+		return nil, nil, err
+	}
+	closeApp = func() {
+		app.Close()
+		os.RemoveAll(tmp)
+	}
+	sum, err := app.Ingester.IngestPaths(ctx, []string{kbPath}, cfg.Collection)
+	if err == nil && sum.Failed > 0 {
+		err = fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
+	}
+	// A server trains classifiers in the background; here every query
+	// should see them, so train before asking.
+	if err == nil {
+		err = app.Searcher.TrainClassifiers(ctx)
+	}
+	if err != nil {
+		closeApp()
+		return nil, nil, err
+	}
+	return app, closeApp, nil
+}
+
 // evaluate ingests the KB into a throwaway data directory and runs every
 // query through the bot, a fresh conversation each, as a customer would.
 func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *slog.Logger) ([]evalRow, evalReport, error) {
@@ -138,30 +172,11 @@ func evaluate(ctx context.Context, cfg Config, kbPath, queriesPath string, log *
 // evaluateModes ingests once and runs the queries once per search mode
 // ("" for the configured one, "keyword", "vector", "classifier").
 func evaluateModes(ctx context.Context, cfg Config, kbPath, queriesPath string, modes []string, log *slog.Logger) ([][]evalRow, []evalReport, error) {
-	tmp, err := os.MkdirTemp("", "baton-eval-")
+	app, closeApp, err := openEvalApp(ctx, cfg, kbPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(tmp)
-	cfg.Data = tmp
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := OpenApp(ctx, cfg, quiet)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer app.Close()
-	sum, err := app.Ingester.IngestPaths(ctx, []string{kbPath}, cfg.Collection)
-	if err != nil {
-		return nil, nil, err
-	}
-	if sum.Failed > 0 {
-		return nil, nil, fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
-	}
-	// A server trains classifiers in the background; here every query
-	// should see them, so train before asking.
-	if err := app.Searcher.TrainClassifiers(ctx); err != nil {
-		return nil, nil, err
-	}
+	defer closeApp()
 	if fm := app.Searcher.Fusion; cfg.bootstrapClassified && len(fm.Classified.Weights) == 0 {
 		boot := *fm
 		boot.Classified = retrieval.Linear{Weights: slices.Clone(fm.Hybrid.Weights), Bias: fm.Hybrid.Bias}
@@ -404,4 +419,15 @@ func writeRows(path string, rows []evalRow) error {
 		return err
 	}
 	return f.Close()
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -151,7 +151,7 @@ func firstHandoff(ctx context.Context, p escalate.Policy, sent *escalate.Sentime
 		}
 		s := escalate.Signals{Negative: neg, PriorNegative: sig.PriorNegative}
 		if prev != "" && answered {
-			prob, sim, cue, err := reph.Score(ctx, prev, t.Text)
+			prob, sim, cue, err := reph.Score(ctx, prev, t.Text, nil) // the dialogues come without their knowledge base
 			if err != nil {
 				return 0, nil, err
 			}

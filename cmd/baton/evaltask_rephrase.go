@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/batonhq/baton/answer"
@@ -59,11 +60,16 @@ type rephraseMetrics struct {
 // deciding as the bot does (a cue, or a probability of at least 0.5). The
 // shipped model was fitted on the same dev file, so these figures are
 // in-sample; `baton calibrate --task rephrase` reports cross-validated ones.
-func evalRephrase(ctx context.Context, cfg Config, file string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
+func evalRephrase(ctx context.Context, cfg Config, file string, kbPaths []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
 	pairs, err := readRephrasePairs(file)
 	if err != nil {
 		return err
 	}
+	search, err := openRephraseSearch(ctx, cfg, kbPaths)
+	if err != nil {
+		return err
+	}
+	defer search.Close()
 	emb, err := openRephraseEmbedder(cfg, log)
 	if err != nil {
 		return err
@@ -74,12 +80,19 @@ func evalRephrase(ctx context.Context, cfg Config, file string, asJSON bool, std
 		defer emb.Close()
 		model = "lexical+" + onnx.ModelName
 		r = escalate.NewRephraser(emb)
+		if search != nil {
+			model += "+retrieval"
+		}
 	} else {
 		r = escalate.NewRephraser(nil)
 	}
 	preds := make(map[string][][2]bool) // lang -> (predicted, gold)
 	for _, p := range pairs {
-		prob, _, cue, err := r.Score(ctx, p.A, p.B)
+		ret, err := search.retrieval(ctx, p)
+		if err != nil {
+			return fmt.Errorf("eval rephrase: %w", err)
+		}
+		prob, _, cue, err := r.Score(ctx, p.A, p.B, ret)
 		if err != nil {
 			return fmt.Errorf("eval rephrase: %w", err)
 		}
@@ -123,11 +136,16 @@ func evalRephrase(ctx context.Context, cfg Config, file string, asJSON bool, std
 // and with bge-small-zh-v1.5 cosines, reports their 5-fold
 // cross-validated figures on stderr and writes the model to out (stdout
 // when empty). The embedding model must be installed.
-func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stderr io.Writer, log *slog.Logger) error {
+func fitRephrase(ctx context.Context, cfg Config, file string, kbPaths []string, out string, stdout, stderr io.Writer, log *slog.Logger) error {
 	pairs, err := readRephrasePairs(file)
 	if err != nil {
 		return err
 	}
+	search, err := openRephraseSearch(ctx, cfg, kbPaths)
+	if err != nil {
+		return err
+	}
+	defer search.Close()
 	emb, err := openRephraseEmbedder(cfg, log)
 	if err != nil {
 		return err
@@ -138,8 +156,8 @@ func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stde
 	defer emb.Close()
 
 	type row struct {
-		lex, full []float64
-		cue, gold bool
+		lex, full, ret []float64 // ret: nil without a knowledge base in the pair's language
+		cue, gold      bool
 	}
 	// Features need no coefficients; the shipped ones may not even match
 	// the current features while they are being changed.
@@ -147,57 +165,82 @@ func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stde
 	lexical, full := escalate.NewRephraserModel(nil, bare), escalate.NewRephraserModel(emb, bare)
 	rows := map[string][]row{}
 	for i, p := range pairs {
-		_, lx, err := lexical.Features(ctx, p.A, p.B)
+		_, lx, err := lexical.Features(ctx, p.A, p.B, nil)
 		if err != nil {
 			return fmt.Errorf("calibrate rephrase: pair %d: %w", i+1, err)
 		}
-		_, fx, err := full.Features(ctx, p.A, p.B)
+		ret, err := search.retrieval(ctx, p)
 		if err != nil {
 			return fmt.Errorf("calibrate rephrase: pair %d: %w", i+1, err)
+		}
+		_, rx, err := full.Features(ctx, p.A, p.B, ret)
+		if err != nil {
+			return fmt.Errorf("calibrate rephrase: pair %d: %w", i+1, err)
+		}
+		r := row{lex: lx, full: rx[:len(lx)+1], cue: escalate.RephraseCue(p.B), gold: p.Paraphrase}
+		if ret != nil {
+			r.ret = rx
 		}
 		// Rows go by their labelled language, which the detector's own
 		// guess matches on every dev pair.
-		rows[p.Lang] = append(rows[p.Lang], row{lx, fx, escalate.RephraseCue(p.B), p.Paraphrase})
+		rows[p.Lang] = append(rows[p.Lang], r)
 	}
 
 	cueFloor := defaultRephraseCueFloor
 	if shipped, err := escalate.DefaultRephraseModel(); err == nil {
 		cueFloor = shipped.CueFloor // hand-set, carried over
 	}
+	fitted := fmt.Sprintf("baton calibrate --task rephrase on %s (%d pairs), L2 %g; cv: %d-fold stratified, seed %d",
+		filepath.Base(file), len(pairs), rephraseL2, rephraseFolds, rephraseSeed)
+	if len(kbPaths) > 0 {
+		var names []string
+		for _, p := range kbPaths {
+			names = append(names, filepath.Base(strings.TrimSuffix(p, "/kb.jsonl")))
+		}
+		fitted += "; retrieval: messages searched in " + strings.Join(names, " + ")
+	}
 	m := &escalate.RephraseModel{
-		FittedOn: fmt.Sprintf("baton calibrate --task rephrase on %s (%d pairs), L2 %g; cv: %d-fold stratified, seed %d",
-			filepath.Base(file), len(pairs), rephraseL2, rephraseFolds, rephraseSeed),
+		FittedOn:       fitted,
 		EmbeddingModel: onnx.ModelName,
 		Lexical:        map[string]escalate.RephraseRegression{},
 		Embedding:      map[string]escalate.RephraseRegression{},
+		Retrieval:      map[string]escalate.RephraseRegression{},
 		CueFloor:       cueFloor,
 		CV:             map[string]map[string]float64{},
 	}
 	lexNames := escalate.RephraseLexicalFeatures
 	fullNames := append([]string{escalate.RephraseCosineFeature}, lexNames...)
+	retNames := append(slices.Clone(fullNames), escalate.RephraseRetrievalFeatures...)
 	fmt.Fprintf(stderr, "rephrase: %d-fold stratified cross-validation (seed %d); decision: cue or p >= 0.5\n", rephraseFolds, rephraseSeed)
-	fmt.Fprintf(stderr, "%-4s %-26s %6s %9s %10s %7s %6s\n", "lang", "model", "n", "accuracy", "precision", "recall", "f1")
+	fmt.Fprintf(stderr, "%-4s %-36s %6s %9s %10s %7s %6s\n", "lang", "model", "n", "accuracy", "precision", "recall", "f1")
 	for _, lang := range slices.Sorted(maps.Keys(rows)) {
 		rs := rows[lang]
 		ys, cues := make([]bool, len(rs)), make([]bool, len(rs))
-		lex, full := make([][]float64, len(rs)), make([][]float64, len(rs))
+		lex, full, ret := make([][]float64, len(rs)), make([][]float64, len(rs)), make([][]float64, len(rs))
 		for i, r := range rs {
-			ys[i], cues[i], lex[i], full[i] = r.gold, r.cue, r.lex, r.full
+			ys[i], cues[i], lex[i], full[i], ret[i] = r.gold, r.cue, r.lex, r.full, r.ret
 		}
-		for _, v := range []struct {
+		type variant struct {
 			name  string
 			xs    [][]float64
 			names []string
 			dst   map[string]escalate.RephraseRegression
-		}{
+		}
+		variants := []variant{
 			{"lexical", lex, lexNames, m.Lexical},
 			{"lexical+" + onnx.ModelName, full, fullNames, m.Embedding},
-		} {
+		}
+		// A language whose pairs were searched gets the retrieval
+		// regression; the pool covers a language for all its pairs.
+		if ret[0] != nil {
+			variants = append(variants, variant{"lexical+" + onnx.ModelName + "+retrieval", ret, retNames, m.Retrieval})
+		}
+		for _, v := range variants {
 			cv, err := crossValidateRephrase(v.xs, ys, cues, v.names, m.CueFloor)
 			if err != nil {
 				return fmt.Errorf("calibrate rephrase %s %s: %w", lang, v.name, err)
 			}
-			fmt.Fprintf(stderr, "%-4s %-26s %6d %9.3f %10.3f %7.3f %6.3f\n", lang, v.name, cv.N, cv.Accuracy, cv.Precision, cv.Recall, cv.F1)
+			fmt.Fprintf(stderr, "%-4s %-36s %6d %9.3f %10.3f %7.3f %6.3f\n", lang, v.name, cv.N, cv.Accuracy, cv.Precision, cv.Recall, cv.F1)
 			fit, err := fitRephraseRegression(v.xs, ys, v.names)
 			if err != nil {
 				return fmt.Errorf("calibrate rephrase %s %s: %w", lang, v.name, err)
@@ -210,7 +253,10 @@ func fitRephrase(ctx context.Context, cfg Config, file, out string, stdout, stde
 		for _, v := range []struct {
 			name string
 			reg  escalate.RephraseRegression
-		}{{"lexical", m.Lexical[lang]}, {"embedding", m.Embedding[lang]}} {
+		}{{"lexical", m.Lexical[lang]}, {"embedding", m.Embedding[lang]}, {"retrieval", m.Retrieval[lang]}} {
+			if len(v.reg.Weights) == 0 {
+				continue
+			}
 			fmt.Fprintf(stderr, "%s %s weights:", lang, v.name)
 			for i, w := range v.reg.Weights {
 				fmt.Fprintf(stderr, " %s=%.2f", v.reg.Features[i], w)
@@ -247,6 +293,8 @@ var rephraseSigns = map[string]float64{
 	"number_mismatch":              -1,
 	"negation_diff":                -1,
 	"question_diff":                -1,
+	"same_article":                 1,
+	"article_rr":                   1,
 }
 
 // fitRephraseRegression fits a logistic regression over xs, whose columns
@@ -440,4 +488,101 @@ func rephraseRound(v []float64) []float64 {
 		out[i] = math.Round(x*1e4) / 1e4
 	}
 	return out
+}
+
+// rephraseCollection is the collection the knowledge bases given to the
+// rephrase task are pooled into.
+const rephraseCollection = "rephrase"
+
+// rephraseSearch finds, for the messages of labelled pairs, the articles
+// the bot would find: the knowledge bases given are pooled into one
+// collection, and a pair is searched only when the pool has articles in
+// its language, as a customer is served from a knowledge base in theirs.
+type rephraseSearch struct {
+	app      *App
+	closeApp func()
+	langs    map[string]bool
+	found    map[string][]string // by message text
+}
+
+// openRephraseSearch ingests the knowledge bases at paths (kb.jsonl files,
+// or directories holding one); nil when there are none.
+func openRephraseSearch(ctx context.Context, cfg Config, paths []string) (*rephraseSearch, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	pool, err := os.CreateTemp("", "baton-rephrase-kb-*.jsonl")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(pool.Name())
+	s := &rephraseSearch{langs: map[string]bool{}, found: map[string][]string{}}
+	enc := json.NewEncoder(pool)
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			p = filepath.Join(p, "kb.jsonl")
+		}
+		rows, err := readJSONL[map[string]any](p)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("rephrase knowledge base: %w", err)
+		}
+		for _, r := range rows {
+			r["collection"] = rephraseCollection
+			if lang, ok := r["lang"].(string); ok {
+				s.langs[lang] = true
+			}
+			if err := enc.Encode(r); err != nil {
+				pool.Close()
+				return nil, err
+			}
+		}
+	}
+	if err := pool.Close(); err != nil {
+		return nil, err
+	}
+	if s.app, s.closeApp, err = openEvalApp(ctx, cfg, pool.Name()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *rephraseSearch) Close() {
+	if s != nil {
+		s.closeApp()
+	}
+}
+
+// retrieval returns what the bot's search makes of a pair: the article
+// its first message is answered with and the candidates for its second;
+// nil without a knowledge base in the pair's language.
+func (s *rephraseSearch) retrieval(ctx context.Context, p rephrasePair) (*escalate.RephraseRetrieval, error) {
+	if s == nil || !s.langs[p.Lang] {
+		return nil, nil
+	}
+	a, err := s.search(ctx, p.A)
+	if err != nil || len(a) == 0 {
+		return nil, err
+	}
+	b, err := s.search(ctx, p.B)
+	if err != nil {
+		return nil, err
+	}
+	return &escalate.RephraseRetrieval{Answered: a[0], Found: b}, nil
+}
+
+func (s *rephraseSearch) search(ctx context.Context, text string) ([]string, error) {
+	if ids, ok := s.found[text]; ok {
+		return ids, nil
+	}
+	hits, err := s.app.Searcher.Search(ctx, rephraseCollection, text, 10)
+	if err != nil {
+		return nil, fmt.Errorf("rephrase: search: %w", err)
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ArticleID
+	}
+	s.found[text] = ids
+	return ids, nil
 }

@@ -7,8 +7,9 @@ import (
 	"log/slog"
 )
 
-// runEvalTask evaluates one trigger model on a labelled file.
-func runEvalTask(ctx context.Context, cfg Config, task, file string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
+// runEvalTask evaluates one trigger model on a labelled file; kbs are the
+// knowledge bases the rephrase task searches the pairs' messages in.
+func runEvalTask(ctx context.Context, cfg Config, task, file string, kbs []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
 	if file == "" {
 		return fmt.Errorf("eval --task %s: --file is required", task)
 	}
@@ -16,7 +17,7 @@ func runEvalTask(ctx context.Context, cfg Config, task, file string, asJSON bool
 	case "sentiment":
 		return evalSentiment(ctx, cfg, file, asJSON, stdout, log)
 	case "rephrase":
-		return evalRephrase(ctx, cfg, file, asJSON, stdout, log)
+		return evalRephrase(ctx, cfg, file, kbs, asJSON, stdout, log)
 	case "dialogues":
 		return evalDialogues(ctx, cfg, file, asJSON, stdout, log)
 	default:
@@ -24,8 +25,9 @@ func runEvalTask(ctx context.Context, cfg Config, task, file string, asJSON bool
 	}
 }
 
-// runFitTask fits one trigger model on a labelled file.
-func runFitTask(ctx context.Context, cfg Config, task, file, out string, stdout, stderr io.Writer, log *slog.Logger) error {
+// runFitTask fits one trigger model on a labelled file; kbs as for
+// runEvalTask.
+func runFitTask(ctx context.Context, cfg Config, task, file string, kbs []string, out string, stdout, stderr io.Writer, log *slog.Logger) error {
 	if file == "" {
 		return fmt.Errorf("calibrate --task %s: --file is required", task)
 	}
@@ -33,7 +35,7 @@ func runFitTask(ctx context.Context, cfg Config, task, file, out string, stdout,
 	case "sentiment":
 		return fitSentiment(ctx, cfg, file, out, stdout, stderr, log)
 	case "rephrase":
-		return fitRephrase(ctx, cfg, file, out, stdout, stderr, log)
+		return fitRephrase(ctx, cfg, file, kbs, out, stdout, stderr, log)
 	default:
 		return fmt.Errorf("calibrate: unknown task %q (want sentiment or rephrase)", task)
 	}
