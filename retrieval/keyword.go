@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -19,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -69,9 +71,17 @@ type KeywordOptions struct {
 	CJK string
 }
 
-// OpenKeyword opens the index at path, creating it with opts if needed.
+// keywordLockWait is how long opening the index waits for another process
+// (a running server) to let go of it.
+const keywordLockWait = 3 * time.Second
+
+// OpenKeyword opens the index at path, creating it with opts if needed. It
+// fails, rather than waiting for ever, when another process holds it.
 func OpenKeyword(path string, opts KeywordOptions) (*Keyword, error) {
-	idx, err := bleve.Open(path)
+	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": keywordLockWait.String()})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open keyword index %s: in use by another process (a running `baton serve`?): stop it first", path)
+	}
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		var m mapping.IndexMapping
 		if m, err = newMapping(opts); err == nil {

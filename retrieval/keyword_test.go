@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -385,5 +387,26 @@ func TestKeywordLongArticleDoesNotCrowdOutOthers(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"guide", "label", "store"}; !slices.Equal(got, want) {
 		t.Errorf("Search(returns, n=3) = %v, want all three articles %v", hitIDs(hits), want)
+	}
+}
+
+func TestKeywordOpenFailsWhileInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.bleve")
+	k, err := OpenKeyword(path, KeywordOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	start := time.Now()
+	other, err := OpenKeyword(path, KeywordOptions{})
+	if err == nil {
+		other.Close()
+		t.Fatal("opened an index another open holds")
+	}
+	if !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("err = %v, want it to say the index is in use", err)
+	}
+	if d := time.Since(start); d > 2*keywordLockWait {
+		t.Errorf("took %v to give up", d)
 	}
 }
