@@ -21,6 +21,8 @@ type Composer struct {
 	// reranker that fails leaves the fused order, and OnRerankError hears.
 	Reranker      retrieval.Reranker
 	OnRerankError func(error)
+	// Recalibrations, when set, adapt Model's confidence per collection.
+	Recalibrations *Recalibrations
 }
 
 // rerankK is how many fused candidates the reranker sees.
@@ -33,6 +35,9 @@ type Result struct {
 	Features Features
 	Hits     []retrieval.Fused
 	Top      *kb.Article // nil when nothing was found
+	// ModelConfidence is the model's confidence before the collection's
+	// recalibration (Reply.Confidence is after), for refitting that.
+	ModelConfidence float64
 	// Passages are the cited articles' full passages, for a generator.
 	Passages []Passage
 }
@@ -75,7 +80,11 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	}
 	res.Top = arts[0]
 	res.Features = c.features(question, hits, arts[0])
-	conf := c.Model.Prob(res.Features)
+	res.ModelConfidence = c.Model.Prob(res.Features)
+	conf := res.ModelConfidence
+	if r, ok := c.Recalibrations.Get(collection); ok {
+		conf = r.Apply(conf)
+	}
 
 	passage, err := c.passage(ctx, arts[0], hits[0])
 	if err != nil {

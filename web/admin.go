@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -56,33 +54,11 @@ func (s *Server) putPolicies(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := writeFileAtomic(s.opts.PolicyFile, body); err != nil {
+	if err := kb.WriteFileAtomic(s.opts.PolicyFile, body); err != nil {
 		s.fail(c, fmt.Errorf("save policies: %w", err))
 		return
 	}
 	s.bot.SetPolicies(cfg)
 	s.log.Info("hand-off policies replaced", "collections", len(cfg.Collections))
 	c.JSON(http.StatusOK, cfg)
-}
-
-// writeFileAtomic replaces path so that a crash leaves the old or the new
-// content, never half of it.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".policy-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

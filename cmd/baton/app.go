@@ -78,6 +78,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 	}
 	composer := &answer.Composer{Store: store, Searcher: a.Searcher, Model: model}
+	if composer.Recalibrations, err = answer.LoadRecalibrations(filepath.Join(cfg.Data, recalibrationFile)); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if cfg.RerankBaseURL != "" {
 		composer.Reranker = &retrieval.HTTPReranker{BaseURL: cfg.RerankBaseURL, Model: cfg.RerankModel, APIKey: cfg.RerankAPIKey}
 		composer.OnRerankError = func(err error) { log.Warn("rerank skipped", "err", err) }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,9 +40,26 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	losoCurrent := fs.Bool("loso-current", false, "with --loso: the baseline is the current model's features, not those before the out-of-scope ones")
 	losoCache := fs.String("loso-cache", "", "with --loso: directory to keep each set's rows in, to compare variants without re-running the queries")
 	queries := fs.String("queries", "", "refit on your own labelled questions (queries.jsonl schema: query, gold_id or null, collection) against the knowledge base in --data")
+	recalibrate := fs.Bool("recalibrate", false, "refit, for each collection in --data with at least --recalibrate-min labelled questions (agents' verdicts, customers' thumbs), the two numbers that adapt the confidence to it, and save them for the server (which also refits them every --recalibrate-every)")
 	verdicts := fs.Bool("verdicts", false, "also refit on the verdicts agents gave on closed hand-offs in --data (bot right, article missing or wrong, needless hand-off)")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
+	}
+	if *recalibrate {
+		app, err := OpenApp(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		if err := app.Searcher.TrainClassifiers(ctx); err != nil { // as a server would have them
+			return err
+		}
+		rs, err := app.Recalibrate(ctx, cfg.RecalibrateMin)
+		if err != nil {
+			return err
+		}
+		printRecalibrations(stdout, rs, cfg.RecalibrateMin)
+		return nil
 	}
 	if *task == "fusion" {
 		return fitFusion(ctx, cfg, fs.Args(), *out, *l2, stdout, stderr, log)
@@ -269,10 +287,9 @@ func calibrateOwn(ctx context.Context, cfg Config, path string, verdicts bool, o
 		if err != nil {
 			return fmt.Errorf("calibrate %q: %w", q.Query, err)
 		}
-		correct := q.GoldID != nil && len(res.Reply.Citations) > 0 && res.Reply.Citations[0].ArticleID == *q.GoldID
 		xs = append(xs, res.Features.Vector())
-		ys = append(ys, correct)
-		before = append(before, res.Reply.Confidence)
+		ys = append(ys, answeredRight(q, res))
+		before = append(before, res.ModelConfidence)
 	}
 	m, err := answer.Fit(xs, ys, nil, l2)
 	if err != nil {
@@ -321,6 +338,55 @@ func writeModel(path string, stdout io.Writer, v any) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
+// recalDrawN labelled questions, drawn recalDraws times, measure what a
+// collection's recalibration (answer.Recalibration) buys.
+const (
+	recalDrawN = 100
+	recalDraws = 20
+)
+
+// recalibratedECE simulates a collection's recalibration as the server
+// fits it: recalDrawN rows drawn at random stand for the labelled
+// questions (those the search found something for), the rest are scored;
+// it returns the median ECE over recalDraws draws of the built-in
+// confidence on the scored rows and of the recalibrated one.
+func recalibratedECE(rows []evalRow) (builtin, recal float64, err error) {
+	rng := rand.New(rand.NewPCG(recalSeed, 0))
+	var before, after []float64
+	for range recalDraws {
+		idx := rng.Perm(len(rows))
+		var conf []float64
+		var right []bool
+		for _, i := range idx[:min(recalDrawN, len(rows)/2)] {
+			if len(rows[i].Top) > 0 {
+				conf = append(conf, rows[i].Confidence)
+				right = append(right, rows[i].Correct)
+			}
+		}
+		r, err := answer.FitRecalibration(conf, right)
+		if err != nil {
+			return 0, 0, err
+		}
+		var ps, qs []float64
+		var ys []bool
+		for _, i := range idx[min(recalDrawN, len(rows)/2):] {
+			p := rows[i].Confidence
+			q := p
+			if len(rows[i].Top) > 0 {
+				q = r.Apply(p)
+			}
+			ps, qs, ys = append(ps, p), append(qs, q), append(ys, rows[i].Correct)
+		}
+		before = append(before, answer.ECE(ps, ys, 10))
+		after = append(after, answer.ECE(qs, ys, 10))
+	}
+	slices.Sort(before)
+	slices.Sort(after)
+	return before[len(before)/2], after[len(after)/2], nil
+}
+
+const recalSeed = 20261125
+
 // cvFolds is the number of folds of crossValidate.
 const cvFolds = 5
 
@@ -329,8 +395,8 @@ const cvFolds = 5
 // of its queries is scored on the remaining fifth, fold by fold, so every
 // query is scored by a model that never saw it.
 func crossValidate(ctx context.Context, cfg Config, dirs []string, l2 float64, stdout io.Writer, log *slog.Logger) error {
-	fmt.Fprintln(stdout, "| set | built-in AUROC | built-in ECE | built-in recall at FH<=0.10 | refitted AUROC (5-fold) | refitted ECE (5-fold) | refitted recall at FH<=0.10 |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
+	fmt.Fprintf(stdout, "| set | built-in AUROC | built-in ECE | built-in recall at FH<=0.10 | refitted AUROC (5-fold) | refitted ECE (5-fold) | refitted recall at FH<=0.10 | ECE on the rest of %d draws of %d labels (median): built-in, recalibrated |\n", recalDraws, recalDrawN)
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|")
 	for _, dir := range dirs {
 		rows, _, err := evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log)
 		if err != nil {
@@ -364,9 +430,13 @@ func crossValidate(ctx context.Context, cfg Config, dirs []string, l2 float64, s
 		}
 		recBuiltin, _ := recallAtFalse(rows, builtin, other, 0.10)
 		recOOF, _ := recallAtFalse(rows, oof, other, 0.10)
-		fmt.Fprintf(stdout, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", filepath.Base(dir),
+		recalBefore, recalAfter, err := recalibratedECE(rows)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f, %.3f |\n", filepath.Base(dir),
 			answer.AUROC(builtin, ys), answer.ECE(builtin, ys, 10), recBuiltin,
-			answer.AUROC(oof, ys), answer.ECE(oof, ys, 10), recOOF)
+			answer.AUROC(oof, ys), answer.ECE(oof, ys, 10), recOOF, recalBefore, recalAfter)
 	}
 	return nil
 }

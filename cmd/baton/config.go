@@ -34,9 +34,15 @@ type Config struct {
 	EmbedThreads int
 	IVFThreshold int  // vectors per collection above which search is approximate; -1 never
 	NoClassifier bool // leave out the per-collection article classifier
-	EmbedBaseURL string
-	EmbedModel   string
-	EmbedAPIKey  string
+	// RecalibrateMin is how many labelled questions a collection needs
+	// before its confidence is recalibrated; RecalibrateEvery how often
+	// the server refits (negative: never; saved recalibrations still
+	// apply).
+	RecalibrateMin   int
+	RecalibrateEvery time.Duration
+	EmbedBaseURL     string
+	EmbedModel       string
+	EmbedAPIKey      string
 
 	// Rerank, when a base URL is set, reorders the fused candidates.
 	RerankBaseURL string
@@ -90,6 +96,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 0, "per-call timeout of the chat model (env BATON_LLM_TIMEOUT, default 20s)")
 	fs.IntVar(&c.IVFThreshold, "ivf-threshold", 0, "vectors per collection above which vector search scans only the nearest clusters; -1 never (env BATON_IVF_THRESHOLD, default 20000)")
 	fs.BoolVar(&c.NoClassifier, "no-classifier", false, "do not train per-collection article classifiers on the embeddings (env BATON_CLASSIFIER=off)")
+	fs.IntVar(&c.RecalibrateMin, "recalibrate-min", 0, "labelled questions (agents' verdicts, customers' thumbs) a collection needs before its confidence is recalibrated (env BATON_RECALIBRATE_MIN, default 100)")
+	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark staff session cookies Secure, for TLS ended at a proxy (env BATON_SECURE_COOKIES)")
@@ -149,6 +157,26 @@ func (c *Config) fromEnv() error {
 			return fmt.Errorf("BATON_EMBED_THREADS=%q: not a number", v)
 		}
 		c.EmbedThreads = n
+	}
+	if v := os.Getenv("BATON_RECALIBRATE_MIN"); v != "" && c.RecalibrateMin == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("BATON_RECALIBRATE_MIN=%q: want a positive number", v)
+		}
+		c.RecalibrateMin = n
+	}
+	if c.RecalibrateMin <= 0 {
+		c.RecalibrateMin = defaultRecalibrateMin
+	}
+	if v := os.Getenv("BATON_RECALIBRATE_EVERY"); v != "" && c.RecalibrateEvery == 0 {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("BATON_RECALIBRATE_EVERY=%q: not a duration (e.g. 1h, or -1s for never)", v)
+		}
+		c.RecalibrateEvery = d
+	}
+	if c.RecalibrateEvery == 0 {
+		c.RecalibrateEvery = defaultRecalibrateEvery
 	}
 	if os.Getenv("BATON_CLASSIFIER") == "off" {
 		c.NoClassifier = true

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/web"
 )
@@ -71,6 +72,19 @@ func (s *Server) Run(ctx context.Context) error {
 	defer background(func(ctx context.Context) {
 		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) })
 	})()
+	// Each collection's confidence is refitted on agents' verdicts and
+	// customers' thumbs as they come in.
+	if every := s.App.Config.RecalibrateEvery; every > 0 {
+		defer background(func(ctx context.Context) {
+			s.App.RunRecalibrator(ctx, every, s.App.Config.RecalibrateMin,
+				func(rs map[string]answer.Recalibration) {
+					for c, r := range rs {
+						s.App.Log.Info("confidence recalibrated", "collection", c, "labelled", r.N, "a", r.A, "b", r.B)
+					}
+				},
+				func(err error) { s.App.Log.Warn("confidence not recalibrated", "err", err) })
+		})()
+	}
 	if n, err := s.App.Jobs.Resume(ctx); err != nil {
 		s.App.Log.Error("resume upload jobs", "err", err)
 	} else if n > 0 {
