@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
@@ -31,6 +32,17 @@ func (s *Server) requireAdmin(c *gin.Context) {
 
 func (s *Server) getPolicies(c *gin.Context) {
 	c.JSON(http.StatusOK, s.bot.Policies())
+}
+
+// getRecalibrations shows, per collection, how its confidence is adapted
+// to it (see answer.Recalibration); a collection not listed has too few
+// labelled questions yet and keeps the model's own.
+func (s *Server) getRecalibrations(c *gin.Context) {
+	out := map[string]answer.Recalibration{}
+	if rs := s.bot.Composer.Recalibrations; rs != nil {
+		out = rs.All()
+	}
+	c.JSON(http.StatusOK, gin.H{"collections": out})
 }
 
 // putPolicies replaces every collection's hand-off policy at once. The body

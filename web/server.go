@@ -174,6 +174,7 @@ func (s *Server) routes() {
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/policies", s.getPolicies)
 	admin.PUT("/policies", s.putPolicies)
+	admin.GET("/recalibration", s.getRecalibrations)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody("not_found", "no such endpoint"))
 	})

@@ -17,6 +17,8 @@ import (
 // question the bot answers confidently; once the collection has enough
 // labels, its confidence comes down, and the recalibration is saved.
 func TestRecalibrateFromThumbs(t *testing.T) {
+	const admin = "test-admin-token-0123456789"
+	t.Setenv("BATON_ADMIN_TOKEN", admin)
 	data := t.TempDir()
 	srv := launch(t, data, func(c *Config) { c.RecalibrateMin = 6; c.RecalibrateEvery = -1 })
 	c := client{t, "http://" + srv.Addr()}
@@ -68,6 +70,14 @@ func TestRecalibrateFromThumbs(t *testing.T) {
 	}
 	if r, ok := saved.Get("default"); !ok || r != rs["default"] {
 		t.Errorf("saved recalibration = %+v (%v), want %+v", r, ok, rs["default"])
+	}
+	// Admins see it.
+	if code, m := c.do("GET", "/api/v1/admin/recalibration", "", ""); code != http.StatusUnauthorized {
+		t.Errorf("recalibration without the admin token = %d %v, want 401", code, m)
+	}
+	code, m := c.do("GET", "/api/v1/admin/recalibration", admin, "")
+	if d, _ := m["collections"].(map[string]any)["default"].(map[string]any); code != http.StatusOK || d["n"] != float64(6) || d["a"] != rs["default"].A {
+		t.Errorf("GET recalibration = %d %v, want default's on 6 labels", code, m)
 	}
 	after, err := srv.App.Bot.Composer.Compose(ctx, "default", q)
 	if err != nil {
