@@ -169,9 +169,12 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	if len(res.Hits) == 0 {
 		reply.Band = kb.BandHandoff
 	}
-	found := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		found[i] = h.ArticleID
+	var found []string // the search's articles, when the policy lets them count
+	if policy.RephraseByArticle {
+		found = make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			found[i] = h.ArticleID
+		}
 	}
 	signals := b.signals(ctx, history, text, found)
 	if signals.Negative != 0 || signals.Rephrase {
@@ -353,7 +356,8 @@ func (b *Bot) posted(m *kb.Message) {
 }
 
 // signals measures the customer's state from this turn and the earlier
-// ones; found are the articles this turn's search found, best first.
+// ones; found, when not nil, are the articles this turn's search found,
+// best first, for the rephrase detector to weigh.
 func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string, found []string) escalate.Signals {
 	var s escalate.Signals
 	var prev *kb.Message // the previous customer turn
@@ -384,7 +388,10 @@ func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string, f
 		s.Negative = p
 	}
 	if b.Rephrase != nil && prev != nil && answered {
-		ret := &escalate.RephraseRetrieval{Answered: article, Found: found}
+		var ret *escalate.RephraseRetrieval
+		if found != nil {
+			ret = &escalate.RephraseRetrieval{Answered: article, Found: found}
+		}
 		p, sim, cue, err := b.Rephrase.Score(ctx, prev.Text, text, ret)
 		if err != nil {
 			b.signalError(fmt.Errorf("rephrase: %w", err))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -415,24 +416,6 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 			t.Errorf("second customer turn not stored as a rephrase: %v", msgs[2])
 		}
 	})
-	t.Run("asking again in other words is a rephrase, moving on is not", func(t *testing.T) {
-		id, token := c.start()
-		// The second question shares almost no words with the first; the
-		// bot's search sending it to the article just given tells.
-		for _, q := range []string{"what is your return policy", "how can I send back a thing I bought", "do you ship abroad?"} {
-			if r := reasons(say(id, token, q)); r != "" {
-				t.Fatalf("%q handed off: %s", q, r)
-			}
-		}
-		_, tr := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
-		msgs := tr["messages"].([]any)
-		if got := msgs[2].(map[string]any)["rephrase"]; got != true {
-			t.Errorf("question asked again not stored as a rephrase: %v", msgs[2])
-		}
-		if got := msgs[4].(map[string]any)["rephrase"]; got == true {
-			t.Errorf("new question stored as a rephrase: %v", msgs[4])
-		}
-	})
 	t.Run("angry customer", func(t *testing.T) {
 		id, token := c.start()
 		m := say(id, token, "This is RIDICULOUS!!! I have waited three weeks for my refund and nobody answers, absolutely terrible service!!!")
@@ -463,6 +446,38 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 			t.Errorf("reasons %s, want negative_sentiment", r)
 		}
 	})
+}
+
+// TestRephraseByArticle: a question asked again in other words (sharing
+// almost no words with the first) is a rephrase when the collection lets
+// the bot's search count, as it is sent to the article just given; by
+// default it is not, and moving on to another article never is.
+func TestRephraseByArticle(t *testing.T) {
+	for _, byArticle := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rephrase_by_article %v", byArticle), func(t *testing.T) {
+			data := t.TempDir()
+			policy := fmt.Sprintf(`{"collections":{"default":{"rephrase_by_article":%v}}}`, byArticle)
+			if err := os.WriteFile(filepath.Join(data, "policy.json"), []byte(policy), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := client{t, "http://" + launch(t, data, nil).Addr()}
+			id, token := c.start()
+			for _, q := range []string{"what is your return policy", "how can I send back a thing I bought", "do you ship abroad?"} {
+				code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(q)+`}`)
+				if code != 200 || m["handoff"] != nil {
+					t.Fatalf("%q: %d %v, want an answer", q, code, m)
+				}
+			}
+			_, tr := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
+			msgs := tr["messages"].([]any)
+			if got := msgs[2].(map[string]any)["rephrase"] == true; got != byArticle {
+				t.Errorf("question asked again stored as a rephrase: %v, want %v", got, byArticle)
+			}
+			if got := msgs[4].(map[string]any)["rephrase"]; got == true {
+				t.Errorf("new question stored as a rephrase: %v", msgs[4])
+			}
+		})
+	}
 }
 
 func TestCalibrateOwnQuestions(t *testing.T) {
