@@ -128,6 +128,27 @@ func (c *Config) fromEnv() error {
 		}
 		return nil
 	}
+	// integer and duration fill a number no flag set from env.
+	integer := func(dst *int, env string) error {
+		if v := os.Getenv(env); v != "" && *dst == 0 {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: not a whole number", env, v)
+			}
+			*dst = n
+		}
+		return nil
+	}
+	duration := func(dst *time.Duration, env string) error {
+		if v := os.Getenv(env); v != "" && *dst == 0 {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: not a duration (e.g. 20s, 1h)", env, v)
+			}
+			*dst = d
+		}
+		return nil
+	}
 	str(&c.Addr, "BATON_ADDR", "127.0.0.1:8080")
 	str(&c.Data, "BATON_DATA", "data")
 	str(&c.Collection, "BATON_COLLECTION", kb.DefaultCollection)
@@ -144,36 +165,19 @@ func (c *Config) fromEnv() error {
 	}
 	str(&c.Embedder, "BATON_EMBEDDER", def)
 	str(&c.ModelDir, "BATON_MODEL_DIR", onnx.DefaultDir())
-	if v := os.Getenv("BATON_IVF_THRESHOLD"); v != "" && c.IVFThreshold == 0 {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("BATON_IVF_THRESHOLD=%q: not a number", v)
+	for _, v := range []struct {
+		dst *int
+		env string
+	}{{&c.IVFThreshold, "BATON_IVF_THRESHOLD"}, {&c.EmbedThreads, "BATON_EMBED_THREADS"}, {&c.RecalibrateMin, "BATON_RECALIBRATE_MIN"}} {
+		if err := integer(v.dst, v.env); err != nil {
+			return err
 		}
-		c.IVFThreshold = n
-	}
-	if v := os.Getenv("BATON_EMBED_THREADS"); v != "" && c.EmbedThreads == 0 {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("BATON_EMBED_THREADS=%q: not a number", v)
-		}
-		c.EmbedThreads = n
-	}
-	if v := os.Getenv("BATON_RECALIBRATE_MIN"); v != "" && c.RecalibrateMin == 0 {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("BATON_RECALIBRATE_MIN=%q: want a positive number", v)
-		}
-		c.RecalibrateMin = n
 	}
 	if c.RecalibrateMin <= 0 {
 		c.RecalibrateMin = defaultRecalibrateMin
 	}
-	if v := os.Getenv("BATON_RECALIBRATE_EVERY"); v != "" && c.RecalibrateEvery == 0 {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("BATON_RECALIBRATE_EVERY=%q: not a duration (e.g. 1h, or -1s for never)", v)
-		}
-		c.RecalibrateEvery = d
+	if err := duration(&c.RecalibrateEvery, "BATON_RECALIBRATE_EVERY"); err != nil {
+		return err
 	}
 	if c.RecalibrateEvery == 0 {
 		c.RecalibrateEvery = defaultRecalibrateEvery
@@ -201,12 +205,8 @@ func (c *Config) fromEnv() error {
 	str(&c.LLMBaseURL, "BATON_LLM_BASE_URL", "")
 	str(&c.LLMModel, "BATON_LLM_MODEL", "")
 	str(&c.LLMAPIKey, "BATON_LLM_API_KEY", "")
-	if v := os.Getenv("BATON_LLM_TIMEOUT"); v != "" && c.LLMTimeout == 0 {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("BATON_LLM_TIMEOUT=%q: not a duration (e.g. 20s)", v)
-		}
-		c.LLMTimeout = d
+	if err := duration(&c.LLMTimeout, "BATON_LLM_TIMEOUT"); err != nil {
+		return err
 	}
 	if err := num(&c.AnswerThreshold, "BATON_ANSWER_THRESHOLD", 0); err != nil {
 		return err

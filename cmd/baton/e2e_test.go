@@ -453,6 +453,7 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 // the bot's search count, as it is sent to the article just given; by
 // default it is not, and moving on to another article never is.
 func TestRephraseByArticle(t *testing.T) {
+	requireModel(t) // the search's evidence counts only with embeddings
 	for _, byArticle := range []bool{false, true} {
 		t.Run(fmt.Sprintf("rephrase_by_article %v", byArticle), func(t *testing.T) {
 			data := t.TempDir()

@@ -123,7 +123,10 @@ func clusterFixture(t *testing.T) string {
 	return dir
 }
 
-func TestEvalClusters(t *testing.T) {
+// requireModel skips the test when the local embedding model is not
+// installed, except in CI, where its absence is a failure.
+func requireModel(t *testing.T) {
+	t.Helper()
 	emb, err := onnx.Open(onnx.DefaultDir(), onnx.DefaultOptions())
 	if errors.Is(err, onnx.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("embedding model not installed: run `bash scripts/setup-model.sh` (%v)", err)
@@ -132,6 +135,10 @@ func TestEvalClusters(t *testing.T) {
 		t.Fatalf("open embedder: %v", err)
 	}
 	emb.Close()
+}
+
+func TestEvalClusters(t *testing.T) {
+	requireModel(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := clusterFixture(t)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,14 +20,7 @@ import (
 // with its messages searched in a knowledge base: only the language the
 // knowledge base is in gets a retrieval regression.
 func TestRephraseWithKnowledgeBase(t *testing.T) {
-	emb, err := onnx.Open(onnx.DefaultDir(), onnx.DefaultOptions())
-	if errors.Is(err, onnx.ErrNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skipf("embedding model not installed: run `bash scripts/setup-model.sh` (%v)", err)
-	}
-	if err != nil {
-		t.Fatalf("open embedder: %v", err)
-	}
-	emb.Close()
+	requireModel(t)
 	dir := t.TempDir()
 	topics := []struct {
 		id, title string
