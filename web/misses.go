@@ -184,5 +184,19 @@ func (s *Server) analytics(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, a)
+	// How far confidence is adapted to the collection (all of them when
+	// none is chosen) from agents' verdicts and customers' thumbs.
+	recal := map[string]answer.Recalibration{}
+	if rs := s.bot.Composer.Recalibrations; rs != nil {
+		for coll, r := range rs.All() {
+			if q := c.Query("collection"); q == "" || q == coll {
+				recal[coll] = r
+			}
+		}
+	}
+	c.JSON(http.StatusOK, struct {
+		*answer.Analytics
+		Recalibration  map[string]answer.Recalibration `json:"recalibration"`
+		RecalibrateMin int                             `json:"recalibrate_min"`
+	}{a, recal, s.opts.RecalibrateMin})
 }

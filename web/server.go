@@ -73,6 +73,9 @@ type Options struct {
 	// X-Forwarded-For is believed; none by default, so a client cannot
 	// pick the address that login rate limits count against.
 	TrustedProxies []string
+	// RecalibrateMin is how many labelled questions a collection needs
+	// before its confidence is recalibrated, for the analytics to say.
+	RecalibrateMin int
 }
 
 // New builds the HTTP handler.

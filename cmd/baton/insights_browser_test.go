@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -208,7 +209,10 @@ func TestBrowserInsights(t *testing.T) {
 	}
 	timing("asking again")
 
-	// 4. The analytics count the conversations and chart them.
+	// 4. The analytics count the conversations and chart them, and say
+	// how the collection's confidence is calibrated.
+	srv.App.Bot.Composer.Recalibrations.Set(map[string]answer.Recalibration{
+		"default": {A: 1.2, B: -0.3, N: 120, Correct: 80, FittedAt: time.Now().UTC()}})
 	s.do(ed, "open analytics", chromedp.Click(chromedp.CSS(`#tabs button[data-tab=analytics]`)), chromedp.WaitVisible(chromedp.ID("analytics")))
 	conv := s.waitFor(ed, "conversations counted", 20*time.Second,
 		`(() => { const n = +document.getElementById("kpi-conversations").textContent; return n >= 4 && String(n); })()`)
@@ -225,6 +229,9 @@ func TestBrowserInsights(t *testing.T) {
 	}
 	if chart["reasons"].(float64) < 1 {
 		t.Errorf("no hand-off reasons listed, want the out-of-scope question's")
+	}
+	if r := eval[string](s, ed, "calibration", `document.getElementById("calibration").innerText`); !strings.Contains(r, "default: calibrated on 120 labelled questions (80 answered right)") {
+		t.Errorf("calibration card = %q, want default's recalibration", r)
 	}
 	t.Logf("analytics: %s conversations, %v", conv, chart)
 	s.shot(ed, "insights-4-analytics")
@@ -256,6 +263,9 @@ func TestBrowserInsights(t *testing.T) {
 	s.shot(ed, "insights-5-agent-zh")
 	s.do(ed, "open analytics in Chinese", chromedp.Click(chromedp.CSS(`#tabs button[data-tab=analytics]`)))
 	s.waitFor(ed, "chart in Chinese", 20*time.Second, `!!document.querySelector("#chart svg .legend") && document.querySelector("#chart svg .legend").textContent.includes("转人工")`)
+	if r := eval[string](s, ed, "calibration in Chinese", `document.getElementById("calibration").innerText`); !strings.Contains(r, "default：按 120 个已标注的问题校准（80 个答对）") {
+		t.Errorf("calibration card in Chinese = %q", r)
+	}
 	s.shot(ed, "insights-6-agent-analytics-zh")
 	timing("agent view")
 

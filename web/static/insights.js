@@ -19,7 +19,8 @@
 //   analytics   #analytics-collection, #analytics-period, #analytics-refresh,
 //               #kpi-conversations, #kpi-containment, #kpi-handoff, #kpi-wait,
 //               #kpi-thumbs, #chart svg (rect.bar.<contained|other|handed_off>,
-//               path.rate, circle.rate), #reasons li, #top-misses li a[data-id]
+//               path.rate, circle.rate), #reasons li, #top-misses li a[data-id],
+//               #recalibrations li[data-collection], #no-recalibration
 //   errors      #error
 (function () {
   "use strict";
@@ -50,6 +51,8 @@
     tip: "{d}：{n} 个对话，解决 {c}，转人工 {h}，其他 {o}", tip_rate: "解决率 {r}",
     r_low_confidence: "置信度低", r_repeated_miss: "多次没答上", r_rephrase: "客户换说法重问", r_negative_sentiment: "客户情绪负面",
     r_explicit_request: "客户要求人工", r_sensitive_topic: "敏感话题", r_service_stage: "服务阶段", r_agent_request: "客服主动接入",
+    calibration_title: "置信度校准", recal_row: "{c}：按 {n} 个已标注的问题校准（{r} 个答对），{t}",
+    recal_none: "置信度用内置模型。某个知识库有 {m} 个已标注的问题（客服对转人工的评判、客户的赞和踩）后，会按它们自动校准。",
     sec: "{s} 秒", min: "{m} 分 {s} 秒", hour: "{h} 小时 {m} 分", range: "{a} 至 {b}（UTC）"
   } : {
     tab_misses: "Misses inbox", tab_analytics: "Analytics", to_editor: "Editor", to_console: "Console", logout: "Sign out",
@@ -81,6 +84,8 @@
     axis_rate: "containment", tip: "{d}: {n} conversations, {c} contained, {h} handed off, {o} other", tip_rate: "containment {r}",
     r_low_confidence: "low confidence", r_repeated_miss: "repeated miss", r_rephrase: "customer rephrased", r_negative_sentiment: "negative sentiment",
     r_explicit_request: "asked for a person", r_sensitive_topic: "sensitive topic", r_service_stage: "service stage", r_agent_request: "agent stepped in",
+    calibration_title: "Confidence calibration", recal_row: "{c}: calibrated on {n} labelled questions ({r} answered right), {t}",
+    recal_none: "Confidence is the built-in model's. A collection's is calibrated on its own once it has {m} labelled questions (agents' verdicts on hand-offs, customers' thumbs).",
     sec: "{s}s", min: "{m}m {s}s", hour: "{h}h {m}m", range: "{a} to {b} (UTC)"
   };
   document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = T[e.dataset.i18n]; });
@@ -541,6 +546,19 @@
       li.appendChild(bar);
       li.appendChild(el("span", "count", String(kv[1])));
       ul.appendChild(li);
+    });
+
+    var recal = r.recalibration || {};
+    var rl = clear($("recalibrations"));
+    var colls = Object.keys(recal).sort();
+    $("no-recalibration").hidden = colls.length > 0;
+    $("no-recalibration").textContent = fmt(T.recal_none, { m: r.recalibrate_min });
+    colls.forEach(function (c) {
+      var x = recal[c];
+      var li = el("li", "", fmt(T.recal_row, { c: c, n: x.n, r: x.correct, t: ago(x.fitted_at) }));
+      li.dataset.collection = c;
+      li.title = "sigmoid(" + x.a.toFixed(3) + " · logit + " + x.b.toFixed(3) + ")";
+      rl.appendChild(li);
     });
 
     var ol = clear($("top-misses"));
