@@ -28,8 +28,13 @@ type Recalibration struct {
 
 // Apply returns the recalibrated probability for p.
 func (r Recalibration) Apply(p float64) float64 {
+	return sigmoid(r.A*logit(p) + r.B)
+}
+
+// logit is the inverse of sigmoid, with p kept off 0 and 1.
+func logit(p float64) float64 {
 	p = math.Min(math.Max(p, 1e-6), 1-1e-6)
-	return sigmoid(r.A*math.Log(p/(1-p)) + r.B)
+	return math.Log(p / (1 - p))
 }
 
 // recalibrationPull is the L2 penalty pulling A and B toward the identity
@@ -49,8 +54,7 @@ func FitRecalibration(conf []float64, right []bool) (Recalibration, error) {
 	r := Recalibration{A: 1, N: len(conf)}
 	xs := make([]float64, len(conf))
 	for i, p := range conf {
-		p = math.Min(math.Max(p, 1e-6), 1-1e-6)
-		xs[i] = math.Log(p / (1 - p))
+		xs[i] = logit(p)
 		if right[i] {
 			r.Correct++
 		}
@@ -128,8 +132,11 @@ func (rs *Recalibrations) Get(collection string) (Recalibration, bool) {
 	return r, ok
 }
 
-// All returns a copy of every collection's recalibration.
+// All returns a copy of every collection's recalibration (none for nil).
 func (rs *Recalibrations) All() map[string]Recalibration {
+	if rs == nil {
+		return map[string]Recalibration{}
+	}
 	rs.mu.RLock()
 	defer rs.mu.RUnlock()
 	out := make(map[string]Recalibration, len(rs.m))

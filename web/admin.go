@@ -9,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
@@ -38,11 +37,7 @@ func (s *Server) getPolicies(c *gin.Context) {
 // to it (see answer.Recalibration); a collection not listed has too few
 // labelled questions yet and keeps the model's own.
 func (s *Server) getRecalibrations(c *gin.Context) {
-	out := map[string]answer.Recalibration{}
-	if rs := s.bot.Composer.Recalibrations; rs != nil {
-		out = rs.All()
-	}
-	c.JSON(http.StatusOK, gin.H{"collections": out})
+	c.JSON(http.StatusOK, gin.H{"collections": s.bot.Composer.Recalibrations.All()})
 }
 
 // putPolicies replaces every collection's hand-off policy at once. The body

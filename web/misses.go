@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -186,13 +187,9 @@ func (s *Server) analytics(c *gin.Context) {
 	}
 	// How far confidence is adapted to the collection (all of them when
 	// none is chosen) from agents' verdicts and customers' thumbs.
-	recal := map[string]answer.Recalibration{}
-	if rs := s.bot.Composer.Recalibrations; rs != nil {
-		for coll, r := range rs.All() {
-			if q := c.Query("collection"); q == "" || q == coll {
-				recal[coll] = r
-			}
-		}
+	recal := s.bot.Composer.Recalibrations.All()
+	if q := c.Query("collection"); q != "" {
+		maps.DeleteFunc(recal, func(coll string, _ answer.Recalibration) bool { return coll != q })
 	}
 	c.JSON(http.StatusOK, struct {
 		*answer.Analytics

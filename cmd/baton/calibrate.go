@@ -355,9 +355,11 @@ func recalibratedECE(rows []evalRow) (builtin, recal float64, err error) {
 	var before, after []float64
 	for range recalDraws {
 		idx := rng.Perm(len(rows))
+		n := min(recalDrawN, len(rows)/2)
+		labelled, scored := idx[:n], idx[n:]
 		var conf []float64
 		var right []bool
-		for _, i := range idx[:min(recalDrawN, len(rows)/2)] {
+		for _, i := range labelled {
 			if len(rows[i].Top) > 0 {
 				conf = append(conf, rows[i].Confidence)
 				right = append(right, rows[i].Correct)
@@ -369,7 +371,7 @@ func recalibratedECE(rows []evalRow) (builtin, recal float64, err error) {
 		}
 		var ps, qs []float64
 		var ys []bool
-		for _, i := range idx[min(recalDrawN, len(rows)/2):] {
+		for _, i := range scored {
 			p := rows[i].Confidence
 			q := p
 			if len(rows[i].Top) > 0 {

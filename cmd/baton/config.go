@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/batonhq/baton/kb"
@@ -215,15 +214,7 @@ func (c *Config) fromEnv() error {
 }
 
 // proxies splits TrustedProxies.
-func (c *Config) proxies() []string {
-	var out []string
-	for _, p := range strings.Split(c.TrustedProxies, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (c *Config) proxies() []string { return splitList(c.TrustedProxies) }
 
 // Validate reports configuration mistakes before anything starts.
 func (c *Config) Validate() error {
