@@ -35,6 +35,9 @@ type Bot struct {
 	// nil, which turns its trigger off.
 	Sentiment SentimentScorer
 	Rephrase  RephraseScorer
+	// SmallTalk recognises greetings, thanks and the like, answered with a
+	// short reply and never handed off; nil turns it off.
+	SmallTalk *escalate.SmallTalk
 	// OnSignalError hears about a signal that could not be measured; the
 	// turn goes on without it.
 	OnSignalError func(error)
@@ -169,6 +172,15 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	if len(res.Hits) == 0 {
 		reply.Band = kb.BandHandoff
 	}
+	if kind := b.smallTalk(policy, text, reply.Band); kind != "" {
+		// The knowledge base's own confident article (a "greeting" FAQ)
+		// would have answered; otherwise a short reply, and nothing
+		// about the turn counts as a miss, a rephrase or a hand-off.
+		reply = kb.Reply{Text: b.SmallTalk.Reply(kind, lang, policy.SmallTalk.Replies), Band: kb.BandSmallTalk, SmallTalk: kind,
+			Citations: []kb.Citation{}, Suggestions: []kb.Suggestion{}}
+		out.Reply = reply
+		return out, b.addBotMessage(ctx, c.ID, out)
+	}
 	var found []string // the search's articles, when the policy lets them count
 	if policy.RephraseByArticle {
 		found = make([]string, len(res.Hits))
@@ -207,6 +219,16 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	}
 	out.Reply = reply
 	return out, b.addBotMessage(ctx, c.ID, out)
+}
+
+// smallTalk returns the small-talk kind of text, or "" when the turn is to
+// be answered from the knowledge base: it is not small talk, it asks for
+// a person, or the knowledge base answers it confidently (band).
+func (b *Bot) smallTalk(policy escalate.Policy, text, band string) string {
+	if b.SmallTalk == nil || band == kb.BandAnswer || escalate.ExplicitRequest(text) {
+		return ""
+	}
+	return b.SmallTalk.With(policy.SmallTalk.Phrases).Kind(text)
 }
 
 // generate replaces the extractive answer with a grounded generated one,
@@ -374,6 +396,12 @@ func (b *Bot) signals(ctx context.Context, history []*kb.Message, text string, f
 			}
 			prev, answered, article = m, false, ""
 		case kb.RoleBot:
+			if m.Reply != nil && m.Reply.Band == kb.BandSmallTalk {
+				// "thanks" after an answer is not a question to compare
+				// the next one with.
+				prev, answered, article = nil, false, ""
+				continue
+			}
 			answered = m.Reply != nil && m.Reply.Band != kb.BandHandoff
 			if answered && len(m.Reply.Citations) > 0 {
 				article = m.Reply.Citations[0].ArticleID
@@ -417,7 +445,7 @@ func priorMisses(history []*kb.Message) int {
 	n := 0
 	for i := len(history) - 1; i >= 0; i-- {
 		m := history[i]
-		if m.Role != kb.RoleBot || m.Reply == nil {
+		if m.Role != kb.RoleBot || m.Reply == nil || m.Reply.Band == kb.BandSmallTalk {
 			continue
 		}
 		if m.Reply.Band == kb.BandAnswer {

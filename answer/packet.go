@@ -84,7 +84,11 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 		for i, ps := range res.Passages {
 			p.Passages = append(p.Passages, PacketPassage{ArticleID: ps.ArticleID, Title: ps.Title, Text: ps.Text, Score: res.Reply.Citations[i].Score})
 		}
-		if len(res.Passages) > 0 {
+		// A draft from an article the bot was not confident in (a wrong
+		// low-confidence hit) would put the wrong policy in the agent's
+		// mouth: the agent starts from a blank reply instead.
+		confident := b.Policies().For(conv.Collection).Band(res.Reply.Confidence) == kb.BandAnswer
+		if len(res.Passages) > 0 && confident {
 			p.Draft = res.Passages[0].Text
 			if b.Generator != nil {
 				if text, _, err := b.Generator.Generate(ctx, lang, p.Question, res.Passages); err == nil {

@@ -110,6 +110,9 @@ func (p Policy) Validate() error {
 	if err := p.Hours.Validate(); err != nil {
 		return err
 	}
+	if err := p.SmallTalk.Validate(); err != nil {
+		return err
+	}
 	for _, r := range p.ServiceStages {
 		if len(r.Stages) == 0 && len(r.Tags) == 0 && len(r.Keywords) == 0 {
 			return fmt.Errorf("service stage rule %q sets no condition: %w", r.Name, kb.ErrInvalid)

@@ -45,6 +45,16 @@ type Policy struct {
 	// Hours decide, with agents' presence, whether a hand-off queues or
 	// becomes a message.
 	Hours Hours `yaml:"hours" json:"hours"`
+	// SmallTalk adds phrasings to the built-in small-talk set and replaces
+	// its replies, by kind (greeting, thanks, goodbye, bot, ack).
+	SmallTalk SmallTalkRules `yaml:"small_talk" json:"small_talk"`
+}
+
+// SmallTalkRules are a collection's own small talk: extra phrasings by
+// kind, and replies by kind and language ("en", "zh").
+type SmallTalkRules struct {
+	Phrases map[string][]string          `yaml:"phrases" json:"phrases,omitempty"`
+	Replies map[string]map[string]string `yaml:"replies" json:"replies,omitempty"`
 }
 
 // DefaultPolicy is used for collections without rules of their own. The
@@ -90,10 +100,14 @@ type Turn struct {
 // means the bot keeps the conversation.
 func (p Policy) Decide(t Turn) []string {
 	var reasons []string
-	if ExplicitRequest(t.Text) {
+	explicit := ExplicitRequest(t.Text)
+	if explicit {
 		reasons = append(reasons, kb.ReasonExplicitRequest)
 	}
-	if (t.Top != nil && t.Top.AlwaysHandoff) || p.sensitive(t.Text) {
+	// An always-hand-off article counts only as a confident match: as a
+	// low-confidence wrong hit ("hello" landing on account deletion) it
+	// says nothing about the question.
+	if (t.Top != nil && t.Top.AlwaysHandoff && t.Band == kb.BandAnswer) || p.sensitive(t.Text) {
 		reasons = append(reasons, kb.ReasonSensitiveTopic)
 	}
 	if p.stage(t) {
@@ -105,7 +119,9 @@ func (p Policy) Decide(t Turn) []string {
 	if p.Rephrases > 0 && t.Rephrase && t.PriorRephrases+1 >= p.Rephrases {
 		reasons = append(reasons, kb.ReasonRephrase)
 	}
-	if t.Band == kb.BandHandoff {
+	// "转人工" finds no article, and should not: that is not a gap in
+	// the knowledge base.
+	if t.Band == kb.BandHandoff && !explicit {
 		reasons = append(reasons, kb.ReasonLowConfidence)
 	}
 	if p.RepeatedMiss > 0 && t.Band == kb.BandClarify && t.PriorMisses+1 >= p.RepeatedMiss {

@@ -81,10 +81,15 @@ func TestPolicyDecide(t *testing.T) {
 			want:   []string{kb.ReasonSensitiveTopic},
 		},
 		{
-			name:   "sensitive topic while clarifying",
+			name:   "always-hand-off article as an unsure match is no reason",
 			policy: Policy{},
 			turn:   Turn{Text: "complaint", Band: kb.BandClarify, Top: sensitive},
-			want:   []string{kb.ReasonSensitiveTopic},
+		},
+		{
+			name:   "always-hand-off article as a wrong low-confidence hit",
+			policy: DefaultPolicy,
+			turn:   Turn{Text: "hello there", Band: kb.BandHandoff, Top: sensitive},
+			want:   []string{kb.ReasonLowConfidence},
 		},
 		{
 			name:   "first clarify is not a repeated miss",
@@ -141,16 +146,16 @@ func TestPolicyDecide(t *testing.T) {
 			want:   []string{kb.ReasonExplicitRequest},
 		},
 		{
-			name:   "explicit request and low confidence, in a stable order",
+			name:   "an explicit request finding no article is not low confidence",
 			policy: DefaultPolicy,
 			turn:   Turn{Text: "agent", Band: kb.BandHandoff, PriorMisses: 3},
-			want:   []string{kb.ReasonExplicitRequest, kb.ReasonLowConfidence},
+			want:   []string{kb.ReasonExplicitRequest},
 		},
 		{
 			name:   "explicit request on a sensitive topic after a miss",
 			policy: DefaultPolicy,
 			turn:   Turn{Text: "speak to a person about my complaint", Band: kb.BandClarify, Top: sensitive, PriorMisses: 1},
-			want:   []string{kb.ReasonExplicitRequest, kb.ReasonSensitiveTopic, kb.ReasonRepeatedMiss},
+			want:   []string{kb.ReasonExplicitRequest, kb.ReasonRepeatedMiss},
 		},
 	}
 	for _, tt := range tests {

@@ -115,6 +115,9 @@ const (
 	BandAnswer  = "answer"
 	BandClarify = "clarify"
 	BandHandoff = "handoff"
+	// BandSmallTalk is a greeting, thanks or goodbye answered with a short
+	// reply: neither an answer from the knowledge base nor a miss.
+	BandSmallTalk = "small_talk"
 )
 
 // Reply is the bot's answer to one customer turn.
@@ -125,6 +128,9 @@ type Reply struct {
 	Citations   []Citation   `json:"citations"`
 	Suggestions []Suggestion `json:"suggestions"`
 	Reasons     []string     `json:"reasons,omitempty"`
+	// SmallTalk is the kind (greeting, thanks, goodbye, bot, ack) of a
+	// small-talk reply.
+	SmallTalk string `json:"small_talk,omitempty"`
 	// Generated is set when a language model wrote Text from the cited
 	// passages; Fallback names why a generated answer was not shown
 	// (llm_uncited, llm_bad_cite, llm_declined, llm_failed, llm_saturated).

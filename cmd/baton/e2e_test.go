@@ -540,3 +540,56 @@ func conversationsIn(t *testing.T, data string) int {
 	}
 	return n
 }
+
+// TestEndToEndSmallTalk: greetings, thanks and goodbyes get a short reply
+// in the customer's language, never a hand-off, and do not count as the
+// misses that would hand off the real question after them.
+func TestEndToEndSmallTalk(t *testing.T) {
+	c := client{t, startBaton(t)}
+	id, token := c.start()
+	for _, tt := range []struct{ text, kind, wantWord string }{
+		{"hello", "greeting", "Hello"},
+		{"你好", "greeting", "您好"},
+		{"thanks!", "thanks", "welcome"},
+		{"谢谢", "thanks", "不客气"},
+		{"are you a bot?", "bot", "assistant"},
+		{"嗯", "ack", "好的"},
+	} {
+		code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(tt.text)+`}`)
+		if code != http.StatusOK {
+			t.Fatalf("%q: %d %v", tt.text, code, m)
+		}
+		reply := m["reply"].(map[string]any)
+		if m["handoff"] != nil || reply["band"] != "small_talk" || reply["small_talk"] != tt.kind {
+			t.Errorf("%q: band %v kind %v handoff %v, want small_talk %s and no hand-off", tt.text, reply["band"], reply["small_talk"], m["handoff"], tt.kind)
+		}
+		if text, _ := reply["text"].(string); !strings.Contains(text, tt.wantWord) {
+			t.Errorf("%q: reply %q, want it to contain %q", tt.text, text, tt.wantWord)
+		}
+	}
+	// Six small-talk turns in a row are not six misses: a real question
+	// still gets its answer.
+	code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":"how do I send something back"}`)
+	if code != http.StatusOK || m["handoff"] != nil || m["reply"].(map[string]any)["band"] != "answer" {
+		t.Errorf("question after small talk: %d %v", code, m)
+	}
+	_, st := c.do("GET", "/api/v1/conversations/"+id+"/handoff", token, "")
+	if s := st["state"].(map[string]any)["status"]; s != "none" {
+		t.Errorf("hand-off state %v after small talk, want none", s)
+	}
+}
+
+// TestExplicitRequestIsOnlyThat: asking for a person on the test KB,
+// whose always-hand-off article is the nearest wrong hit, hands off for
+// the request alone, not for a sensitive topic the customer never raised.
+func TestExplicitRequestIsOnlyThat(t *testing.T) {
+	c := client{t, startBaton(t)}
+	for _, text := range []string{"I want to talk to a human", "转人工"} {
+		id, token := c.start()
+		_, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(text)+`}`)
+		h, _ := m["handoff"].(map[string]any)
+		if h == nil || toJSON(h["reasons"]) != `["explicit_request"]` {
+			t.Errorf("%q: hand-off %v, want reasons [explicit_request] only", text, h)
+		}
+	}
+}
