@@ -168,7 +168,7 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	out.Composed = res
 	policy := b.Policies().For(c.Collection)
 	reply := res.Reply
-	reply.Band = policy.Band(reply.Confidence)
+	reply.Band = policy.Band(reply.Confidence, reply.InScope)
 	if len(res.Hits) == 0 {
 		reply.Band = kb.BandHandoff
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/batonhq/baton/kb"
@@ -17,6 +19,9 @@ type Composer struct {
 	Store    kb.Store
 	Searcher *retrieval.Searcher
 	Model    *Model
+	// InScope estimates whether the collection answers the question at
+	// all; nil uses the built-in model.
+	InScope *InScopeModel
 	// Reranker, when set, reorders the fused top rerankK candidates. A
 	// reranker that fails leaves the fused order, and OnRerankError hears.
 	Reranker      retrieval.Reranker
@@ -38,6 +43,9 @@ type Result struct {
 	// ModelConfidence is the model's confidence before the collection's
 	// recalibration (Reply.Confidence is after), for refitting that.
 	ModelConfidence float64
+	// InScopeFeatures are what Reply.InScope was computed from
+	// (InScopeNames order).
+	InScopeFeatures []float64
 	// Passages are the cited articles' full passages, for a generator.
 	Passages []Passage
 }
@@ -85,6 +93,8 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	if r, ok := c.Recalibrations.Get(collection); ok {
 		conf = r.Apply(conf)
 	}
+	res.InScopeFeatures = InScopeVector(res.Features, OOSFeatures(hits), res.ModelConfidence)
+	inScope := c.inScopeModel().Prob(res.InScopeFeatures)
 
 	passage, err := c.passage(ctx, arts[0], hits[0])
 	if err != nil {
@@ -93,6 +103,7 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	reply := kb.Reply{
 		Text:        passage,
 		Confidence:  conf,
+		InScope:     inScope,
 		Citations:   make([]kb.Citation, 0, len(arts)),
 		Suggestions: make([]kb.Suggestion, 0, len(arts)),
 	}
@@ -105,11 +116,88 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 		}
 		reply.Citations = append(reply.Citations, kb.Citation{ArticleID: a.ID, Title: a.Title, Snippet: truncate(snip, snippetRunes), Score: hits[i].Score})
 		res.Passages = append(res.Passages, Passage{ArticleID: a.ID, Title: a.Title, Text: snip})
-		reply.Suggestions = append(reply.Suggestions, kb.Suggestion{ArticleID: a.ID, Title: a.Title})
+	}
+	if reply.Suggestions, err = c.suggestions(ctx, hits, arts); err != nil {
+		return nil, err
 	}
 	res.Reply = reply
 	return res, nil
 }
+
+// sameTitle reports whether two titles' analysed terms (stop words gone)
+// make them the same choice for a customer: nearly the same terms
+// (Jaccard >= 0.8), or one title the other plus a single word ("reset
+// password" and "can reset password"). "reset password" and "reset pin"
+// are different.
+func sameTitle(a, b map[string]bool) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	if jaccard(a, b) >= 0.8 {
+		return true
+	}
+	small, large := a, b
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	if len(small) < 2 || len(large)-len(small) > 1 {
+		return false
+	}
+	for t := range small {
+		if !large[t] {
+			return false
+		}
+	}
+	return true
+}
+
+// maxSuggestions is how many "did you mean" choices a clarify offers, and
+// suggestPool how far down the candidates it looks for distinct ones.
+const (
+	maxSuggestions = 3
+	suggestPool    = 6
+)
+
+// suggestions picks up to maxSuggestions distinct candidates, best first:
+// a candidate whose title is a near-duplicate of one already chosen
+// (sameTitle: "How do I reset my password?" and "How can I reset my
+// password") is the same choice for the customer and is skipped, so a
+// later, different one gets its place. arts are the first hits' articles.
+func (c *Composer) suggestions(ctx context.Context, hits []retrieval.Fused, arts []*kb.Article) ([]kb.Suggestion, error) {
+	out := make([]kb.Suggestion, 0, maxSuggestions)
+	var chosen []map[string]bool
+	for i, h := range hits[:min(len(hits), suggestPool)] {
+		if len(out) == maxSuggestions {
+			break
+		}
+		var a *kb.Article
+		if i < len(arts) {
+			a = arts[i]
+		} else {
+			var err error
+			if a, err = c.Store.Article(ctx, h.ArticleID); err != nil {
+				return nil, fmt.Errorf("compose: %w", err)
+			}
+		}
+		terms := termSet(c.Searcher.Keyword.Terms(a.Title))
+		if slices.ContainsFunc(chosen, func(t map[string]bool) bool { return sameTitle(t, terms) }) {
+			continue
+		}
+		chosen = append(chosen, terms)
+		out = append(out, kb.Suggestion{ArticleID: a.ID, Title: a.Title})
+	}
+	return out, nil
+}
+
+func (c *Composer) inScopeModel() *InScopeModel {
+	if c.InScope != nil {
+		return c.InScope
+	}
+	return builtinInScope()
+}
+
+// builtinInScope parses the built-in model once.
+var builtinInScope = sync.OnceValue(DefaultInScopeModel)
 
 // rerank reorders the first rerankK hits in place by the reranker's score
 // of each article's title and best passage, keeping the articles it read

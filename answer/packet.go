@@ -87,7 +87,7 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 		// A draft from an article the bot was not confident in (a wrong
 		// low-confidence hit) would put the wrong policy in the agent's
 		// mouth: the agent starts from a blank reply instead.
-		confident := b.Policies().For(conv.Collection).Band(res.Reply.Confidence) == kb.BandAnswer
+		confident := b.Policies().For(conv.Collection).Band(res.Reply.Confidence, res.Reply.InScope) == kb.BandAnswer
 		if len(res.Passages) > 0 && confident {
 			p.Draft = res.Passages[0].Text
 			if b.Generator != nil {

@@ -93,8 +93,8 @@ func (c *Config) all() map[string]Policy {
 // Validate reports settings that cannot work.
 func (p Policy) Validate() error {
 	switch {
-	case p.HandoffThreshold < 0 || p.AnswerThreshold > 1 || p.HandoffThreshold > p.AnswerThreshold:
-		return fmt.Errorf("thresholds: want 0 <= handoff_threshold (%v) <= answer_threshold (%v) <= 1: %w", p.HandoffThreshold, p.AnswerThreshold, kb.ErrInvalid)
+	case p.HandoffThreshold < 0 || p.HandoffThreshold > 1 || p.AnswerThreshold < 0 || p.AnswerThreshold > 1:
+		return fmt.Errorf("thresholds: want handoff_threshold (%v, of in_scope) and answer_threshold (%v, of confidence) in [0,1]: %w", p.HandoffThreshold, p.AnswerThreshold, kb.ErrInvalid)
 	case p.RepeatedMiss < 0 || p.Rephrases < 0:
 		return fmt.Errorf("repeated_miss and rephrases must not be negative: %w", kb.ErrInvalid)
 	case p.NegativeTurn < 0 || p.NegativeTurn > 1 || p.NegativeTrend < 0 || p.NegativeTrend > 1:

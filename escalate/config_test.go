@@ -55,7 +55,7 @@ collections:
 func TestParseConfigErrors(t *testing.T) {
 	tests := []struct{ name, yaml string }{
 		{"not yaml", "default: [unclosed"},
-		{"thresholds crossed", "default: {answer_threshold: 0.2, handoff_threshold: 0.5}"},
+		{"threshold above 1", "default: {answer_threshold: 1.2, handoff_threshold: 0.5}"},
 		{"unknown topic", "collections: {a: {sensitive_topics: [weather]}}"},
 		{"empty stage rule", "collections: {a: {service_stages: [{name: x}]}}"},
 		{"negative count", "default: {repeated_miss: -1}"},
@@ -112,7 +112,7 @@ func TestDecideSignalsAndStages(t *testing.T) {
 		want []string
 	}{
 		{"calm answered turn", Turn{Text: "hi", Band: kb.BandAnswer, Signals: Signals{Negative: 0.2}}, nil},
-		{"one furious turn", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.95}}, []string{kb.ReasonNegativeSentiment}},
+		{"one furious turn", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.98}}, []string{kb.ReasonNegativeSentiment}},
 		{"rising annoyance over turns", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.88, PriorNegative: []float64{0.1, 0.85, 0.86}}}, []string{kb.ReasonNegativeSentiment}},
 		{"one annoyed turn among calm ones", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Negative: 0.8, PriorNegative: []float64{0.1, 0.1}}}, nil},
 		{"first rephrase is answered", Turn{Text: "x", Band: kb.BandAnswer, Signals: Signals{Rephrase: true}}, nil},

@@ -12,9 +12,13 @@ import (
 // Policy holds the hand-off rules of one collection. A zero number
 // disables its trigger, so a policy names only what it wants.
 type Policy struct {
-	// AnswerThreshold and HandoffThreshold split confidence into bands: at
-	// or above AnswerThreshold the bot answers; at or above
-	// HandoffThreshold it asks "did you mean"; below, it hands off.
+	// AnswerThreshold and HandoffThreshold are the two decisions of a
+	// turn, on two estimates: below HandoffThreshold of in_scope (no
+	// article covers the question) the bot hands off; otherwise at or
+	// above AnswerThreshold of confidence (the top article is the right
+	// one) it answers, and below it asks "did you mean" with the distinct
+	// candidates. A question between near-duplicate articles is in scope
+	// but ambiguous: it is clarified, not handed off.
 	AnswerThreshold  float64 `yaml:"answer_threshold" json:"answer_threshold"`
 	HandoffThreshold float64 `yaml:"handoff_threshold" json:"handoff_threshold"`
 	// RepeatedMiss hands off after this many consecutive customer turns
@@ -60,31 +64,31 @@ type SmallTalkRules struct {
 // DefaultPolicy is used for collections without rules of their own. The
 // thresholds were chosen on the development sets (README, "Hand-off").
 var DefaultPolicy = Policy{
-	AnswerThreshold:  0.5,
-	HandoffThreshold: 0.3,
+	AnswerThreshold:  0.7,
+	HandoffThreshold: 0.28,
 	RepeatedMiss:     2,
 	Rephrases:        2,
-	NegativeTurn:     0.9,
+	NegativeTurn:     0.97,
 	NegativeTrend:    0.85,
 	SensitiveTopics:  []string{TopicPrivacy, TopicSecurity, TopicPaymentDispute, TopicLegal, TopicComplaint},
 }
 
-// Band returns the band for a confidence.
-func (p Policy) Band(conf float64) string {
+// Band returns the band for a turn's confidence and in-scope estimates.
+func (p Policy) Band(conf, inScope float64) string {
 	switch {
+	case !(inScope >= p.HandoffThreshold): // NaN hands off
+		return kb.BandHandoff
 	case conf >= p.AnswerThreshold:
 		return kb.BandAnswer
-	case conf >= p.HandoffThreshold:
-		return kb.BandClarify
 	default:
-		return kb.BandHandoff
+		return kb.BandClarify
 	}
 }
 
 // Turn is what the policy sees of the current turn.
 type Turn struct {
 	Text string
-	Band string // from confidence alone
+	Band string // from the estimates alone (Policy.Band)
 	// Top is the best article found; nil when nothing matched.
 	Top *kb.Article
 	// PriorMisses counts the consecutive earlier customer turns, just

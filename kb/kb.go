@@ -122,8 +122,11 @@ const (
 
 // Reply is the bot's answer to one customer turn.
 type Reply struct {
-	Text        string       `json:"text"`
-	Confidence  float64      `json:"confidence"`
+	Text       string  `json:"text"`
+	Confidence float64 `json:"confidence"`
+	// InScope is the probability that some article answers the question
+	// at all (Confidence: that the top one is the right one).
+	InScope     float64      `json:"in_scope"`
 	Band        string       `json:"band"`
 	Citations   []Citation   `json:"citations"`
 	Suggestions []Suggestion `json:"suggestions"`

@@ -331,7 +331,7 @@ func (s *Server) retrievalConsole(c *gin.Context) {
 		return
 	}
 	policy := s.bot.Policies().For(req.Collection)
-	band := policy.Band(res.Reply.Confidence)
+	band := policy.Band(res.Reply.Confidence, res.Reply.InScope)
 	if len(res.Hits) == 0 {
 		band = kb.BandHandoff
 	}

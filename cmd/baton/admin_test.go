@@ -42,14 +42,14 @@ func TestAdminPolicies(t *testing.T) {
 		})
 	}
 	_, m := c.do("GET", "/api/v1/admin/policies", admin, "")
-	if d := m["default"].(map[string]any); d["answer_threshold"] != 0.5 || d["repeated_miss"] != float64(2) {
+	if d := m["default"].(map[string]any); d["answer_threshold"] != 0.7 || d["repeated_miss"] != float64(2) {
 		t.Errorf("default policy = %v", d)
 	}
 
 	bad := []struct{ name, body string }{
 		{"empty", ""},
 		{"not a document", "{"},
-		{"crossed thresholds", `{"default":{"answer_threshold":0.2,"handoff_threshold":0.6}}`},
+		{"threshold above 1", `{"default":{"answer_threshold":1.2,"handoff_threshold":0.6}}`},
 		{"unknown topic", `{"collections":{"default":{"sensitive_topics":["weather"]}}}`},
 	}
 	for _, tt := range bad {

@@ -31,7 +31,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	var cfg Config
 	out := fs.String("out", "", "write the fitted model here (JSON); stdout when empty")
 	l2 := fs.Float64("l2", 1, "L2 penalty")
-	task := fs.String("task", "", "fit another model instead of confidence: fusion (on DIR...), sentiment or rephrase (with --file)")
+	task := fs.String("task", "", "fit another model instead of confidence: fusion or inscope (on DIR...; inscope reports leave-one-set-out figures and keeps rows in --loso-cache), sentiment or rephrase (with --file)")
 	file := fs.String("file", "", "labelled file for --task")
 	kbPaths := fs.String("kb", "", "with --task rephrase: comma-separated knowledge bases (kb.jsonl or a directory holding one) to search the pairs' messages in; fits the retrieval regression for their languages")
 	cv := fs.Bool("cv", false, "with DIR...: report, per set, 5-fold cross-validated AUROC and ECE of a model refitted on that set alone, next to the built-in model; writes nothing")
@@ -63,6 +63,9 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	if *task == "fusion" {
 		return fitFusion(ctx, cfg, fs.Args(), *out, *l2, stdout, stderr, log)
+	}
+	if *task == "inscope" {
+		return fitInScope(ctx, cfg, fs.Args(), *losoCache, *out, *l2, stdout, stderr, log)
 	}
 	if *task != "" {
 		return runFitTask(ctx, cfg, *task, *file, splitList(*kbPaths), *out, stdout, stderr, log)

@@ -29,15 +29,19 @@ type evalQuery struct {
 
 // evalRow is the per-query record written by --out.
 type evalRow struct {
-	Query      string          `json:"query"`
-	Collection string          `json:"collection"`
-	Gold       string          `json:"gold"`
-	Top        []string        `json:"top"`
-	Band       string          `json:"band"`
-	Reasons    []string        `json:"reasons"`
-	Confidence float64         `json:"confidence"`
-	Correct    bool            `json:"correct"`
-	Features   answer.Features `json:"features"`
+	Query      string   `json:"query"`
+	Collection string   `json:"collection"`
+	Gold       string   `json:"gold"`
+	Top        []string `json:"top"`
+	Band       string   `json:"band"`
+	Reasons    []string `json:"reasons"`
+	Confidence float64  `json:"confidence"`
+	InScope    float64  `json:"in_scope"`
+	Negative   float64  `json:"negative"` // the sentiment model's P(negative) of the question
+	// Suggested are the "did you mean" choices of a clarify turn.
+	Suggested []string        `json:"suggested,omitempty"`
+	Correct   bool            `json:"correct"`
+	Features  answer.Features `json:"features"`
 	// Hits are every fused candidate with its rank and score per ranking,
 	// for tuning fusion offline.
 	Hits []evalHit `json:"hits,omitempty"`
@@ -62,9 +66,29 @@ type evalReport struct {
 	ClarifyRate  float64 `json:"clarify_rate"`
 	AUROC        float64 `json:"auroc"`
 	ECE          float64 `json:"ece"`
-	// RecallAtFH10 is the best hand-off recall over hand-off thresholds
-	// that hand off at most 10% of in-scope questions, and AtThreshold
-	// that threshold: what the confidence allows, whatever the policy.
+	// InScopeAUROC and InScopeECE measure in_scope on in- vs out-of-scope
+	// questions (AUROC and ECE above: confidence on "answered with the
+	// right article").
+	InScopeAUROC float64 `json:"in_scope_auroc"`
+	InScopeECE   float64 `json:"in_scope_ece"`
+	// AnsweredWrong is the share of answered turns answered with a wrong
+	// article or answering an out-of-scope question; GoldSuggested the
+	// share of in-scope clarify turns whose suggestions hold the right
+	// article.
+	AnsweredWrong float64 `json:"answered_wrong"`
+	GoldSuggested float64 `json:"gold_in_suggestions"`
+	// CosineAtFH10 is the plain max-cosine baseline on the same rows: the
+	// best hand-off recall of a threshold on the best cosine of the
+	// question to any article text, no other trigger, handing off at most
+	// 10% of in-scope questions.
+	CosineAtFH10 float64 `json:"cosine_recall_at_false_0.10"`
+	// NegativeFire is the share of in-scope questions the negative
+	// sentiment trigger handed off: plain questions, not upset customers.
+	NegativeFire float64 `json:"negative_fire_in_scope"`
+	// RecallAtFH10 is the best hand-off recall over in_scope thresholds
+	// that hand off at most 10% of in-scope questions, every other trigger
+	// on, and AtThreshold that threshold: what the estimate allows,
+	// whatever the policy.
 	RecallAtFH10 float64        `json:"handoff_recall_at_false_0.10"`
 	AtThreshold  float64        `json:"at_threshold"`
 	Reasons      map[string]int `json:"reasons"`
@@ -123,8 +147,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(stdout, "search %s: in-scope %d, out-of-scope %d\ntop-1 %.3f  recall@5 %.3f\nhand-off recall %.3f  false hand-off %.3f  clarify %.3f\nAUROC %.3f  ECE %.3f\n",
-		rep.Search, rep.NIn, rep.NOOS, rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE)
+	fmt.Fprintf(stdout, "search %s: in-scope %d, out-of-scope %d\ntop-1 %.3f  recall@5 %.3f\nhand-off recall %.3f  false hand-off %.3f  clarify %.3f  answered wrong %.3f  gold in suggestions %.3f\nconfidence AUROC %.3f  ECE %.3f\nin_scope AUROC %.3f  ECE %.3f  recall at false hand-off <= 0.10 %.3f (plain cosine %.3f)\n",
+		rep.Search, rep.NIn, rep.NOOS, rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AnsweredWrong, rep.GoldSuggested,
+		rep.AUROC, rep.ECE, rep.InScopeAUROC, rep.InScopeECE, rep.RecallAtFH10, rep.CosineAtFH10)
 	return nil
 }
 
@@ -217,7 +242,12 @@ func runQueries(ctx context.Context, app *App, qs []evalQuery) ([]evalRow, evalR
 		if err != nil {
 			return nil, rep, fmt.Errorf("eval %q: %w", q.Query, err)
 		}
-		row := evalRow{Query: q.Query, Collection: q.Collection, Band: res.Reply.Band, Reasons: res.Reply.Reasons, Confidence: res.Reply.Confidence}
+		row := evalRow{Query: q.Query, Collection: q.Collection, Band: res.Reply.Band, Reasons: res.Reply.Reasons, Confidence: res.Reply.Confidence, InScope: res.Reply.InScope, Negative: res.Signals.Negative}
+		if res.Reply.Band == kb.BandClarify {
+			for _, sg := range res.Reply.Suggestions {
+				row.Suggested = append(row.Suggested, sg.ArticleID)
+			}
+		}
 		if q.GoldID != nil {
 			row.Gold = *q.GoldID
 		}
@@ -242,8 +272,8 @@ func runQueries(ctx context.Context, app *App, qs []evalQuery) ([]evalRow, evalR
 // evalSets evaluates several sets, one table row (or JSON line) each.
 func evalSets(ctx context.Context, cfg Config, dirs []string, modes []string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
 	if !asJSON {
-		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | handoff_recall | false_handoff | clarify | auroc | ece | recall at false <= 0.10 (threshold) |")
-		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | in_scope auroc | in_scope ece | confidence ece | recall at false <= 0.10 (in_scope threshold) | plain cosine, same | default: false hand-off | hand-off recall | answered wrong | clarify | gold in suggestions |")
+		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	for _, dir := range dirs {
 		_, reps, err := evaluateModes(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), modes, log)
@@ -271,8 +301,9 @@ func printSetRow(stdout io.Writer, name string, rep evalReport, asJSON bool) err
 		_, err = fmt.Fprintln(stdout, string(b))
 		return err
 	}
-	_, err := fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f (%.2f) |\n", name, rep.Search, rep.NIn, rep.NOOS,
-		rep.Top1, rep.Recall5, rep.HandoffRecal, rep.FalseHandoff, rep.ClarifyRate, rep.AUROC, rep.ECE, rep.RecallAtFH10, rep.AtThreshold)
+	_, err := fmt.Fprintf(stdout, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f (%.2f) | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name, rep.Search, rep.NIn, rep.NOOS,
+		rep.Top1, rep.Recall5, rep.InScopeAUROC, rep.InScopeECE, rep.ECE, rep.RecallAtFH10, rep.AtThreshold, rep.CosineAtFH10,
+		rep.FalseHandoff, rep.HandoffRecal, rep.AnsweredWrong, rep.ClarifyRate, rep.GoldSuggested)
 	return err
 }
 
@@ -286,13 +317,13 @@ func otherTrigger(r evalRow) bool {
 // threshold, the share of out-of-scope queries and of in-scope queries that
 // would be handed off, other triggers' hand-offs kept as they were.
 func printSweep(w io.Writer, rows []evalRow) {
-	fmt.Fprintln(w, "| hand-off threshold | hand-off recall | false hand-off |")
+	fmt.Fprintln(w, "| hand-off threshold (in_scope) | hand-off recall | false hand-off |")
 	fmt.Fprintln(w, "|---|---|---|")
 	for t := 0.05; t < 0.76; t += 0.05 {
 		var in, oos, hin, hoos int
 		for _, r := range rows {
 			other := otherTrigger(r)
-			handoff := other || r.Confidence < t
+			handoff := other || r.InScope < t
 			if r.Gold == "" {
 				oos++
 				if handoff {
@@ -311,11 +342,30 @@ func printSweep(w io.Writer, rows []evalRow) {
 
 func report(rows []evalRow) evalReport {
 	rep := evalReport{Reasons: map[string]int{}}
-	var top1, r5, fh, hr, clar int
+	var top1, r5, fh, hr, clar, answered, wrong, clarIn, suggested, negIn int
 	conf := make([]float64, len(rows))
 	correct := make([]bool, len(rows))
+	inScope := make([]float64, len(rows))
+	cosine := make([]float64, len(rows))
+	isIn := make([]bool, len(rows))
 	for i, r := range rows {
 		conf[i], correct[i] = r.Confidence, r.Correct
+		inScope[i], cosine[i], isIn[i] = r.InScope, r.Features.VecTop, r.Gold != ""
+		if r.Band == kb.BandAnswer {
+			answered++
+			if !r.Correct {
+				wrong++
+			}
+		}
+		if r.Gold != "" && slices.Contains(r.Reasons, kb.ReasonNegativeSentiment) {
+			negIn++
+		}
+		if r.Band == kb.BandClarify && r.Gold != "" {
+			clarIn++
+			if slices.Contains(r.Suggested, r.Gold) {
+				suggested++
+			}
+		}
 		for _, reason := range r.Reasons {
 			rep.Reasons[reason]++
 		}
@@ -354,8 +404,15 @@ func report(rows []evalRow) evalReport {
 	for i, r := range rows {
 		other[i] = otherTrigger(r)
 	}
-	rec, t := recallAtFalse(rows, conf, other, 0.10)
+	rec, t := recallAtFalse(rows, inScope, other, 0.10)
 	rep.RecallAtFH10, rep.AtThreshold = round3(rec), round3(t)
+	rec, _ = recallAtFalse(rows, cosine, make([]bool, len(rows)), 0.10)
+	rep.CosineAtFH10 = round3(rec)
+	rep.InScopeAUROC = round3(answer.AUROC(inScope, isIn))
+	rep.InScopeECE = round3(answer.ECE(inScope, isIn, 10))
+	rep.AnsweredWrong = round3(ratio(wrong, answered))
+	rep.GoldSuggested = round3(ratio(suggested, clarIn))
+	rep.NegativeFire = round3(ratio(negIn, rep.NIn))
 	return rep
 }
 
