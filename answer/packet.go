@@ -21,6 +21,7 @@ type Packet struct {
 	// Question is the customer turn that led to the hand-off.
 	Question   string          `json:"question"`
 	Confidence float64         `json:"confidence"`
+	InScope    float64         `json:"in_scope"`
 	Passages   []PacketPassage `json:"passages"`
 	// Summary is three lines: what the customer wants, what the bot did,
 	// what it found (or, from a language model, what to do first);
@@ -80,7 +81,7 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Confidence = res.Reply.Confidence
+		p.Confidence, p.InScope = res.Reply.Confidence, res.Reply.InScope
 		for i, ps := range res.Passages {
 			p.Passages = append(p.Passages, PacketPassage{ArticleID: ps.ArticleID, Title: ps.Title, Text: ps.Text, Score: res.Reply.Citations[i].Score})
 		}

@@ -320,8 +320,11 @@ func TestBrowserHandoff(t *testing.T) {
 	s.do(agent, "open packet", chromedp.Click(chromedp.CSS(`#queue li.item`)), chromedp.WaitVisible(chromedp.ID("packet")))
 	reasons := s.waitFor(agent, "reasons", 10*time.Second,
 		`document.querySelectorAll("#reasons li").length > 0 && document.getElementById("reasons").innerText`)
-	if !strings.Contains(reasons, "explicit_request") {
-		t.Errorf("reasons = %q, want explicit_request", reasons)
+	if !strings.Contains(reasons, "Customer asked for a person") {
+		t.Errorf("reasons = %q, want the explicit request in words", reasons)
+	}
+	if code := eval[string](s, agent, "reason code", `document.querySelector("#reasons li").title`); code != "explicit_request" {
+		t.Errorf("reason tooltip = %q, want the code explicit_request", code)
 	}
 	if n := eval[int](s, agent, "passages", `document.querySelectorAll("#passages li.passage").length`); n < 1 {
 		t.Errorf("packet shows %d passages, want at least 1", n)

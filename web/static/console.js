@@ -12,7 +12,11 @@
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
     passages: "检索到的内容", context: "客户", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
     score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式",
-    generated: "由语言模型根据对话生成，请核对。", name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段"
+    generated: "由语言模型根据对话生成，请核对。", name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段",
+    confidence: "置信度", in_scope: "知识库可答",
+    r_low_confidence: "没有文章能回答这个问题", r_repeated_miss: "多篇文章都可能相关，多次澄清仍未确定", r_rephrase: "客户换了说法重复提问",
+    r_negative_sentiment: "客户情绪负面", r_explicit_request: "客户要求转人工", r_sensitive_topic: "敏感话题", r_service_stage: "服务阶段规则",
+    r_agent_request: "客服要求接入"
   } : {
     presence: "Presence", online: "Online", away: "Away", logout: "Sign out", insights: "Insights", queue: "Queue", empty: "Nobody is waiting.",
     claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
@@ -21,8 +25,17 @@
     send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", held_by: "Held by ",
     waiting: "waiting", agents_online: "Agents online: ", score: "score", negative: "negative", customer: "Customer",
     bot: "Bot", generated: "Written by the language model from the transcript; check it.", lang: "Language", contact: "Contact", name: "Name", customer_id: "Customer id", order_id: "Order",
-    stage: "Stage"
+    stage: "Stage", confidence: "confidence", in_scope: "in scope",
+    r_low_confidence: "No article covers this", r_repeated_miss: "Several articles could fit; still unsure after asking",
+    r_rephrase: "Customer asked the same again", r_negative_sentiment: "Customer is upset", r_explicit_request: "Customer asked for a person",
+    r_sensitive_topic: "Sensitive topic", r_service_stage: "Service stage rule", r_agent_request: "An agent asked to take over"
   };
+  // reasonItem shows a reason code in words, the code in the tooltip.
+  function reasonItem(tag, r) {
+    var e = el(tag, "reason", T["r_" + r] || r);
+    e.title = r;
+    return e;
+  }
   document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = T[el.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = T[el.dataset.i18nPlaceholder]; });
 
@@ -58,7 +71,7 @@
       if (h.negative >= 0.5) top.appendChild(el("span", "neg", T.negative + " " + h.negative.toFixed(2)));
       li.appendChild(top);
       var rs = el("div", "reasons");
-      (h.reasons || []).forEach(function (r) { rs.appendChild(el("span", "reason", r)); });
+      (h.reasons || []).forEach(function (r) { rs.appendChild(reasonItem("span", r)); });
       li.appendChild(rs);
       li.appendChild(el("div", "preview", h.preview));
       if (h.holder) li.appendChild(el("div", "holder", T.held_by + h.holder));
@@ -94,7 +107,7 @@
     p.messages.forEach(addMessage);
     var rs = $("reasons");
     rs.textContent = "";
-    h.reasons.forEach(function (r) { rs.appendChild(el("li", "reason", r)); });
+    h.reasons.forEach(function (r) { rs.appendChild(reasonItem("li", r)); });
     var ps = $("passages");
     ps.textContent = "";
     p.passages.forEach(function (x) {
@@ -127,7 +140,11 @@
       head.appendChild(el("span", "sentiment" + (m.negative >= 0.5 ? " neg" : ""), T.negative + " " + m.negative.toFixed(2)));
     }
     if (m.role === "bot" && m.reply) {
-      head.appendChild(el("span", "band", m.reply.band + " " + Math.round((m.reply.confidence || 0) * 100) + "%"));
+      var est = m.reply.band;
+      if (m.reply.band !== "small_talk") {
+        est += " · " + T.confidence + " " + Math.round((m.reply.confidence || 0) * 100) + "% · " + T.in_scope + " " + Math.round((m.reply.in_scope || 0) * 100) + "%";
+      }
+      head.appendChild(el("span", "band", est));
     }
     li.appendChild(head);
     li.appendChild(el("div", "text", m.text));
