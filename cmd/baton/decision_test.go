@@ -125,4 +125,3 @@ func TestDecision(t *testing.T) {
 		}
 	}
 }
-
