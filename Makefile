@@ -1,5 +1,5 @@
-# Baton: two commands do the whole set-up. `make run` builds, ingests the
-# demo knowledge base into ./data and serves on 127.0.0.1:8080; `make test`
+# Baton: two commands do the whole set-up. `make run` builds, seeds an
+# empty ./data with the demo knowledge base and serves on 127.0.0.1:8080; `make test`
 # runs every test.
 GO ?= go
 BIN := bin/baton
@@ -17,9 +17,10 @@ setup:
 build:
 	$(GO) build -o $(BIN) ./cmd/baton
 
+# The demo knowledge base is seeded only into an empty store: a restart
+# keeps what editors changed.
 run: setup build
-	$(BIN) ingest --data $(DATA) demo/kb
-	$(BIN) serve --addr $(ADDR) --data $(DATA)
+	$(BIN) serve --addr $(ADDR) --data $(DATA) --seed demo/kb
 
 test: setup
 	$(GO) vet ./...

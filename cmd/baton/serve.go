@@ -126,10 +126,17 @@ func (s *Server) Close() error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	return runServeHook(ctx, args, stderr, log, nil)
+}
+
+// runServeHook is runServe telling ready, when not nil, the app once it
+// is seeded and about to serve (for tests).
+func runServeHook(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger, ready chan<- *App) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Addr, "addr", "", "listen address (env BATON_ADDR, default 127.0.0.1:8080)")
+	seed := fs.String("seed", "", "ingest these comma-separated files or directories (a demo knowledge base) when the store has no articles yet; never over an editor's work")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
 	}
@@ -138,6 +145,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		return err
 	}
 	defer s.Close()
+	if *seed != "" {
+		if err := seedEmpty(ctx, s.App, splitList(*seed), cfg.Collection, log); err != nil {
+			return err
+		}
+	}
 	log.Info("baton serving", "addr", "http://"+s.Addr(), "data", cfg.Data, "search", s.App.Searcher.Mode())
+	if ready != nil {
+		ready <- s.App
+	}
 	return s.Run(ctx)
+}
+
+// seedEmpty ingests paths when the store holds no article at all, so that
+// a demo knowledge base is loaded once and a restart keeps whatever the
+// editors changed since.
+func seedEmpty(ctx context.Context, app *App, paths []string, collection string, log *slog.Logger) error {
+	arts, err := app.Store.Articles(ctx, "")
+	if err != nil {
+		return err
+	}
+	if len(arts) > 0 {
+		log.Info("seed skipped: the store has articles", "articles", len(arts))
+		return nil
+	}
+	sum, err := app.Ingester.IngestPaths(ctx, paths, collection)
+	if err != nil {
+		return fmt.Errorf("seed %v: %w", paths, err)
+	}
+	log.Info("seeded the empty store", "paths", paths, "added", sum.Added, "failed", sum.Failed)
+	return app.Searcher.TrainClassifiers(ctx)
 }
