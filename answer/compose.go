@@ -44,8 +44,10 @@ type Result struct {
 	// recalibration (Reply.Confidence is after), for refitting that.
 	ModelConfidence float64
 	// InScopeFeatures are what Reply.InScope was computed from
-	// (InScopeNames order).
+	// (InScopeNames order), and ModelInScope the model's estimate before
+	// the collection's recalibration.
 	InScopeFeatures []float64
+	ModelInScope    float64
 	// Passages are the cited articles' full passages, for a generator.
 	Passages []Passage
 }
@@ -89,12 +91,12 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	res.Top = arts[0]
 	res.Features = c.features(question, hits, arts[0])
 	res.ModelConfidence = c.Model.Prob(res.Features)
-	conf := res.ModelConfidence
-	if r, ok := c.Recalibrations.Get(collection); ok {
-		conf = r.Apply(conf)
-	}
 	res.InScopeFeatures = InScopeVector(res.Features, OOSFeatures(hits), res.ModelConfidence)
-	inScope := c.inScopeModel().Prob(res.InScopeFeatures)
+	res.ModelInScope = c.inScopeModel().Prob(res.InScopeFeatures)
+	conf, inScope := res.ModelConfidence, res.ModelInScope
+	if r, ok := c.Recalibrations.Get(collection); ok {
+		conf, inScope = r.Apply(conf), r.ApplyInScope(inScope)
+	}
 
 	passage, err := c.passage(ctx, arts[0], hits[0])
 	if err != nil {

@@ -24,11 +24,26 @@ type Recalibration struct {
 	N        int       `json:"n"`       // labelled questions it was fitted on
 	Correct  int       `json:"correct"` // of which the bot's first article was right
 	FittedAt time.Time `json:"fitted_at"`
+	// InScopeA and InScopeB do the same for the in-scope estimate, fitted
+	// on the InScopeN labels that say whether the question was in scope
+	// (InScopeIn of them were); InScopeN 0 leaves it as the model gives it.
+	InScopeA  float64 `json:"in_scope_a,omitempty"`
+	InScopeB  float64 `json:"in_scope_b,omitempty"`
+	InScopeN  int     `json:"in_scope_n,omitempty"`
+	InScopeIn int     `json:"in_scope_in,omitempty"`
 }
 
 // Apply returns the recalibrated probability for p.
 func (r Recalibration) Apply(p float64) float64 {
 	return sigmoid(r.A*logit(p) + r.B)
+}
+
+// ApplyInScope returns the recalibrated in-scope probability for p.
+func (r Recalibration) ApplyInScope(p float64) float64 {
+	if r.InScopeN == 0 {
+		return p
+	}
+	return sigmoid(r.InScopeA*logit(p) + r.InScopeB)
 }
 
 // logit is the inverse of sigmoid, with p kept off 0 and 1.

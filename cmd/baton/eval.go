@@ -25,6 +25,10 @@ type evalQuery struct {
 	Lang       string  `json:"lang"`
 	GoldID     *string `json:"gold_id"`
 	Collection string  `json:"collection"`
+	// inScope, from agents' verdicts and thumbs, says whether some article
+	// answers the question (article_wrong: yes, but not the one given;
+	// article_missing: no); nil when the label does not say.
+	inScope *bool
 }
 
 // evalRow is the per-query record written by --out.

@@ -43,8 +43,8 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 		if len(cqs) < minLabels {
 			continue
 		}
-		var conf []float64
-		var right []bool
+		var conf, scope []float64
+		var right, in []bool
 		for _, q := range cqs {
 			res, err := a.Bot.Composer.Compose(ctx, c, q.Query)
 			if err != nil {
@@ -55,6 +55,10 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 			}
 			conf = append(conf, res.ModelConfidence)
 			right = append(right, answeredRight(q, res))
+			if q.inScope != nil {
+				scope = append(scope, res.ModelInScope)
+				in = append(in, *q.inScope)
+			}
 		}
 		if len(conf) < minLabels {
 			continue
@@ -62,6 +66,13 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 		r, err := answer.FitRecalibration(conf, right)
 		if err != nil {
 			return nil, fmt.Errorf("recalibrate %s: %w", c, err)
+		}
+		if len(scope) >= minLabels {
+			s, err := answer.FitRecalibration(scope, in)
+			if err != nil {
+				return nil, fmt.Errorf("recalibrate %s in scope: %w", c, err)
+			}
+			r.InScopeA, r.InScopeB, r.InScopeN, r.InScopeIn = s.A, s.B, s.N, s.Correct
 		}
 		r.FittedAt = timeNow().UTC()
 		out[c] = r

@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/kb"
 )
 
 // TestRecalibrateFromThumbs: customers thumb down every answer to a
@@ -104,5 +107,61 @@ func TestCalibrateRecalibrateCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "no collection has 6 labelled questions yet") {
 		t.Errorf("output %q, want it to say no collection has enough labels", out.String())
+	}
+}
+
+// TestRecalibrateInScopeFromVerdicts: agents saying "article missing" on a
+// question the model thinks in scope lower the collection's in_scope for
+// it; the confidence recalibration is fitted beside it.
+func TestRecalibrateInScopeFromVerdicts(t *testing.T) {
+	data := t.TempDir()
+	srv := launch(t, data, func(c *Config) { c.RecalibrateMin = 6; c.RecalibrateEvery = -1 })
+	ctx := context.Background()
+	store := srv.App.Store
+	const q = "what is your return policy"
+	before, err := srv.App.Bot.Composer.Compose(ctx, "default", q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		id := fmt.Sprintf("v%d", i)
+		if err := store.CreateConversation(ctx, &kb.Conversation{ID: id, Collection: "default", Lang: "en", TokenHash: "x", Status: kb.StatusBot}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []*kb.Message{
+			{ID: id + "q", ConversationID: id, Role: kb.RoleCustomer, Text: q},
+			{ID: id + "r", ConversationID: id, Role: kb.RoleBot, Text: "x", Reply: &kb.Reply{Band: kb.BandHandoff}},
+		} {
+			if err := store.AddMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Millisecond) // the hand-off comes after the question
+		h := &kb.Handoff{ID: "h" + id, ConversationID: id, Collection: "default", Status: kb.HandoffClaimed, ClaimedBy: "u"}
+		if err := store.CreateHandoff(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		h.Status, h.Outcome, h.ClosedAt = kb.HandoffResolved, kb.OutcomeArticleMissing, &now
+		if err := store.UpdateHandoff(ctx, h, kb.HandoffClaimed, "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := srv.App.Recalibrate(ctx, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rs["default"]; r.InScopeN != 6 || r.InScopeIn != 0 {
+		t.Fatalf("recalibration %+v, want in_scope fitted on 6 labels, none in scope", r)
+	}
+	after, err := srv.App.Bot.Composer.Compose(ctx, "default", q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Reply.InScope >= before.Reply.InScope-0.2 {
+		t.Errorf("in_scope %.3f after six 'article missing' verdicts, %.3f before; want it well below", after.Reply.InScope, before.Reply.InScope)
+	}
+	if math.Abs(after.ModelInScope-before.ModelInScope) > 1e-9 {
+		t.Errorf("the model's own in_scope moved: %.3f -> %.3f", before.ModelInScope, after.ModelInScope)
 	}
 }

@@ -13,6 +13,10 @@ import (
 // should not have handed off), and with no right article when the agent
 // said an article was missing or wrong; an answered question, labelled
 // with the article it cited when thumbed up and none when thumbed down.
+// Each also says, where it can, whether the question is in scope at all:
+// an article missing says no, a wrong article or a right answer yes.
+var yes, no = true, false
+
 func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 	hs, err := store.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffResolved, kb.HandoffReturned}})
 	if err != nil {
@@ -41,8 +45,11 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 			if top == "" {
 				continue
 			}
-			q.GoldID = &top
-		case kb.OutcomeArticleMissing, kb.OutcomeArticleWrong:
+			q.GoldID, q.inScope = &top, &yes
+		case kb.OutcomeArticleWrong:
+			q.inScope = &yes
+		case kb.OutcomeArticleMissing:
+			q.inScope = &no
 		default:
 			continue
 		}
@@ -71,7 +78,7 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 		q := evalQuery{Query: msgs[qi].Text, Collection: conv.Collection}
 		if r.Feedback > 0 {
 			id := r.Reply.Citations[0].ArticleID
-			q.GoldID = &id
+			q.GoldID, q.inScope = &id, &yes
 		}
 		qs = append(qs, q)
 	}

@@ -74,6 +74,10 @@ func TestVerdictQueries(t *testing.T) {
 	}
 	want := map[string]string{"question a": "shop/a", "question b": "shop/b", "question c": "", "question d": "",
 		"asked x": "shop/x", "asked y": ""}
+	// An article missing is out of scope; a wrong article is in scope; a
+	// thumbs down does not say which.
+	wantScope := map[string]string{"question a": "in", "question b": "in", "question c": "out", "question d": "in",
+		"asked x": "in", "asked y": "unknown"}
 	if len(qs) != len(want) {
 		t.Fatalf("got %d labelled questions %+v, want %d (no verdict or thumb, no row)", len(qs), qs, len(want))
 	}
@@ -84,6 +88,13 @@ func TestVerdictQueries(t *testing.T) {
 		}
 		if g, ok := want[q.Query]; !ok || g != gold || q.Collection != "shop" {
 			t.Errorf("%q labelled %q in %s, want %q in shop", q.Query, gold, q.Collection, g)
+		}
+		in := "unknown"
+		if q.inScope != nil {
+			in = map[bool]string{true: "in", false: "out"}[*q.inScope]
+		}
+		if w := wantScope[q.Query]; in != w {
+			t.Errorf("%q in scope: %s, want %s", q.Query, in, w)
 		}
 	}
 }
