@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -191,4 +192,61 @@ func (e *Editor) maxTokens() int {
 		return e.MaxTokens
 	}
 	return DefaultMaxTokens
+}
+
+// Merge folds the articles from into the article into: their titles and
+// similar questions become into's similar questions (duplicates dropped),
+// into is republished, and the others are deleted. The audit entry of the
+// merge keeps each deleted article whole (JSON), so nothing an editor
+// wrote is lost and a merge can be undone by hand. Merging an article
+// into itself, or one of another collection, is invalid.
+func (e *Editor) Merge(ctx context.Context, actor, into string, from []string) (*kb.Article, error) {
+	cur, err := e.Store.Article(ctx, into)
+	if err != nil {
+		return nil, err
+	}
+	if len(from) == 0 {
+		return nil, fmt.Errorf("merge into %s: no articles to merge: %w", into, kb.ErrInvalid)
+	}
+	have := map[string]bool{strings.ToLower(strings.TrimSpace(cur.Title)): true}
+	for _, q := range cur.Questions {
+		have[strings.ToLower(strings.TrimSpace(q))] = true
+	}
+	var add []string
+	var others []*kb.Article
+	for _, id := range from {
+		if id == into {
+			return nil, fmt.Errorf("merge %s into itself: %w", id, kb.ErrInvalid)
+		}
+		a, err := e.Store.Article(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a.Collection != cur.Collection {
+			return nil, fmt.Errorf("merge %s (collection %s) into %s (collection %s): %w", id, a.Collection, into, cur.Collection, kb.ErrInvalid)
+		}
+		others = append(others, a)
+		for _, q := range append([]string{a.Title}, a.Questions...) {
+			if k := strings.ToLower(strings.TrimSpace(q)); k != "" && !have[k] {
+				have[k] = true
+				add = append(add, strings.TrimSpace(q))
+			}
+		}
+	}
+	merged := cur
+	if len(add) > 0 {
+		if merged, err = e.AddQuestions(ctx, actor, into, add); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range others {
+		if err := e.Delete(ctx, actor, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	kept, err := json.Marshal(others)
+	if err != nil {
+		return nil, err
+	}
+	return merged, e.audit(ctx, actor, "article.merge", into, string(kept))
 }

@@ -168,6 +168,8 @@ func (s *Server) routes() {
 		ed.POST("/articles/:id/publish", s.publish)
 		ed.POST("/articles/:id/restore", s.restore)
 		ed.GET("/articles/:id/diff", s.diff)
+		ed.POST("/articles/:id/merge", s.merge)
+		ed.GET("/duplicates", s.duplicates)
 		ed.POST("/search", s.retrievalConsole)
 		ed.GET("/audit", s.audit)
 		ed.POST("/misses/fix", s.fixMisses)

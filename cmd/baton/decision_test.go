@@ -27,8 +27,8 @@ Press "Forgot password" on the sign-in page and follow the e-mail we send.
 id: reset-b
 title: How can I reset my password
 questions:
-  - password reset link
-  - change a forgotten password
+  - I forgot my password
+  - reset my password
 ---
 Use the link in the reset e-mail within an hour.
 ---
@@ -47,16 +47,15 @@ questions:
 请留意微信消息，收到邀请后即可开通。
 `
 
-// TestDecision: the two estimates decide the turn, in both languages:
-// confident -> answer; out of scope -> hand off; small talk -> small talk.
-// And near-duplicate articles are one "did you mean" choice.
-func TestDecision(t *testing.T) {
-	requireModel(t)
+// dataWithDuplicates returns a data directory holding decisionKB's
+// articles; launch adds the test knowledge base.
+func dataWithDuplicates(t *testing.T) string {
+	t.Helper()
 	data := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(data, "extra"), 0o755); err != nil {
+	extra := filepath.Join(data, "extra")
+	if err := os.MkdirAll(extra, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	extra := filepath.Join(data, "extra")
 	for i, doc := range strings.Split(strings.TrimPrefix(decisionKB, "---\n"), "\n---\nid:") {
 		if i > 0 {
 			doc = "id:" + doc
@@ -68,7 +67,15 @@ func TestDecision(t *testing.T) {
 	if err := run(context.Background(), []string{"ingest", "--data", data, extra}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	srv := launch(t, data, nil)
+	return data
+}
+
+// TestDecision: the two estimates decide the turn, in both languages:
+// confident -> answer; out of scope -> hand off; small talk -> small talk.
+// And near-duplicate articles are one "did you mean" choice.
+func TestDecision(t *testing.T) {
+	requireModel(t)
+	srv := launch(t, dataWithDuplicates(t), nil)
 	bot := srv.App.Bot
 	ctx := context.Background()
 	tests := []struct {

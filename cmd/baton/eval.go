@@ -110,11 +110,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	sets := fs.String("sets", "", "comma-separated evaluation-set directories (kb.jsonl + queries.jsonl each); prints a Markdown table")
 	sweep := fs.Bool("sweep", false, "also print hand-off recall and false hand-off for hand-off thresholds 0.05..0.75; with --task clusters, the scores over cluster thresholds 0.5..0.95")
 	compare := fs.Bool("compare", false, "with --sets: keyword-only, vector-only (max cosine), classifier-only and hybrid side by side")
-	task := fs.String("task", "", "evaluate a trigger instead of retrieval: sentiment, rephrase or dialogues (with --file), clusters (misses inbox grouping, with --sets), or smalltalk (the sets' questions taken for small talk, with --sets; held-back phrasings missed, with --file)")
+	task := fs.String("task", "", "evaluate a trigger instead of retrieval: sentiment, rephrase or dialogues (with --file), clusters (misses inbox grouping, with --sets), duplicates (near-duplicate articles and what merging them does, with --sets), or smalltalk (the sets' questions taken for small talk, with --sets; held-back phrasings missed, with --file)")
 	file := fs.String("file", "", "labelled file for --task")
 	threshold := fs.Float64("threshold", 0, "with --task clusters: average cosine similarity at which misses group (default: the shipped one)")
 	if err := parseConfig(fs, &cfg, args); err != nil {
 		return err
+	}
+	if *task == "duplicates" {
+		return evalDuplicates(ctx, cfg, strings.Split(*sets, ","), *threshold, *sweep, *asJSON, stdout, log)
 	}
 	if *task == "smalltalk" {
 		return evalSmallTalk(strings.Split(*sets, ","), *file, *asJSON, stdout)

@@ -20,6 +20,8 @@
 //   retrieval   #search-form, #search-collection, #search-question, #search-results,
 //               #search-band, #search-confidence, #search-reasons, #search-answer,
 //               #search-passages li.passage (a.open-article[data-id], .score), #search-hits
+//   duplicates  #dup-collection, #dup-refresh, #dup-groups li.dup-group li.member (data-id;
+//               button.merge), #no-dups
 //   audit       #audit tbody tr, #audit-refresh
 //   errors      #error
 (function () {
@@ -48,7 +50,10 @@
     confirm_discard: "丢弃这份草稿？", diff_vs_draft: "与草稿比较", diff_vs_current: "与当前版本比较", restore: "恢复",
     current: "当前", diff_title: "版本 {a} → {b}", no_diff: "没有差异。", v: "版本 ",
     b_answer: "直接回答", b_clarify: "需要澄清", b_handoff: "转人工", score: "得分", no_hits: "什么也没找到。",
-    stream_down: "实时通道不可用，改为每秒刷新。", stale: "有人在你编辑期间发布了新版本。"
+    stream_down: "实时通道不可用，改为每秒刷新。", stale: "有人在你编辑期间发布了新版本。",
+    tab_duplicates: "重复文章", dup_title: "回答同一问题的文章", no_dups: "没有重复的文章。",
+    dup_hint: "机器人无法区分这些文章，只能反问客户指的是哪一篇。把每组合并成一篇：其他文章的标题和相似问题会移入其中，并保留在历史版本里。",
+    merge_into: "合并到这一篇", q_count: "个相似问题", merged: "已合并到“{t}”。", confirm_merge: "把其他 {n} 篇合并到“{t}”？"
   } : {
     tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out", insights: "Insights",
     upload_title: "Add documents", collection: "Collection", drop_hint: "Drop files here, or choose them:",
@@ -72,7 +77,10 @@
     confirm_discard: "Discard this draft?", diff_vs_draft: "diff vs draft", diff_vs_current: "diff vs current", restore: "Restore",
     current: "current", diff_title: "Version {a} → {b}", no_diff: "No differences.", v: "v",
     b_answer: "answer", b_clarify: "clarify", b_handoff: "hand off", score: "score", no_hits: "Nothing found.",
-    stream_down: "Live updates are unavailable; refreshing every second.", stale: "Someone published a newer version while you edited."
+    stream_down: "Live updates are unavailable; refreshing every second.", stale: "Someone published a newer version while you edited.",
+    tab_duplicates: "Near-duplicates", dup_title: "Articles that answer the same question", no_dups: "No near-duplicate articles.",
+    dup_hint: "The bot cannot tell these apart, so it asks the customer which one was meant. Merge each group into one article: the others' titles and similar questions move into it, and they stay in the history.",
+    merge_into: "Merge into this one", q_count: "similar questions", merged: "Merged into “{t}”.", confirm_merge: "Merge the other {n} into “{t}”?"
   };
   document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = T[e.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach(function (e) { e.placeholder = T[e.dataset.i18nPlaceholder]; });
@@ -564,6 +572,43 @@
       hl.appendChild(li);
     });
   }
+
+  // ---- Near-duplicate articles ----
+
+  function loadDuplicates() {
+    var c = $("dup-collection").value.trim() || "default";
+    return api("GET", "/api/v1/duplicates?collection=" + enc(c)).then(function (r) {
+      var ul = clear($("dup-groups"));
+      $("no-dups").hidden = r.groups.length > 0;
+      r.groups.forEach(function (g) {
+        var li = el("li", "dup-group");
+        var members = el("ul", "members");
+        g.forEach(function (a) {
+          var m = el("li", "member");
+          m.dataset.id = a.id;
+          m.appendChild(articleLink(a.id, a.title));
+          m.appendChild(el("span", "meta", " " + (a.questions || []).length + " " + T.q_count));
+          var b = el("button", "merge", T.merge_into);
+          b.type = "button";
+          b.onclick = function () {
+            var from = g.filter(function (x) { return x.id !== a.id; }).map(function (x) { return x.id; });
+            if (!confirm(fmt(T.confirm_merge, { n: from.length, t: a.title }))) return;
+            api("POST", "/api/v1/articles/" + enc(a.id) + "/merge", { from: from }).then(function () {
+              Baton.notice && Baton.notice(fmt(T.merged, { t: a.title }));
+              loadDuplicates();
+              loadArticles();
+            }).catch(fail);
+          };
+          m.appendChild(b);
+          members.appendChild(m);
+        });
+        li.appendChild(members);
+        ul.appendChild(li);
+      });
+    }).catch(fail);
+  }
+  $("dup-refresh").onclick = loadDuplicates;
+  loaders.duplicates = loadDuplicates;
 
   // ---- Audit log ----
 
