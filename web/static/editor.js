@@ -52,7 +52,7 @@
     b_answer: "直接回答", b_clarify: "需要澄清", b_handoff: "转人工", score: "得分", no_hits: "什么也没找到。",
     stream_down: "实时通道不可用，改为每秒刷新。", stale: "有人在你编辑期间发布了新版本。",
     tab_duplicates: "重复文章", dup_title: "回答同一问题的文章", no_dups: "没有重复的文章。",
-    dup_hint: "机器人无法区分这些文章，只能反问客户指的是哪一篇。把每组合并成一篇：其他文章的标题和相似问题会移入其中，并保留在历史版本里。",
+    dup_hint: "机器人无法区分这些文章，只能反问客户指的是哪一篇。把每组合并成一篇：其他文章的标题和相似问题会移入其中，操作日志会完整保留被合并的文章。",
     merge_into: "合并到这一篇", q_count: "个相似问题", merged: "已合并到“{t}”。", confirm_merge: "把其他 {n} 篇合并到“{t}”？"
   } : {
     tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out", insights: "Insights",
@@ -79,7 +79,7 @@
     b_answer: "answer", b_clarify: "clarify", b_handoff: "hand off", score: "score", no_hits: "Nothing found.",
     stream_down: "Live updates are unavailable; refreshing every second.", stale: "Someone published a newer version while you edited.",
     tab_duplicates: "Near-duplicates", dup_title: "Articles that answer the same question", no_dups: "No near-duplicate articles.",
-    dup_hint: "The bot cannot tell these apart, so it asks the customer which one was meant. Merge each group into one article: the others' titles and similar questions move into it, and they stay in the history.",
+    dup_hint: "The bot cannot tell these apart, so it asks the customer which one was meant. Merge each group into one article: the others' titles and similar questions move into it, and the audit log keeps the others whole.",
     merge_into: "Merge into this one", q_count: "similar questions", merged: "Merged into “{t}”.", confirm_merge: "Merge the other {n} into “{t}”?"
   };
   document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = T[e.dataset.i18n]; });
