@@ -53,16 +53,7 @@ func TestDuplicatesAPI(t *testing.T) {
 		t.Fatalf("merge: %d %v", code, m)
 	}
 	ctx := context.Background()
-	a, err := srv.App.Store.Article(ctx, "default/reset-a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(a.Questions, "How can I reset my password") {
-		t.Errorf("merged article's questions %v, want the other's title among them", a.Questions)
-	}
-	if _, err := srv.App.Store.Article(ctx, "default/reset-b"); err == nil {
-		t.Error("the merged-away article is still there")
-	}
+	checkMerged(t, srv)
 	audit, err := srv.App.Store.Audit(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -77,5 +68,22 @@ func TestDuplicatesAPI(t *testing.T) {
 	}
 	if res.Top == nil || res.Top.ID != "default/reset-a" {
 		t.Errorf("after the merge the top article is %v, want the merged one", res.Top)
+	}
+}
+
+// checkMerged checks that the store holds reset-a with reset-b's title as
+// a similar question, and no reset-b.
+func checkMerged(t *testing.T, srv *Server) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := srv.App.Store.Article(ctx, "default/reset-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(a.Questions, "How can I reset my password") {
+		t.Errorf("merged article's questions %v, want the other's title among them", a.Questions)
+	}
+	if _, err := srv.App.Store.Article(ctx, "default/reset-b"); err == nil {
+		t.Error("the merged-away article is still there")
 	}
 }

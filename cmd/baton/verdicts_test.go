@@ -34,16 +34,7 @@ func TestVerdictQueries(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		time.Sleep(time.Millisecond) // the hand-off comes after the question
-		h := &kb.Handoff{ID: "h" + id, ConversationID: id, Collection: "shop", Status: kb.HandoffClaimed, ClaimedBy: "u"}
-		if err := store.CreateHandoff(ctx, h); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
-		h.Status, h.Outcome, h.ClosedAt = kb.HandoffResolved, v, &now
-		if err := store.UpdateHandoff(ctx, h, kb.HandoffClaimed, "u"); err != nil {
-			t.Fatal(err)
-		}
+		closeWithVerdict(t, store, id, "shop", v)
 		// A later customer message must not replace the question.
 		if err := store.AddMessage(ctx, &kb.Message{ID: id + "3", ConversationID: id, Role: kb.RoleCustomer, Text: "thanks"}); err != nil {
 			t.Fatal(err)
@@ -96,5 +87,22 @@ func TestVerdictQueries(t *testing.T) {
 		if w := wantScope[q.Query]; in != w {
 			t.Errorf("%q in scope: %s, want %s", q.Query, in, w)
 		}
+	}
+}
+
+// closeWithVerdict hands conversation id off just after its messages and
+// closes the hand-off with the agent's verdict.
+func closeWithVerdict(t *testing.T, store kb.Store, id, collection, verdict string) {
+	t.Helper()
+	ctx := context.Background()
+	time.Sleep(time.Millisecond) // the hand-off comes after the question
+	h := &kb.Handoff{ID: "h" + id, ConversationID: id, Collection: collection, Status: kb.HandoffClaimed, ClaimedBy: "u"}
+	if err := store.CreateHandoff(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	h.Status, h.Outcome, h.ClosedAt = kb.HandoffResolved, verdict, &now
+	if err := store.UpdateHandoff(ctx, h, kb.HandoffClaimed, "u"); err != nil {
+		t.Fatal(err)
 	}
 }
