@@ -78,6 +78,10 @@ func TestDecision(t *testing.T) {
 	srv := launch(t, dataWithDuplicates(t), nil)
 	bot := srv.App.Bot
 	ctx := context.Background()
+	// As a server would have done by the time customers ask.
+	if err := srv.App.Searcher.TrainClassifiers(ctx); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, text string
 		want       []string // acceptable bands
