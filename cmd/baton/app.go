@@ -78,6 +78,12 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 	}
 	composer := &answer.Composer{Store: store, Searcher: a.Searcher, Model: model}
+	if cfg.InScopeModel != "" {
+		if composer.InScope, err = answer.LoadInScopeModel(cfg.InScopeModel); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	if composer.Recalibrations, err = answer.LoadRecalibrations(filepath.Join(cfg.Data, recalibrationFile)); err != nil {
 		a.Close()
 		return nil, err

@@ -22,6 +22,7 @@ type Config struct {
 	AnswerThreshold  float64
 	HandoffThreshold float64
 	ConfidenceModel  string // path to a model from `baton calibrate`; empty for the built-in one
+	InScopeModel     string // path to a model from `baton calibrate --task inscope`; empty for the built-in one
 	Policy           string // hand-off policy file (YAML/JSON); empty for the defaults
 	AdminToken       string // guards the admin API; from the environment only, never a flag
 
@@ -84,6 +85,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.HandoffThreshold, "handoff-threshold", 0, "confidence below which the bot hands off; overrides the policy default (env BATON_HANDOFF_THRESHOLD)")
 	fs.StringVar(&c.Policy, "policy", "", "hand-off policy file, YAML or JSON, per collection (env BATON_POLICY)")
 	fs.StringVar(&c.ConfidenceModel, "confidence-model", "", "confidence model JSON from `baton calibrate` (env BATON_CONFIDENCE_MODEL)")
+	fs.StringVar(&c.InScopeModel, "inscope-model", "", "in-scope model JSON from `baton calibrate --task inscope` (env BATON_INSCOPE_MODEL)")
 	fs.StringVar(&c.Embedder, "embedder", "", "local, openai or none (env BATON_EMBEDDER; default local, or openai when a base URL is set)")
 	fs.StringVar(&c.ModelDir, "model-dir", "", "directory of the local embedding model (env BATON_MODEL_DIR; default ~/.cache/baton/models/bge-small-zh-v1.5)")
 	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", "", "OpenAI-compatible embeddings base URL; enables hybrid search (env BATON_EMBED_BASE_URL)")
@@ -152,6 +154,7 @@ func (c *Config) fromEnv() error {
 	str(&c.Data, "BATON_DATA", "data")
 	str(&c.Collection, "BATON_COLLECTION", kb.DefaultCollection)
 	str(&c.ConfidenceModel, "BATON_CONFIDENCE_MODEL", "")
+	str(&c.InScopeModel, "BATON_INSCOPE_MODEL", "")
 	str(&c.EmbedBaseURL, "BATON_EMBED_BASE_URL", "")
 	str(&c.EmbedModel, "BATON_EMBED_MODEL", "")
 	str(&c.EmbedAPIKey, "BATON_EMBED_API_KEY", "")
