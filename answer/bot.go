@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -31,6 +32,11 @@ type Bot struct {
 	// policies is swapped whole by SetPolicies (the admin API) while
 	// turns read it.
 	policies atomic.Pointer[escalate.Config]
+	// talk caches, for the policies in force (talkFor), the small-talk
+	// recogniser of each collection that adds phrasings of its own.
+	talkMu  sync.Mutex
+	talkFor *escalate.Config
+	talk    map[string]*escalate.SmallTalk
 	// Sentiment and Rephrase measure the customer's turns; either may be
 	// nil, which turns its trigger off.
 	Sentiment SentimentScorer
@@ -166,13 +172,14 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 		return nil, err
 	}
 	out.Composed = res
-	policy := b.Policies().For(c.Collection)
+	policies := b.Policies()
+	policy := policies.For(c.Collection)
 	reply := res.Reply
 	reply.Band = policy.Band(reply.Confidence, reply.InScope)
 	if len(res.Hits) == 0 {
 		reply.Band = kb.BandHandoff
 	}
-	if kind := b.smallTalk(policy, text, reply.Band); kind != "" {
+	if kind := b.smallTalk(policies, c.Collection, text, reply.Band); kind != "" {
 		// The knowledge base's own confident article (a "greeting" FAQ)
 		// would have answered; otherwise a short reply, and nothing
 		// about the turn counts as a miss, a rephrase or a hand-off.
@@ -224,11 +231,33 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 // smallTalk returns the small-talk kind of text, or "" when the turn is to
 // be answered from the knowledge base: it is not small talk, it asks for
 // a person, or the knowledge base answers it confidently (band).
-func (b *Bot) smallTalk(policy escalate.Policy, text, band string) string {
+func (b *Bot) smallTalk(policies *escalate.Config, collection, text, band string) string {
 	if b.SmallTalk == nil || band == kb.BandAnswer || escalate.ExplicitRequest(text) {
 		return ""
 	}
-	return b.SmallTalk.With(policy.SmallTalk.Phrases).Kind(text)
+	return b.smallTalkFor(policies, collection).Kind(text)
+}
+
+// smallTalkFor returns the recogniser of a collection under policies: the
+// built-in one, or with the collection's own phrasings, built once for
+// the policies (SetPolicies replaces them whole, so a new pointer means
+// new phrasings).
+func (b *Bot) smallTalkFor(policies *escalate.Config, collection string) *escalate.SmallTalk {
+	phrases := policies.For(collection).SmallTalk.Phrases
+	if len(phrases) == 0 {
+		return b.SmallTalk
+	}
+	b.talkMu.Lock()
+	defer b.talkMu.Unlock()
+	if b.talkFor != policies || b.talk == nil {
+		b.talkFor, b.talk = policies, map[string]*escalate.SmallTalk{}
+	}
+	t, ok := b.talk[collection]
+	if !ok {
+		t = b.SmallTalk.With(phrases)
+		b.talk[collection] = t
+	}
+	return t
 }
 
 // generate replaces the extractive answer with a grounded generated one,

@@ -89,9 +89,10 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 		arts = append(arts, a)
 	}
 	res.Top = arts[0]
-	res.Features = c.features(question, hits, arts[0])
+	var oos []float64
+	res.Features, oos = c.features(question, hits, arts[0])
 	res.ModelConfidence = c.Model.Prob(res.Features)
-	res.InScopeFeatures = InScopeVector(res.Features, OOSFeatures(hits), res.ModelConfidence)
+	res.InScopeFeatures = InScopeVector(res.Features, oos, res.ModelConfidence)
 	res.ModelInScope = c.inScopeModel().Prob(res.InScopeFeatures)
 	conf, inScope := res.ModelConfidence, res.ModelInScope
 	if r, ok := c.Recalibrations.Get(collection); ok {
@@ -264,7 +265,9 @@ func (c *Composer) passage(ctx context.Context, a *kb.Article, h retrieval.Fused
 	return chunks[0].Text, nil
 }
 
-func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Article) Features {
+// features computes the confidence features of the hits, and returns the
+// OOSFeatures it drew three of them from, for the in-scope estimate.
+func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Article) (Features, []float64) {
 	kw := c.Searcher.Keyword
 	q := termSet(kw.Terms(question))
 	var f Features
@@ -308,7 +311,7 @@ func (c *Composer) features(question string, hits []retrieval.Fused, top *kb.Art
 	f.TopShare = retrieval.Softmax(hits)
 	o := OOSFeatures(hits)
 	f.KwPeak, f.KqPeak, f.KnnTop = o[oosKwPeak], o[oosKqPeak], o[oosKnnTop]
-	return f
+	return f, o
 }
 
 // topTwo returns the scores ranked first and second in ranking r.

@@ -155,7 +155,7 @@ func (s *SmallTalk) Kind(text string) string {
 // match returns the length and kind of the longest phrasing toks starts with.
 func (s *SmallTalk) match(toks []string) (int, string) {
 	for _, p := range s.phrases {
-		if len(p.tokens) <= len(toks) && equalTokens(p.tokens, toks[:len(p.tokens)]) {
+		if len(p.tokens) <= len(toks) && slices.Equal(p.tokens, toks[:len(p.tokens)]) {
 			return len(p.tokens), p.kind
 		}
 	}
@@ -172,15 +172,6 @@ func (s *SmallTalk) Reply(kind, lang string, custom map[string]map[string]string
 		lang = "en"
 	}
 	return s.replies[kind][lang]
-}
-
-func equalTokens(a, b []string) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // smallTalkTokens splits text into lower-case words, each Han character

@@ -593,3 +593,21 @@ func TestExplicitRequestIsOnlyThat(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionSmallTalk: a collection's own phrasings and replies from
+// the policy file, read for every turn after the first.
+func TestCollectionSmallTalk(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("collections:\n  default:\n    small_talk:\n      phrases: {greeting: [aloha]}\n      replies: {greeting: {en: \"Aloha! Ask me about returns.\"}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := client{t, "http://" + launch(t, "", func(cfg *Config) { cfg.Policy = policy }).Addr()}
+	for range 2 {
+		id, token := c.start()
+		_, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":"Aloha!"}`)
+		reply := m["reply"].(map[string]any)
+		if reply["band"] != "small_talk" || reply["text"] != "Aloha! Ask me about returns." || m["handoff"] != nil {
+			t.Errorf("Aloha: %v", m)
+		}
+	}
+}

@@ -8,9 +8,9 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
 
 	"github.com/batonhq/baton/answer"
+	evalpkg "github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/retrieval"
 )
 
@@ -41,22 +41,9 @@ func leaveOneSetOut(ctx context.Context, cfg Config, dirs []string, l2 float64, 
 	var sets []losoSet
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
-		var rows []evalRow
-		path := ""
-		if cache != "" {
-			path = filepath.Join(cache, name+".rows.jsonl")
-			rows, _ = readRows(path)
-		}
-		if rows == nil {
-			var err error
-			if rows, _, err = evaluate(ctx, cfg, filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "queries.jsonl"), log); err != nil {
-				return err
-			}
-			if path != "" {
-				if err := writeRows(path, rows); err != nil {
-					return err
-				}
-			}
+		rows, err := cachedRows(ctx, cfg, dir, cache, log)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(stderr, "%s: %d rows\n", name, len(rows))
 		sets = append(sets, losoSet{name, rows})
@@ -136,34 +123,11 @@ func scoreHeldOut(m *answer.Model, rows []evalRow, feat func(evalRow) []float64)
 // another trigger or confidence below t) over thresholds t that hand off
 // at most maxFalse of the in-scope rows, and the largest such t.
 func recallAtFalse(rows []evalRow, conf []float64, other []bool, maxFalse float64) (recall, threshold float64) {
-	ts := append(slices.Clone(conf), 0)
-	sort.Float64s(ts)
-	best, bestT := 0.0, 0.0
-	for _, t := range ts {
-		var in, oos, hin, hoos int
-		for i, r := range rows {
-			h := other[i] || conf[i] < t
-			if r.Gold == "" {
-				oos++
-				if h {
-					hoos++
-				}
-			} else {
-				in++
-				if h {
-					hin++
-				}
-			}
-		}
-		if in == 0 || oos == 0 {
-			return 0, 0
-		}
-		if float64(hin) > maxFalse*float64(in) {
-			break
-		}
-		best, bestT = float64(hoos)/float64(oos), t
+	in := make([]bool, len(rows))
+	for i, r := range rows {
+		in[i] = r.Gold != ""
 	}
-	return best, bestT
+	return evalpkg.RecallAtFalse(conf, in, other, maxFalse)
 }
 
 func fusedHits(hs []evalHit) []retrieval.Fused {
