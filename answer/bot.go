@@ -93,12 +93,42 @@ func (b *Bot) Start(ctx context.Context, collection, lang string, cc *kb.Custome
 	if lang == "" {
 		lang = "auto"
 	}
+	if err := b.knownCollection(ctx, collection); err != nil {
+		return nil, "", err
+	}
 	token := randomID(24)
 	c := &kb.Conversation{ID: randomID(12), Collection: collection, Lang: lang, TokenHash: hashToken(token), Status: kb.StatusBot, Context: cc}
 	if err := b.Store.CreateConversation(ctx, c); err != nil {
 		return nil, "", err
 	}
 	return c, token, nil
+}
+
+// UnknownCollectionError refuses a conversation with a collection that
+// holds no articles, where every question would hand off.
+type UnknownCollectionError struct {
+	Collection string
+	Known      []string
+}
+
+func (e *UnknownCollectionError) Error() string {
+	return fmt.Sprintf("collection %q holds no articles; known collections: %s", e.Collection, strings.Join(e.Known, ", "))
+}
+
+func (e *UnknownCollectionError) Unwrap() error { return kb.ErrNotFound }
+
+// knownCollection checks that a collection holds articles. A knowledge
+// base with none at all takes any: a fresh install's chat page works (and
+// hands every question to the team) before the first upload.
+func (b *Bot) knownCollection(ctx context.Context, collection string) error {
+	known, err := b.Store.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	if len(known) == 0 || slices.Contains(known, collection) {
+		return nil
+	}
+	return &UnknownCollectionError{Collection: collection, Known: known}
 }
 
 // Authorize loads a conversation and checks the customer's token against it.
@@ -146,6 +176,9 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	}
 	if n := utf8.RuneCountInString(text); n > MaxMessageRunes {
 		return nil, fmt.Errorf("message is %d characters, the limit is %d: %w", n, MaxMessageRunes, kb.ErrInvalid)
+	}
+	if c.Status == kb.StatusClosed {
+		return nil, ErrEnded
 	}
 	history, err := b.Store.Messages(ctx, c.ID)
 	if err != nil {
@@ -376,6 +409,9 @@ func (b *Bot) RequestPerson(ctx context.Context, c *kb.Conversation) (*TurnResul
 		}
 	}
 	out := &TurnResult{}
+	if c.Status == kb.StatusClosed {
+		return nil, ErrEnded
+	}
 	if c.Status != kb.StatusBot {
 		out.WithPerson = true
 		return out, nil
@@ -387,6 +423,22 @@ func (b *Bot) RequestPerson(ctx context.Context, c *kb.Conversation) (*TurnResul
 	}
 	out.Handoff = h
 	return out, b.addBotMessage(ctx, c.ID, out)
+}
+
+// ErrEnded refuses a customer message to a conversation an agent resolved.
+var ErrEnded = fmt.Errorf("this conversation has ended: start a new one, or reopen it: %w", kb.ErrConflict)
+
+// Reopen gives an ended conversation back to the bot, for a customer who
+// chooses to go on with it rather than start a new one.
+func (b *Bot) Reopen(ctx context.Context, c *kb.Conversation) error {
+	if c.Status != kb.StatusClosed {
+		return nil
+	}
+	if err := b.Store.SetConversationStatus(ctx, c.ID, kb.StatusBot); err != nil {
+		return err
+	}
+	c.Status = kb.StatusBot
+	return nil
 }
 
 // addBotMessage stores out's reply and notes its id for the customer's thumbs.

@@ -32,6 +32,11 @@ type Packet struct {
 	SummaryGenerated bool     `json:"summary_generated"`
 	Draft            string   `json:"draft"`
 	DraftGenerated   bool     `json:"draft_generated"`
+	// NegativeTurn is the collection's negative-sentiment trigger: a
+	// customer turn at or above it is one that fired.
+	NegativeTurn float64 `json:"negative_turn"`
+	// Band is where Confidence and InScope put the question now.
+	Band string `json:"band,omitempty"`
 }
 
 // PacketPassage is one retrieved passage with its score and article.
@@ -39,13 +44,16 @@ type PacketPassage struct {
 	ArticleID string  `json:"article_id"`
 	Title     string  `json:"title"`
 	Text      string  `json:"text"`
-	Score     float64 `json:"score"`
+	// HTML is Text rendered, filled in by the web layer.
+	HTML  string  `json:"html,omitempty"`
+	Score float64 `json:"score"`
 }
 
 // Packet assembles the hand-off packet of h. The passages are retrieved
 // again for the question that handed off, so they reflect the knowledge
-// base as it is now.
-func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
+// base as it is now. The summary is written in uiLang, the agent's
+// language ("" for the customer's); the draft reply in the customer's.
+func (b *Bot) Packet(ctx context.Context, h *kb.Handoff, uiLang string) (*Packet, error) {
 	conv, err := b.Store.Conversation(ctx, h.ConversationID)
 	if err != nil {
 		return nil, err
@@ -76,19 +84,25 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 	if lang == "" {
 		lang = "en"
 	}
+	if uiLang == "" {
+		uiLang = lang
+	}
+	policy := b.Policies().For(conv.Collection)
+	p.NegativeTurn = policy.NegativeTurn
 	if p.Question != "" {
 		res, err := b.Composer.Compose(ctx, conv.Collection, p.Question)
 		if err != nil {
 			return nil, err
 		}
 		p.Confidence, p.InScope = res.Reply.Confidence, res.Reply.InScope
+		p.Band = policy.Band(p.Confidence, p.InScope)
 		for i, ps := range res.Passages {
 			p.Passages = append(p.Passages, PacketPassage{ArticleID: ps.ArticleID, Title: ps.Title, Text: ps.Text, Score: res.Reply.Citations[i].Score})
 		}
 		// A draft from an article the bot was not confident in (a wrong
 		// low-confidence hit) would put the wrong policy in the agent's
 		// mouth: the agent starts from a blank reply instead.
-		confident := b.Policies().For(conv.Collection).Band(res.Reply.Confidence, res.Reply.InScope) == kb.BandAnswer
+		confident := p.Band == kb.BandAnswer
 		if len(res.Passages) > 0 && confident {
 			p.Draft = res.Passages[0].Text
 			if b.Generator != nil {
@@ -98,9 +112,9 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff) (*Packet, error) {
 			}
 		}
 	}
-	p.Summary = summary(lang, first, h, p.Passages)
+	p.Summary = summary(uiLang, first, h, p.Passages)
 	if b.Generator != nil && len(msgs) > 0 {
-		if lines, err := b.Generator.Summarize(ctx, lang, msgs, h.Reasons); err == nil {
+		if lines, err := b.Generator.Summarize(ctx, uiLang, msgs, h.Reasons); err == nil {
 			p.Summary, p.SummaryGenerated = lines, true
 		} else {
 			b.signalError(fmt.Errorf("hand-off summary not generated: %w", err))
@@ -120,16 +134,36 @@ func summary(lang, first string, h *kb.Handoff, ps []PacketPassage) []string {
 	if first == "" {
 		want = map[bool]string{false: "Customer asked for a person before asking anything.", true: "客户未提问，直接要求人工。"}[zh]
 	}
-	why := fmt.Sprintf("Bot handed off: %s.", strings.Join(h.Reasons, ", "))
+	words := make([]string, len(h.Reasons))
+	for i, r := range h.Reasons {
+		words[i] = r
+		if w, ok := reasonWords[r]; ok {
+			words[i] = w[zh]
+		}
+	}
+	why := fmt.Sprintf("Bot handed off: %s.", strings.Join(words, "; "))
 	if zh {
-		why = fmt.Sprintf("转人工原因：%s。", strings.Join(h.Reasons, "、"))
+		why = fmt.Sprintf("转人工原因：%s。", strings.Join(words, "；"))
 	}
 	found := map[bool]string{false: "Nothing relevant found in the knowledge base.", true: "知识库中未找到相关内容。"}[zh]
 	if len(ps) > 0 {
-		found = fmt.Sprintf("Best passage: %s (score %.2f).", ps[0].Title, ps[0].Score)
+		found = fmt.Sprintf("Best passage: %s.", ps[0].Title)
 		if zh {
-			found = fmt.Sprintf("最相关文章：%s（得分 %.2f）。", ps[0].Title, ps[0].Score)
+			found = fmt.Sprintf("最相关文章：%s。", ps[0].Title)
 		}
 	}
 	return []string{want, why, found}
+}
+
+// reasonWords says each hand-off reason in English and Chinese (keyed by
+// "is Chinese"), for the summary an agent reads.
+var reasonWords = map[string]map[bool]string{
+	kb.ReasonLowConfidence:     {false: "no article covers this", true: "没有文章能回答这个问题"},
+	kb.ReasonRepeatedMiss:      {false: "several articles could fit, still unsure after asking", true: "多篇文章都可能相关，多次澄清仍未确定"},
+	kb.ReasonRephrase:          {false: "the customer asked the same again", true: "客户换了说法重复提问"},
+	kb.ReasonNegativeSentiment: {false: "the customer is upset", true: "客户情绪负面"},
+	kb.ReasonExplicitRequest:   {false: "the customer asked for a person", true: "客户要求转人工"},
+	kb.ReasonSensitiveTopic:    {false: "sensitive topic", true: "敏感话题"},
+	kb.ReasonServiceStage:      {false: "service stage rule", true: "服务阶段规则"},
+	kb.ReasonAgentRequest:      {false: "an agent asked to take over", true: "客服要求接入"},
 }

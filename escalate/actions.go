@@ -107,9 +107,10 @@ func (d *Desk) Transfer(ctx context.Context, u *kb.User, id, to string) (*kb.Han
 	return h, nil
 }
 
-// Close ends a held hand-off: resolved, or returned to the bot. Either way
-// the conversation goes back to the bot for the customer's next question.
-// outcome is the agent's verdict on the bot (may be empty).
+// Close ends a held hand-off: resolved, which ends the conversation (the
+// customer starts a new one, or reopens it explicitly), or returned to the
+// bot, which takes the customer's next question. outcome is the agent's
+// verdict on the bot (may be empty).
 func (d *Desk) Close(ctx context.Context, u *kb.User, id, status, outcome string) (*kb.Handoff, error) {
 	if status != kb.HandoffResolved && status != kb.HandoffReturned {
 		return nil, fmt.Errorf("close as %q: want resolved or returned: %w", status, kb.ErrInvalid)
@@ -126,7 +127,11 @@ func (d *Desk) Close(ctx context.Context, u *kb.User, id, status, outcome string
 	if err := d.Store.UpdateHandoff(ctx, h, kb.HandoffClaimed, u.ID); err != nil {
 		return nil, err
 	}
-	if err := d.Store.SetConversationStatus(ctx, h.ConversationID, kb.StatusBot); err != nil {
+	next := kb.StatusBot
+	if status == kb.HandoffResolved {
+		next = kb.StatusClosed
+	}
+	if err := d.Store.SetConversationStatus(ctx, h.ConversationID, next); err != nil {
 		return nil, err
 	}
 	if outcome == kb.OutcomeArticleMissing || outcome == kb.OutcomeArticleWrong {

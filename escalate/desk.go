@@ -184,6 +184,9 @@ type Waiting struct {
 	Agent      string `json:"agent,omitempty"`
 	// ContactLeft is set once the customer left contact details.
 	ContactLeft bool `json:"contact_left,omitempty"`
+	// Ended is set while the conversation an agent resolved stays ended:
+	// the customer's next message needs a new conversation or a reopen.
+	Ended bool `json:"ended,omitempty"`
 }
 
 // State returns the customer's view of their conversation's latest hand-off.
@@ -201,6 +204,12 @@ func (d *Desk) State(ctx context.Context, conversationID string) (*Waiting, erro
 func (d *Desk) waiting(ctx context.Context, h *kb.Handoff) (*Waiting, error) {
 	w := &Waiting{Status: h.Status, ContactLeft: h.Contact != ""}
 	switch h.Status {
+	case kb.HandoffResolved:
+		c, err := d.Store.Conversation(ctx, h.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		w.Ended = c.Status == kb.StatusClosed
 	case kb.HandoffClaimed:
 		if u, err := d.Store.User(ctx, h.ClaimedBy); err == nil {
 			w.Agent = u.Name

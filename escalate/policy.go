@@ -52,6 +52,16 @@ type Policy struct {
 	// SmallTalk adds phrasings to the built-in small-talk set and replaces
 	// its replies, by kind (greeting, thanks, goodbye, bot, ack).
 	SmallTalk SmallTalkRules `yaml:"small_talk" json:"small_talk"`
+	// Welcome is what the chat page shows before the customer asks.
+	Welcome Welcome `yaml:"welcome" json:"welcome"`
+}
+
+// Welcome is a collection's greeting and starter questions by language
+// ("en", "zh"). A language without starters of its own gets the
+// collection's most answered articles.
+type Welcome struct {
+	Greeting map[string]string   `yaml:"greeting" json:"greeting,omitempty"`
+	Starters map[string][]string `yaml:"starters" json:"starters,omitempty"`
 }
 
 // SmallTalkRules are a collection's own small talk: extra phrasings by

@@ -89,6 +89,13 @@ func (in *Ingester) IngestPaths(ctx context.Context, paths []string, collection 
 			if err != nil {
 				return err
 			}
+			rel, _ := filepath.Rel(p, path)
+			if rel != "." && SkipName(filepath.ToSlash(rel)) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
 			if !d.IsDir() && supported[extOf(path)] {
 				files = append(files, path)
 			}

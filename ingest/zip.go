@@ -40,8 +40,8 @@ var DefaultZipLimits = ZipLimits{MaxFiles: 2000, MaxFileBytes: 20 << 20, MaxTota
 // one, sorted by name. An archive is not parsed as a whole because each file
 // in it is its own source of articles.
 //
-// Directories, macOS resource forks (__MACOSX/) and hidden files (any path
-// part starting with ".") are skipped. Archives inside the archive are not
+// Directories and the files SkipName names (hidden files, __MACOSX/,
+// README, LICENSE...) are skipped. Archives inside the archive are not
 // expanded. Each file is read through a limit, so an archive that
 // uncompresses to more than lim allows, whatever sizes its headers declare,
 // is refused after reading at most the limit. File names in the legacy
@@ -65,7 +65,7 @@ func Unzip(data []byte, lim ZipLimits) ([]ZipEntry, error) {
 	)
 	for _, zf := range zr.File {
 		name := zipName(zf.Name)
-		if zf.FileInfo().IsDir() || strings.HasSuffix(name, "/") || skipZipName(name) {
+		if zf.FileInfo().IsDir() || strings.HasSuffix(name, "/") || SkipName(name) {
 			continue
 		}
 		if len(seen) == lim.MaxFiles {
@@ -132,14 +132,27 @@ func zipName(name string) string {
 	return strings.ReplaceAll(name, `\`, "/")
 }
 
-// skipZipName reports files that archivers and operating systems add
-// without the user choosing them.
-func skipZipName(name string) bool {
+// SkipName reports files that are not knowledge articles although they
+// sit in a folder or archive being ingested: hidden files and folders
+// (".git", ".DS_Store"), what archivers and operating systems add
+// ("__MACOSX", "Thumbs.db", "desktop.ini"), and a project's notes about
+// itself (README, LICENSE, CHANGELOG, CONTRIBUTING, any extension, any
+// case). name is the path inside the folder or archive, with slashes. A
+// file named on its own is never skipped: it was chosen.
+func SkipName(name string) bool {
 	for _, part := range strings.Split(name, "/") {
 		if part == "__MACOSX" || strings.HasPrefix(part, ".") && part != "." && part != ".." {
 			return true
 		}
 	}
 	base := path.Base(name)
-	return base == "Thumbs.db" || base == "desktop.ini"
+	if base == "Thumbs.db" || base == "desktop.ini" {
+		return true
+	}
+	stem := strings.ToUpper(strings.TrimSuffix(base, path.Ext(base)))
+	switch stem {
+	case "README", "LICENSE", "LICENCE", "CHANGELOG", "CONTRIBUTING", "COPYING":
+		return true
+	}
+	return false
 }

@@ -218,3 +218,61 @@ type nopIndex struct{}
 
 func (nopIndex) Index(context.Context, *kb.Article, []kb.Chunk) error { return nil }
 func (nopIndex) Delete(context.Context, string) error                 { return nil }
+
+// A folder's notes and hidden files are not articles; a file named on
+// its own is ingested whatever its name.
+func TestIngestPathsSkipsNotes(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"returns.md":        "# Returns\n\nThirty days.",
+		"README.md":         "# About this folder\n\nNotes for editors.",
+		"LICENSE.txt":       "All rights reserved.",
+		"zh/ChangeLog.md":   "# 更新\n\n改了。",
+		".drafts/secret.md": "# Secret\n\nNot yet.",
+		"zh/.notes.md":      "# Hidden\n\nNo.",
+		"zh/tuikuan.md":     "# 退款\n\n三天到账。",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := &Ingester{Store: store, Index: nopIndex{}}
+	sum, err := in.IngestPaths(ctx, []string{dir}, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range sum.Files {
+		rel, _ := filepath.Rel(dir, f.Path)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	if want := []string{"returns.md", "zh/tuikuan.md"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ingested %v, want only %v", got, want)
+	}
+	sum, err = in.IngestPaths(ctx, []string{filepath.Join(dir, "README.md")}, "shop")
+	if err != nil || sum.Added != 1 {
+		t.Errorf("README.md named on its own: %+v, %v; want it ingested", sum, err)
+	}
+}
+
+func TestSkipName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"README.md": true, "docs/readme.txt": true, "LICENSE": true, "Licence.md": true, "CONTRIBUTING.md": true,
+		".git/config": true, "a/.DS_Store": true, "__MACOSX/x.md": true, "Thumbs.db": true,
+		"returns.md": false, "readme-first-steps.md": false, "zh/退款.md": false, "licensing.md": false,
+	} {
+		if got := SkipName(name); got != want {
+			t.Errorf("SkipName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

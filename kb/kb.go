@@ -426,12 +426,23 @@ type Vector struct {
 	Vec       []float32
 }
 
+// ArticleCount is how often an article was used.
+type ArticleCount struct {
+	ArticleID string
+	Count     int
+}
+
 // Store is the persistence Baton needs. Implementations: kb/sqlite.
 type Store interface {
 	// Article returns the article or ErrNotFound.
 	Article(ctx context.Context, id string) (*Article, error)
 	// Articles lists a collection's articles; an empty collection lists all.
 	Articles(ctx context.Context, collection string) ([]*Article, error)
+	// Collections lists the collections that hold articles, sorted.
+	Collections(ctx context.Context) ([]string, error)
+	// MostAnswered counts, most first (at most limit), the articles the
+	// bot answered with in a collection's conversations since a time.
+	MostAnswered(ctx context.Context, collection string, since time.Time, limit int) ([]ArticleCount, error)
 	// PutArticle inserts or updates an article with its chunks. An unchanged
 	// hash is a no-op and reports changed=false; otherwise the version is
 	// bumped and the previous one kept in history.

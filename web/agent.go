@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -59,6 +60,13 @@ func (s *Server) listHandoffs(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"handoffs": items, "agents_online": online})
 }
 
+// packetView is a packet as the console gets it: the bot's turns come
+// rendered from Markdown, as the customer saw them.
+type packetView struct {
+	*answer.Packet
+	Messages []messageView `json:"messages"`
+}
+
 // packet is the hand-off packet: transcript, reasons, passages, draft.
 func (s *Server) packet(c *gin.Context) {
 	ctx := c.Request.Context()
@@ -67,12 +75,24 @@ func (s *Server) packet(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p, err := s.bot.Packet(ctx, h)
+	// ?lang= is the console's language, which the summary is written in.
+	lang := c.Query("lang")
+	if lang != "zh" && lang != "en" {
+		lang = ""
+	}
+	p, err := s.bot.Packet(ctx, h, lang)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, p)
+	for i := range p.Passages {
+		p.Passages[i].HTML = renderMarkdown(p.Passages[i].Text)
+	}
+	msgs := make([]messageView, len(p.Messages))
+	for i, m := range p.Messages {
+		msgs[i] = viewMessage(m)
+	}
+	c.JSON(http.StatusOK, packetView{Packet: p, Messages: msgs})
 }
 
 func (s *Server) claim(c *gin.Context) {

@@ -1,22 +1,14 @@
 package web
 
 import (
-	"bytes"
 	"html/template"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/renderer/html"
 
 	"github.com/batonhq/baton/kb"
 )
-
-// markdown renders article bodies and the bot's answers drawn from them;
-// raw HTML and javascript: links are dropped (goldmark's defaults), so an
-// article cannot inject script into a page.
-var markdown = goldmark.New(goldmark.WithRendererOptions(html.WithHardWraps()))
 
 // messageView is a message as the chat page gets it: the bot's answers,
 // which are article text, also come rendered from Markdown.
@@ -31,14 +23,6 @@ func viewMessage(m *kb.Message) messageView {
 		v.HTML = renderMarkdown(m.Text)
 	}
 	return v
-}
-
-func renderMarkdown(s string) string {
-	var b bytes.Buffer
-	if err := markdown.Convert([]byte(s), &b); err != nil {
-		return "" // the page falls back to the plain text
-	}
-	return b.String()
 }
 
 // articlePage shows one knowledge-base article: where a citation links to.
@@ -56,11 +40,20 @@ func (s *Server) articlePage(c *gin.Context) {
 		c.String(status, http.StatusText(status))
 		return
 	}
-	var body bytes.Buffer
-	if err := markdown.Convert([]byte(a.Body), &body); err != nil {
+	// renderMarkdown's HTML is sanitised against an allow-list.
+	c.HTML(http.StatusOK, "article.html", gin.H{"Article": a, "Body": template.HTML(renderMarkdown(a.Body))})
+}
+
+type previewRequest struct {
+	Text string `json:"text"`
+}
+
+// preview renders an editor's Markdown as the customer will see it.
+func (s *Server) preview(c *gin.Context) {
+	var req previewRequest
+	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
 		s.fail(c, err)
 		return
 	}
-	// The HTML comes from goldmark with unsafe HTML off.
-	c.HTML(http.StatusOK, "article.html", gin.H{"Article": a, "Body": template.HTML(body.String())})
+	c.JSON(http.StatusOK, gin.H{"html": renderMarkdown(req.Text)})
 }

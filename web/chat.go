@@ -38,6 +38,13 @@ func (s *Server) createConversation(c *gin.Context) {
 		}
 	}
 	conv, token, err := s.bot.Start(c.Request.Context(), req.Collection, req.Lang, cc)
+	var unknown *answer.UnknownCollectionError
+	if errors.As(err, &unknown) {
+		body := errorBody("not_found", unknown.Error())
+		body["collections"] = unknown.Known
+		c.JSON(http.StatusNotFound, body)
+		return
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -163,6 +170,31 @@ func (s *Server) requestPerson(c *gin.Context) {
 		return
 	}
 	s.turnReply(c, conv, res)
+}
+
+// welcome is a collection's greeting and starter questions for the chat
+// page, in ?lang= (en or zh).
+func (s *Server) welcome(c *gin.Context) {
+	w, err := s.bot.Welcome(c.Request.Context(), c.Param("c"), c.Query("lang"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, w)
+}
+
+// reopen takes a conversation an agent resolved back to the bot.
+func (s *Server) reopen(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.bot.Reopen(c.Request.Context(), conv); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": conv.ID, "status": conv.Status})
 }
 
 // handoffState is the customer's place in the queue.

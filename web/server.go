@@ -132,6 +132,8 @@ func (s *Server) routes() {
 	api.POST("/conversations/:id/handoff", s.requestPerson)
 	api.GET("/conversations/:id/handoff", s.handoffState)
 	api.POST("/conversations/:id/contact", s.leaveContact)
+	api.POST("/conversations/:id/reopen", s.reopen)
+	api.GET("/collections/:c/welcome", s.welcome)
 	api.POST("/conversations/:id/messages/:mid/feedback", s.feedback)
 	api.GET("/conversations/:id/events", s.customerEvents)
 
@@ -171,6 +173,7 @@ func (s *Server) routes() {
 		ed.POST("/articles/:id/merge", s.merge)
 		ed.GET("/duplicates", s.duplicates)
 		ed.POST("/search", s.retrievalConsole)
+		ed.POST("/preview", s.preview)
 		ed.GET("/audit", s.audit)
 		ed.POST("/misses/fix", s.fixMisses)
 		api.GET("/misses", s.requireStaff(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.misses)
@@ -225,6 +228,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.JSON(http.StatusUnauthorized, errorBody("unauthorized", "sign in first"))
 	case errors.Is(err, kb.ErrForbidden):
 		c.JSON(http.StatusForbidden, errorBody("forbidden", message(err, kb.ErrForbidden)))
+	case errors.Is(err, answer.ErrEnded):
+		c.JSON(http.StatusConflict, errorBody("conversation_ended", message(err, kb.ErrConflict)))
 	case errors.Is(err, kb.ErrConflict):
 		c.JSON(http.StatusConflict, errorBody("conflict", message(err, kb.ErrConflict)))
 	default:

@@ -64,6 +64,11 @@ func (s *Server) upload(c *gin.Context) {
 // encrypted, a compression bomb) is one rejected file, with the reason.
 func (s *Server) expand(name string, data []byte) []ingest.Upload {
 	if !strings.EqualFold(pathExt(name), ".zip") {
+		// A file from a folder upload comes with its path in the folder;
+		// the folder's notes and hidden files are not articles.
+		if strings.Contains(name, "/") && ingest.SkipName(name) {
+			return nil
+		}
 		return []ingest.Upload{{Name: name, Data: data}}
 	}
 	entries, err := ingest.Unzip(data, ingest.DefaultZipLimits)

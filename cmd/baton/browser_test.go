@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -282,6 +283,12 @@ func TestBrowserHandoff(t *testing.T) {
 
 	// 2. The customer asks, is answered with a citation, and asks for a person.
 	s.do(customer, "open chat", chromedp.Navigate(base+"/chat"), chromedp.WaitVisible(chromedp.ID("text")))
+	// An empty conversation opens with a greeting and starter questions.
+	starters := s.waitFor(customer, "welcome", 10*time.Second,
+		`(() => { const w = document.getElementById("welcome"); return w && w.querySelectorAll(".starters button").length > 0 && w.innerText; })()`)
+	if !strings.Contains(starters, "Hi!") {
+		t.Errorf("welcome = %q, want the greeting", starters)
+	}
 	s.do(customer, "ask",
 		chromedp.SendKeys(chromedp.ID("text"), question),
 		chromedp.Click(chromedp.CSS(`#ask button[type=submit]`)))
@@ -329,8 +336,17 @@ func TestBrowserHandoff(t *testing.T) {
 	if n := eval[int](s, agent, "passages", `document.querySelectorAll("#passages li.passage").length`); n < 1 {
 		t.Errorf("packet shows %d passages, want at least 1", n)
 	}
-	if sc := eval[string](s, agent, "score", `(document.querySelector("#passages li.passage .score") || {}).textContent || ""`); !strings.Contains(sc, "score") {
-		t.Errorf("first passage score = %q", sc)
+	if sc := eval[string](s, agent, "rank", `(document.querySelector("#passages li.passage .score") || {}).textContent || ""`); !strings.Contains(sc, "#1") {
+		t.Errorf("first passage rank = %q, want #1", sc)
+	}
+	// Confidence and in-scope as percentages in the band's colour, never
+	// a raw or negative number.
+	est := eval[string](s, agent, "estimate", `(document.querySelector("#estimate .band") || {}).className + " | " + document.getElementById("estimate").innerText`)
+	if !regexp.MustCompile(`^band band-(answer|clarify|handoff) \| .*confidence \d{1,3}% · in scope \d{1,3}%$`).MatchString(est) {
+		t.Errorf("packet estimate = %q, want the band and two percentages", est)
+	}
+	if raw := eval[string](s, agent, "no raw floats", `document.getElementById("packet").innerText.match(/-?\d\.\d{3}/) || ""`); raw != "" {
+		t.Errorf("packet shows a raw score %q", raw)
 	}
 	if tr := eval[string](s, agent, "transcript", `document.getElementById("transcript").innerText`); !strings.Contains(tr, question) {
 		t.Errorf("packet transcript %q lacks the question", tr)
@@ -379,6 +395,33 @@ func TestBrowserHandoff(t *testing.T) {
 		t.Errorf("after reload the log has %v, want one customer and one agent message by ann", counts)
 	}
 	s.shot(customer, "5-customer-reloaded")
+
+	// 5. The agent resolves it: the packet says so, and the customer's
+	// conversation has ended, with a way to start anew.
+	s.do(agent, "resolve",
+		chromedp.SetValue(chromedp.ID("outcome"), "bot_right"),
+		chromedp.Click(chromedp.ID("resolve")))
+	held := s.waitFor(agent, "resolved state", 10*time.Second,
+		`document.getElementById("holder").textContent.startsWith("Resolved by") && document.getElementById("holder").textContent`)
+	if held != "Resolved by ann · Verdict: Bot was right" {
+		t.Errorf("holder after resolve = %q", held)
+	}
+	s.waitFor(customer, "conversation ended", 10*time.Second,
+		`document.getElementById("status-text").textContent === "This conversation has ended." && !document.getElementById("ended").hidden && document.getElementById("ask").hidden`)
+	if !eval[bool](s, customer, "newest visible", `(() => { const l = document.getElementById("log"); return l.scrollTop + l.clientHeight >= l.scrollHeight - 2; })()`) {
+		t.Errorf("the log is not scrolled to its newest message under the banner")
+	}
+	s.shot(customer, "6-customer-ended")
+	s.do(customer, "new conversation", chromedp.Click(chromedp.ID("new-conversation")))
+	s.waitFor(customer, "fresh conversation", 10*time.Second,
+		`!document.getElementById("ask").hidden && document.querySelectorAll("#log li.customer, #log li.agent").length === 0 && !!document.getElementById("welcome")`)
+	// Writing Chinese switches the page's words to Chinese.
+	s.do(customer, "ask in Chinese",
+		chromedp.SendKeys(chromedp.ID("text"), "怎么退货"),
+		chromedp.Click(chromedp.CSS(`#ask button[type=submit]`)))
+	s.waitFor(customer, "page in Chinese", 10*time.Second,
+		`document.querySelector("#ask button[type=submit]").textContent === "发送" && document.documentElement.lang === "zh-CN" && document.querySelectorAll("#log li.bot:not(.welcome)").length > 0`)
+	s.shot(customer, "7-customer-chinese")
 
 	for _, b := range s.tabs {
 		if ex := b.exceptions(); len(ex) > 0 {

@@ -805,8 +805,16 @@ func TestDeskFullFlow(t *testing.T) {
 			t.Errorf("packet question = %q, want %q", p["question"], answerable)
 		}
 		sum := ja(p["summary"])
-		if len(sum) != 3 || !strings.Contains(js(sum[0]), answerable) || !strings.Contains(js(sum[1]), "explicit_request") || js(sum[2]) == "" {
-			t.Errorf("summary = %v, want 3 lines: the question, the reason, the best passage", sum)
+		if len(sum) != 3 || !strings.Contains(js(sum[0]), answerable) || !strings.Contains(js(sum[1]), "asked for a person") || js(sum[2]) == "" {
+			t.Errorf("summary = %v, want 3 lines: the question, the reason in words, the best passage", sum)
+		}
+		// The summary follows the console's language, whatever the customer's.
+		zh := ja(ann.want(t, 200, "GET", "/api/v1/handoffs/"+hid+"?lang=zh", "").body["summary"])
+		if len(zh) != 3 || !strings.HasPrefix(js(zh[0]), "客户问题") || !strings.Contains(js(zh[1]), "客户要求转人工") {
+			t.Errorf("summary for a Chinese console = %v, want it in Chinese", zh)
+		}
+		if b := js(p["band"]); b == "" || jn(p["negative_turn"]) <= 0 {
+			t.Errorf("packet band %q, negative_turn %v; want both", b, p["negative_turn"])
 		}
 		passages := ja(p["passages"])
 		if len(passages) == 0 || !strings.HasPrefix(js(jm(passages[0])["article_id"]), "default/returns") {
@@ -815,8 +823,8 @@ func TestDeskFullFlow(t *testing.T) {
 		prev := math.Inf(1)
 		for _, ps := range passages {
 			score, ok := jm(ps)["score"].(float64)
-			if js(jm(ps)["article_id"]) == "" || !ok || score == 0 || js(jm(ps)["text"]) == "" {
-				t.Errorf("passage %v lacks an article id, a score or text", ps)
+			if js(jm(ps)["article_id"]) == "" || !ok || score == 0 || js(jm(ps)["text"]) == "" || !strings.HasPrefix(js(jm(ps)["html"]), "<") {
+				t.Errorf("passage %v lacks an article id, a score, text or its HTML", ps)
 			}
 			if score > prev {
 				t.Errorf("passages not best first: score %v after %v", score, prev)
@@ -930,8 +938,26 @@ func TestDeskFullFlow(t *testing.T) {
 		if r := ann.do(t, "POST", "/api/v1/handoffs/"+hid+"/claim", ""); r.code != http.StatusConflict {
 			t.Errorf("claiming a resolved hand-off = %d, want 409", r.code)
 		}
-		if st := e.state(t, c); js(st["status"]) != "resolved" {
-			t.Errorf("customer state = %v, want resolved", st)
+		if st := e.state(t, c); js(st["status"]) != "resolved" || st["ended"] != true {
+			t.Errorf("customer state = %v, want resolved and ended", st)
+		}
+		// A resolved conversation has ended: the customer's next message
+		// is refused (nothing stored) until they start anew or reopen it.
+		before := len(e.messages(t, c))
+		for _, sub := range []string{"/messages", "/handoff"} {
+			r := e.cust(t, c, c.token, http.MethodPost, sub, `{"text":"what is your return policy"}`)
+			if r.code != http.StatusConflict || js(jm(r.body["error"])["code"]) != "conversation_ended" {
+				t.Errorf("POST %s after resolve = %d %s, want 409 conversation_ended", sub, r.code, r.raw)
+			}
+		}
+		if n := len(e.messages(t, c)); n != before {
+			t.Errorf("messages after refused turns = %d, want %d", n, before)
+		}
+		if r := e.cust(t, c, c.token, http.MethodPost, "/reopen", ""); r.code != http.StatusOK || js(r.body["status"]) != "bot" {
+			t.Fatalf("reopen = %d %s, want 200 status bot", r.code, r.raw)
+		}
+		if st := e.state(t, c); st["ended"] == true {
+			t.Errorf("customer state after reopen = %v, want not ended", st)
 		}
 		// Back with the bot.
 		turn := e.say(t, c, "what is your return policy")

@@ -111,6 +111,16 @@ func TestEditorFlow(t *testing.T) {
 	}
 	art := url.PathEscape("default/gift-cards")
 
+	// The editor's preview renders as the customer will see it: tables,
+	// and nothing an article could inject.
+	if code, r := eve.do("POST", "/api/v1/preview", `{"text":"| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>x()</script>[c](javascript:x())"}`); code != 200 ||
+		!strings.Contains(js(r["html"]), "<td>1</td>") || strings.Contains(js(r["html"]), "script") {
+		t.Errorf("preview = %d %v, want a table and no script", code, r)
+	}
+	if code, _ := (editorAPI{t, base, agentKey}).do("POST", "/api/v1/preview", `{"text":"x"}`); code != http.StatusForbidden {
+		t.Errorf("preview by an agent = %d, want 403", code)
+	}
+
 	// Upload: one good file, and two the job must reject without stopping.
 	job := eve.upload("default", "", map[string]string{
 		"gift-cards.md": "# Gift cards\n\nGift cards can be bought in amounts from 10 to 500 euros and never expire.\n",

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -39,6 +40,37 @@ func (d *DB) Articles(ctx context.Context, collection string) ([]*kb.Article, er
 			return nil, fmt.Errorf("list articles: %w", err)
 		}
 		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Collections lists the collections that hold articles.
+func (d *DB) Collections(ctx context.Context) ([]string, error) {
+	ids, err := d.queryIDs(ctx, `SELECT DISTINCT collection FROM articles ORDER BY collection`)
+	if err != nil {
+		return nil, fmt.Errorf("list collections: %w", err)
+	}
+	return ids, nil
+}
+
+// MostAnswered counts the bot's answers by the article they cited first.
+func (d *DB) MostAnswered(ctx context.Context, collection string, since time.Time, limit int) ([]kb.ArticleCount, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT json_extract(m.reply, '$.citations[0].article_id') AS a, count(*) AS n
+		FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE c.collection = ? AND m.role = ? AND m.created_at >= ? AND json_extract(m.reply, '$.band') = ? AND a IS NOT NULL
+		GROUP BY a ORDER BY n DESC, a LIMIT ?`,
+		collection, kb.RoleBot, since.UTC().Format(timeFormat), kb.BandAnswer, limit)
+	if err != nil {
+		return nil, fmt.Errorf("most answered: %w", err)
+	}
+	defer rows.Close()
+	var out []kb.ArticleCount
+	for rows.Next() {
+		var ac kb.ArticleCount
+		if err := rows.Scan(&ac.ArticleID, &ac.Count); err != nil {
+			return nil, fmt.Errorf("most answered: %w", err)
+		}
+		out = append(out, ac)
 	}
 	return out, rows.Err()
 }

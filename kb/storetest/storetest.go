@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,6 +157,18 @@ func testConversation(t *testing.T, s kb.Store) {
 		if err := s.AddMessage(ctx, m); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := s.PutArticle(ctx, article("a", "body", "h"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.Collections(ctx); err != nil || !slices.Equal(cs, []string{"c1"}) {
+		t.Errorf("Collections = %v, %v; want [c1]", cs, err)
+	}
+	if got, err := s.MostAnswered(ctx, "c1", time.Now().Add(-time.Hour), 5); err != nil || len(got) != 1 || got[0] != (kb.ArticleCount{ArticleID: "a", Count: 1}) {
+		t.Errorf("MostAnswered = %v, %v; want a once", got, err)
+	}
+	if got, err := s.MostAnswered(ctx, "c1", time.Now().Add(time.Hour), 5); err != nil || len(got) != 0 {
+		t.Errorf("MostAnswered since the future = %v, %v; want none", got, err)
 	}
 	got, err := s.Messages(ctx, "conv1")
 	if err != nil {

@@ -15,7 +15,9 @@
       contact_left: "Thanks, we have your details and will get back to you.",
       resolved: "The agent has closed this conversation. The assistant is back if you have another question.",
       returned: "The assistant is back. Ask away, or press \"Talk to a person\" again.",
-      contact_label: "How can we reach you? (email or phone)", contact_send: "Leave details", agent: "Agent"
+      contact_label: "How can we reach you? (email or phone)", contact_send: "Leave details", agent: "Agent",
+      ended: "This conversation has ended.", new_conversation: "New conversation", reopen: "Reopen this conversation",
+      starters: "You could ask:"
     },
     zh: {
       title: "帮助中心", placeholder: "请输入您的问题", send: "发送", person: "转人工",
@@ -27,7 +29,9 @@
       contact_left: "已收到您的联系方式，我们会尽快联系您。",
       resolved: "客服已结束本次对话。如有其他问题，可以继续向智能助手提问。",
       returned: "智能助手已回来，请继续提问，或再次点击“转人工”。",
-      contact_label: "怎么联系您？（邮箱或电话）", contact_send: "提交", agent: "客服"
+      contact_label: "怎么联系您？（邮箱或电话）", contact_send: "提交", agent: "客服",
+      ended: "本次对话已结束。", new_conversation: "开始新对话", reopen: "继续本次对话",
+      starters: "您可以问："
     }
   };
   function wait(sec, l) {
@@ -39,8 +43,11 @@
   var collection = new URLSearchParams(location.search).get("collection") || root.dataset.collection || "default";
   var key = "baton.conversation." + collection;
   var draftKey = "baton.draft." + collection;
-  var lang = new URLSearchParams(location.search).get("lang") || localStorage.getItem("baton.lang") ||
-    ((navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en");
+  // The page's language: the one asked for (?lang=, or chosen with the
+  // switch), else the browser's; until one is chosen it follows the
+  // language the customer writes in.
+  var chosenLang = new URLSearchParams(location.search).get("lang") || localStorage.getItem("baton.lang");
+  var lang = chosenLang || ((navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en");
   if (!T[lang]) lang = "en";
   var t = T[lang];
   var log = document.getElementById("log");
@@ -50,6 +57,8 @@
   var statusBox = document.getElementById("status");
   var statusText = document.getElementById("status-text");
   var contactForm = document.getElementById("contact");
+  var endedBox = document.getElementById("ended");
+  var personButton = document.getElementById("person");
   // A signed customer context from the widget arrives in the fragment;
   // it is used when the conversation starts, then dropped from the URL.
   var signedContext = new URLSearchParams(location.hash.slice(1)).get("context");
@@ -66,12 +75,57 @@
     document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) { el.placeholder = t[el.dataset.i18nPlaceholder]; });
     document.getElementById("lang").textContent = lang === "zh" ? "English" : "中文";
     showState(state);
+    if (welcomeShown) showWelcome();
   }
   document.getElementById("lang").onclick = function () {
     lang = lang === "zh" ? "en" : "zh";
+    chosenLang = lang;
     localStorage.setItem("baton.lang", lang);
     applyLang();
   };
+  // followLang switches the page to the language of what the customer
+  // wrote, unless they chose one.
+  function followLang(text) {
+    if (chosenLang) return;
+    var l = /[\u3400-\u9fff]/.test(text) ? "zh" : /[A-Za-z]{2}/.test(text) ? "en" : lang;
+    if (l !== lang) { lang = l; applyLang(); }
+  }
+  function scrollEnd() { log.scrollTop = log.scrollHeight; }
+
+  // The welcome is a greeting and starter questions, shown while the
+  // conversation is empty; it is the page's, not stored.
+  var welcomeShown = false;
+  function showWelcome() {
+    welcomeShown = true;
+    fetch("/api/v1/collections/" + encodeURIComponent(collection) + "/welcome?lang=" + lang)
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (w) {
+        var old = document.getElementById("welcome");
+        if (old) old.remove();
+        if (!w || !welcomeShown) return;
+        var li = el("li", "bot welcome");
+        li.id = "welcome";
+        li.appendChild(el("div", "text", w.greeting));
+        if (w.starters && w.starters.length) {
+          li.appendChild(el("div", "meta", t.starters));
+          var chips = el("div", "chips starters");
+          w.starters.forEach(function (q) {
+            var b = el("button", "", q);
+            b.type = "button";
+            b.onclick = function () { send(q); };
+            chips.appendChild(b);
+          });
+          li.appendChild(chips);
+        }
+        log.insertBefore(li, log.firstChild);
+        scrollEnd();
+      }).catch(function () {});
+  }
+  function hideWelcome() {
+    welcomeShown = false;
+    var w = document.getElementById("welcome");
+    if (w) w.remove();
+  }
 
   function api(method, path, body) {
     var headers = { "Content-Type": "application/json" };
@@ -79,10 +133,16 @@
     return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined })
       .then(function (r) {
         return r.json().then(function (j) {
-          if (!r.ok) { var e = new Error((j.error && j.error.message) || r.statusText); e.status = r.status; throw e; }
+          if (!r.ok) throw apiError(r, j);
           return j;
         });
       });
+  }
+  function apiError(r, j) {
+    var e = new Error((j.error && j.error.message) || r.statusText);
+    e.status = r.status;
+    e.code = j.error && j.error.code;
+    return e;
   }
 
   function ensureConversation() {
@@ -139,6 +199,7 @@
         }
       }
     }
+    if (m.role === "customer") hideWelcome();
     var li = el("li", m.role);
     if (m.role === "customer" && !m.id) pending.push({ text: m.text, li: li });
     if (m.role === "bot") endStreaming();
@@ -176,20 +237,32 @@
       if (reply.band === "answer" && m.id) thumbs(li, m.id, m.feedback);
     }
     log.appendChild(li);
-    li.scrollIntoView({ block: "end" });
+    scrollEnd();
   }
 
   // showState shows the customer's place in the queue, or who has them.
   function showState(s) {
     state = s;
-    if (!s || s.status === "none") { statusBox.hidden = true; return; }
+    if (!s || s.status === "none") {
+      statusBox.hidden = true;
+      endedBox.hidden = true;
+      form.hidden = false;
+      personButton.disabled = false;
+      return;
+    }
     var msg = t[s.status];
     if (typeof msg === "function") msg = msg(s);
     if (s.status === "message" && s.contact_left) msg = t.contact_left;
+    var ended = s.status === "resolved" && !!s.ended;
+    if (ended) msg = t.ended;
     statusText.textContent = msg || "";
     contactForm.hidden = !(s.status === "message" && !s.contact_left);
+    endedBox.hidden = !ended;
+    form.hidden = ended;
+    personButton.disabled = ended;
     statusBox.hidden = !msg;
-    statusBox.className = s.status;
+    statusBox.className = s.status + (ended ? " ended" : "");
+    scrollEnd(); // the banner must not hide the newest message
   }
 
   // streaming is the bubble showing a generated answer as it is written;
@@ -202,7 +275,7 @@
       log.appendChild(streaming);
     }
     streaming.firstChild.textContent += text;
-    streaming.scrollIntoView({ block: "end" });
+    scrollEnd();
   }
   function endStreaming() {
     if (streaming) { streaming.remove(); streaming = null; }
@@ -217,7 +290,7 @@
     }).then(function (res) {
       if ((res.headers.get("Content-Type") || "").indexOf("text/event-stream") !== 0 || !res.body) {
         return res.json().then(function (j) {
-          if (!res.ok) { var e = new Error((j.error && j.error.message) || res.statusText); e.status = res.status; throw e; }
+          if (!res.ok) throw apiError(res, j);
           return j;
         });
       }
@@ -261,6 +334,7 @@
 
   function send(text) {
     errBox.hidden = true;
+    followLang(text);
     render({ role: "customer", text: text });
     return ensureConversation()
       .then(function (c) { return postTurn(c, text); })
@@ -273,13 +347,14 @@
       })
       .catch(function (e) {
         endStreaming();
-        errBox.textContent = e.message || t.failed;
-        errBox.hidden = false;
         pending = pending.filter(function (p) {
           if (p.text === text) p.li.classList.add("failed");
           return p.text !== text;
         });
         input.value = input.value || text; // nothing typed is lost
+        if (e.code === "conversation_ended") { showState({ status: "resolved", ended: true }); return; }
+        errBox.textContent = e.message || t.failed;
+        errBox.hidden = false;
       });
   }
 
@@ -297,7 +372,27 @@
   input.value = localStorage.getItem(draftKey) || "";
   input.addEventListener("input", function () { localStorage.setItem(draftKey, input.value); });
 
-  document.getElementById("person").onclick = function () {
+  // An ended conversation: start a new one (the old stays with the team's
+  // records), or reopen it to go on where it stopped.
+  document.getElementById("new-conversation").onclick = function () {
+    localStorage.removeItem(key);
+    if (listener) listener.abort();
+    conv = null;
+    seen = {};
+    pending = [];
+    log.textContent = "";
+    showState(null);
+    showWelcome();
+    input.focus();
+  };
+  document.getElementById("reopen").onclick = function () {
+    if (!conv) return;
+    api("POST", "/api/v1/conversations/" + conv.id + "/reopen")
+      .then(function () { showState(null); input.focus(); })
+      .catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; });
+  };
+
+  personButton.onclick = function () {
     errBox.hidden = true;
     ensureConversation()
       .then(function (c) { return api("POST", "/api/v1/conversations/" + c.id + "/handoff"); })
@@ -305,7 +400,11 @@
         if (r.reply) render({ id: r.reply_id, role: "bot", text: r.reply.text, html: r.reply_html, reply: r.reply });
         if (r.state) showState(r.state);
       })
-      .catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; });
+      .catch(function (e) {
+        if (e.code === "conversation_ended") { showState({ status: "resolved", ended: true }); return; }
+        errBox.textContent = e.message || t.failed;
+        errBox.hidden = false;
+      });
   };
 
   contactForm.addEventListener("submit", function (ev) {
@@ -320,14 +419,17 @@
   // listen reads the live stream; when it drops it catches up on the
   // transcript and reconnects.
   var listening = false;
+  var listener = null; // aborts the stream of a conversation left behind
   function listen() {
     if (!conv || listening || !window.ReadableStream) return;
     listening = true;
+    var mine = listener = new AbortController();
     var retry = function () {
       listening = false;
+      if (mine.signal.aborted) return;
       setTimeout(function () { restore().then(listen); }, 2000);
     };
-    fetch("/api/v1/conversations/" + conv.id + "/events", { headers: { Authorization: "Bearer " + conv.token } })
+    fetch("/api/v1/conversations/" + conv.id + "/events", { headers: { Authorization: "Bearer " + conv.token }, signal: mine.signal })
       .then(function (res) {
         if (!res.ok || !res.body) { if (res.status !== 403 && res.status !== 404) retry(); else listening = false; return; }
         return readEvents(res.body, function (name, ev) { handle(ev); }).then(retry);
@@ -344,6 +446,7 @@
     if (!conv) return Promise.resolve();
     return api("GET", "/api/v1/conversations/" + conv.id + "/messages").then(function (r) {
       r.messages.forEach(render);
+      if (!r.messages.some(function (m) { return m.role === "customer"; })) showWelcome();
       return api("GET", "/api/v1/conversations/" + conv.id + "/handoff");
     }).then(function (r) { if (r) showState(r.state); }).catch(function (e) {
       if (e.status === 403 || e.status === 404) { localStorage.removeItem(key); conv = null; }
@@ -351,5 +454,6 @@
   }
 
   applyLang();
+  if (!conv) showWelcome();
   restore().then(listen);
 })();

@@ -16,7 +16,10 @@
     confidence: "置信度", in_scope: "知识库可答",
     r_low_confidence: "没有文章能回答这个问题", r_repeated_miss: "多篇文章都可能相关，多次澄清仍未确定", r_rephrase: "客户换了说法重复提问",
     r_negative_sentiment: "客户情绪负面", r_explicit_request: "客户要求转人工", r_sensitive_topic: "敏感话题", r_service_stage: "服务阶段规则",
-    r_agent_request: "客服要求接入"
+    r_agent_request: "客服要求接入",
+    st_queued: "排队中", st_message: "客户已留言", st_claimed: "处理中", st_resolved: "已结束", st_returned: "已交还机器人",
+    resolved_by: "已由 {who} 结束", returned_by: "已由 {who} 交还机器人", verdict_is: "判断：",
+    band_answer: "可直接回答", band_clarify: "需要澄清", band_handoff: "转人工", band_small_talk: "寒暄", rank: "第 {n} 条"
   } : {
     presence: "Presence", online: "Online", away: "Away", logout: "Sign out", insights: "Insights", queue: "Queue", empty: "Nobody is waiting.",
     claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
@@ -28,8 +31,33 @@
     stage: "Stage", confidence: "confidence", in_scope: "in scope",
     r_low_confidence: "No article covers this", r_repeated_miss: "Several articles could fit; still unsure after asking",
     r_rephrase: "Customer asked the same again", r_negative_sentiment: "Customer is upset", r_explicit_request: "Customer asked for a person",
-    r_sensitive_topic: "Sensitive topic", r_service_stage: "Service stage rule", r_agent_request: "An agent asked to take over"
+    r_sensitive_topic: "Sensitive topic", r_service_stage: "Service stage rule", r_agent_request: "An agent asked to take over",
+    st_queued: "Queued", st_message: "Left a message", st_claimed: "Claimed", st_resolved: "Resolved", st_returned: "Handed back to the bot",
+    resolved_by: "Resolved by {who}", returned_by: "Handed back to the bot by {who}", verdict_is: "Verdict: ",
+    band_answer: "answerable", band_clarify: "needs clarifying", band_handoff: "hand off", band_small_talk: "small talk", rank: "#{n}"
   };
+  function fmt(s, k, v) { return s.replace("{" + k + "}", v); }
+  function pct(x) { return Math.round(Math.max(0, Math.min(1, x || 0)) * 100) + "%"; }
+  // estimate shows confidence and in-scope as percentages, coloured by
+  // the band they put the reply in.
+  function estimate(band, confidence, inScope) {
+    var e = el("span", "band band-" + band, T["band_" + band] || band);
+    e.title = band;
+    if (band !== "small_talk") e.textContent += " · " + T.confidence + " " + pct(confidence) + " · " + T.in_scope + " " + pct(inScope);
+    return e;
+  }
+  // holderText says where a hand-off stands: who holds it, or who closed
+  // it and with what verdict.
+  function holderText(h, holder) {
+    var who = holder || "?";
+    var s;
+    if (h.status === "resolved") s = fmt(T.resolved_by, "who", who);
+    else if (h.status === "returned") s = fmt(T.returned_by, "who", who);
+    else if (h.status === "claimed") s = T.held_by + who;
+    else s = T["st_" + h.status] || h.status;
+    if (h.outcome && !(h.status === "queued" || h.status === "message" || h.status === "claimed")) s += " · " + T.verdict_is + (T[h.outcome] || h.outcome);
+    return s;
+  }
   // reasonItem shows a reason code in words, the code in the tooltip.
   function reasonItem(tag, r) {
     var e = el(tag, "reason", T["r_" + r] || r);
@@ -65,10 +93,11 @@
       var li = el("li", "item " + h.status + (h.priority > 0 ? " urgent" : "") + (current && current.id === h.id ? " selected" : ""));
       li.dataset.id = h.id;
       var top = el("div", "top");
-      top.appendChild(el("span", "status", h.status));
+      top.appendChild(el("span", "status", T["st_" + h.status] || h.status));
       top.appendChild(el("span", "lang", h.lang || "?"));
       top.appendChild(el("span", "wait", T.waiting + " " + since(h.created_at)));
-      if (h.negative >= 0.5) top.appendChild(el("span", "neg", T.negative + " " + h.negative.toFixed(2)));
+      // Sentiment is shown only where its trigger fired.
+      if ((h.reasons || []).indexOf("negative_sentiment") >= 0) top.appendChild(el("span", "neg", T.negative));
       li.appendChild(top);
       var rs = el("div", "reasons");
       (h.reasons || []).forEach(function (r) { rs.appendChild(reasonItem("span", r)); });
@@ -82,7 +111,7 @@
   setInterval(renderQueue, 15000); // wait times tick
 
   function open(id) {
-    return api("GET", "/api/v1/handoffs/" + encodeURIComponent(id)).then(function (p) {
+    return api("GET", "/api/v1/handoffs/" + encodeURIComponent(id) + "?lang=" + (zh ? "zh" : "en")).then(function (p) {
       var keepDraft = current && current.id === id ? $("reply-text").value : null;
       current = p.handoff;
       renderPacket(p, keepDraft);
@@ -98,26 +127,33 @@
     (p.summary || []).forEach(function (line) { sum.appendChild(el("p", "", line)); });
     if (p.summary_generated) sum.appendChild(el("p", "meta", T.generated));
     var mine = h.status === "claimed" && h.claimed_by === me;
-    $("holder").textContent = p.holder ? T.held_by + p.holder : h.status;
+    $("holder").textContent = holderText(h, p.holder);
+    var est = $("estimate");
+    est.textContent = "";
+    if (p.band) est.appendChild(estimate(p.band, p.confidence, p.in_scope));
     $("claim").hidden = !(h.status === "queued" || h.status === "message");
     ["release", "transfer", "transfer-to", "handback", "resolve", "outcome"].forEach(function (b) { $(b).hidden = !mine; });
     $("reply").hidden = !mine;
     var tr = $("transcript");
     tr.textContent = "";
+    negativeTurn = p.negative_turn || 1;
     p.messages.forEach(addMessage);
     var rs = $("reasons");
     rs.textContent = "";
     h.reasons.forEach(function (r) { rs.appendChild(reasonItem("li", r)); });
     var ps = $("passages");
     ps.textContent = "";
-    p.passages.forEach(function (x) {
+    p.passages.forEach(function (x, i) {
       var li = el("li", "passage");
+      li.appendChild(el("span", "score", fmt(T.rank, "n", i + 1) + " "));
       var a = el("a", "", x.title);
       a.href = Baton.articleHref(x.article_id);
       a.target = "_blank";
       li.appendChild(a);
-      li.appendChild(el("span", "score", " " + T.score + " " + x.score.toFixed(3)));
-      li.appendChild(el("div", "text", x.text));
+      var text = el("div", "text");
+      if (x.html) text.innerHTML = x.html; // rendered and sanitised by the server
+      else text.textContent = x.text;
+      li.appendChild(text);
       ps.appendChild(li);
     });
     var ctx = $("context");
@@ -132,22 +168,23 @@
     $("reply-text").value = keepDraft !== null ? keepDraft : (p.draft || "");
   }
 
+  // negativeTurn is the open packet's sentiment trigger.
+  var negativeTurn = 1;
   function addMessage(m) {
     var li = el("li", m.role);
     var who = m.role === "agent" ? (m.author || "agent") : (T[m.role] || m.role);
     var head = el("div", "who", who);
-    if (m.role === "customer" && m.negative > 0) {
-      head.appendChild(el("span", "sentiment" + (m.negative >= 0.5 ? " neg" : ""), T.negative + " " + m.negative.toFixed(2)));
+    if (m.role === "customer" && m.negative >= negativeTurn) {
+      var neg = el("span", "sentiment neg", T.negative);
+      neg.title = pct(m.negative);
+      head.appendChild(neg);
     }
-    if (m.role === "bot" && m.reply) {
-      var est = m.reply.band;
-      if (m.reply.band !== "small_talk") {
-        est += " · " + T.confidence + " " + Math.round((m.reply.confidence || 0) * 100) + "% · " + T.in_scope + " " + Math.round((m.reply.in_scope || 0) * 100) + "%";
-      }
-      head.appendChild(el("span", "band", est));
-    }
+    if (m.role === "bot" && m.reply) head.appendChild(estimate(m.reply.band, m.reply.confidence, m.reply.in_scope));
     li.appendChild(head);
-    li.appendChild(el("div", "text", m.text));
+    var text = el("div", "text");
+    if (m.html) text.innerHTML = m.html; // rendered and sanitised by the server
+    else text.textContent = m.text;
+    li.appendChild(text);
     $("transcript").appendChild(li);
     li.scrollIntoView({ block: "nearest" });
   }

@@ -36,7 +36,7 @@
     all_collections: "全部知识库", filter: "筛选", new_article: "新建文章", no_articles: "没有文章。",
     reload: "重新加载", title: "标题", body: "正文（Markdown）", questions: "相似问题，每行一个",
     tags: "标签，用逗号分隔", always: "始终转人工", save_draft: "保存草稿", publish: "发布", discard: "丢弃草稿",
-    view: "查看已发布", delete: "删除", history: "历史版本", no_versions: "尚未发布。",
+    view: "查看已发布", preview: "预览", edit_source: "编辑", delete: "删除", history: "历史版本", no_versions: "尚未发布。",
     search_title: "像客户一样提问", question: "问题", search: "检索", confidence: "置信度",
     answer: "机器人会这样回答", ranked: "排序后的段落", other_hits: "其他匹配", refresh: "刷新",
     who: "操作人", action: "操作", target: "对象",
@@ -63,7 +63,7 @@
     all_collections: "all collections", filter: "filter", new_article: "New article", no_articles: "No articles.",
     reload: "Reload", title: "Title", body: "Body (Markdown)", questions: "Similar questions, one per line",
     tags: "Tags, comma-separated", always: "Always hand off to a person", save_draft: "Save draft", publish: "Publish",
-    discard: "Discard draft", view: "View published", delete: "Delete", history: "History", no_versions: "Not published yet.",
+    discard: "Discard draft", view: "View published", preview: "Preview", edit_source: "Edit", delete: "Delete", history: "History", no_versions: "Not published yet.",
     search_title: "Ask as a customer would", question: "question", search: "Search", confidence: "Confidence",
     answer: "The bot would answer", ranked: "Ranked passages", other_hits: "Other matches", refresh: "Refresh",
     who: "Who", action: "Action", target: "Target",
@@ -366,7 +366,21 @@
     });
   }
 
+  // The preview shows the body as the chat and the article page will:
+  // rendered and sanitised by the server, never by this page.
+  function showPreview(on) {
+    $("edit-preview").hidden = !on;
+    $("edit-body").hidden = on;
+    $("preview-toggle").textContent = on ? T.edit_source : T.preview;
+    if (!on) return;
+    api("POST", "/api/v1/preview", { text: $("edit-body").value }).then(function (r) {
+      $("edit-preview").innerHTML = r.html;
+    }).catch(fail);
+  }
+  $("preview-toggle").onclick = function () { showPreview($("edit-preview").hidden); };
+
   function renderEditor() {
+    showPreview(false);
     $("article-editor").hidden = false;
     $("diff-box").hidden = true;
     var isNew = !cur.id;
