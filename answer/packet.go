@@ -41,9 +41,9 @@ type Packet struct {
 
 // PacketPassage is one retrieved passage with its score and article.
 type PacketPassage struct {
-	ArticleID string  `json:"article_id"`
-	Title     string  `json:"title"`
-	Text      string  `json:"text"`
+	ArticleID string `json:"article_id"`
+	Title     string `json:"title"`
+	Text      string `json:"text"`
 	// HTML is Text rendered, filled in by the web layer.
 	HTML  string  `json:"html,omitempty"`
 	Score float64 `json:"score"`
