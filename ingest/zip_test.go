@@ -177,11 +177,7 @@ func TestUnzipBombMemory(t *testing.T) {
 // in it, each file becoming a source named by its path in the archive.
 func TestIngestPathsZip(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openTestStore(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "kb.zip"), readTestdata(t, "kb.zip"), 0o644); err != nil {
 		t.Fatal(err)
@@ -223,11 +219,7 @@ func (nopIndex) Delete(context.Context, string) error                 { return n
 // its own is ingested whatever its name.
 func TestIngestPathsSkipsNotes(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openTestStore(t)
 	dir := t.TempDir()
 	for name, body := range map[string]string{
 		"returns.md":        "# Returns\n\nThirty days.",
@@ -275,4 +267,15 @@ func TestSkipName(t *testing.T) {
 			t.Errorf("SkipName(%q) = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// openTestStore opens a fresh store that closes with the test.
+func openTestStore(t *testing.T) *sqlite.DB {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }
