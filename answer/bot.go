@@ -397,6 +397,9 @@ func (b *Bot) Feedback(ctx context.Context, c *kb.Conversation, messageID string
 // RequestPerson hands the conversation off because the customer pressed
 // "talk to a person"; honoured at once, whatever the bot thinks.
 func (b *Bot) RequestPerson(ctx context.Context, c *kb.Conversation) (*TurnResult, error) {
+	if c.Status == kb.StatusClosed {
+		return nil, ErrEnded
+	}
 	lang := c.Lang
 	if lang == "auto" || lang == "" {
 		lang = "en"
@@ -409,9 +412,6 @@ func (b *Bot) RequestPerson(ctx context.Context, c *kb.Conversation) (*TurnResul
 		}
 	}
 	out := &TurnResult{}
-	if c.Status == kb.StatusClosed {
-		return nil, ErrEnded
-	}
 	if c.Status != kb.StatusBot {
 		out.WithPerson = true
 		return out, nil

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/batonhq/baton/kb"
-	"github.com/batonhq/baton/kb/sqlite"
 )
 
 func TestUnzip(t *testing.T) {
@@ -177,7 +176,7 @@ func TestUnzipBombMemory(t *testing.T) {
 // in it, each file becoming a source named by its path in the archive.
 func TestIngestPathsZip(t *testing.T) {
 	ctx := context.Background()
-	store := openTestStore(t)
+	store := openStore(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "kb.zip"), readTestdata(t, "kb.zip"), 0o644); err != nil {
 		t.Fatal(err)
@@ -219,7 +218,7 @@ func (nopIndex) Delete(context.Context, string) error                 { return n
 // its own is ingested whatever its name.
 func TestIngestPathsSkipsNotes(t *testing.T) {
 	ctx := context.Background()
-	store := openTestStore(t)
+	store := openStore(t)
 	dir := t.TempDir()
 	for name, body := range map[string]string{
 		"returns.md":        "# Returns\n\nThirty days.",
@@ -269,13 +268,3 @@ func TestSkipName(t *testing.T) {
 	}
 }
 
-// openTestStore opens a fresh store that closes with the test.
-func openTestStore(t *testing.T) *sqlite.DB {
-	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "baton.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
-}
