@@ -267,4 +267,3 @@ func TestSkipName(t *testing.T) {
 		}
 	}
 }
-
