@@ -184,6 +184,9 @@ func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article
 	if maxTok <= 0 {
 		maxTok = DefaultMaxTokens
 	}
+	if err := UniqueIDs(ctx, in.Store, source, arts); err != nil {
+		return err
+	}
 	keep := map[string]map[string]bool{} // collection -> ids
 	for _, a := range arts {
 		if keep[a.Collection] == nil {

@@ -239,6 +239,10 @@ func (j *Jobs) file(ctx context.Context, in *Ingester, job *kb.Job, f *kb.JobFil
 			f.Status, f.Reason = kb.FileRejected, Reason(err)
 			return
 		}
+		if err := UniqueIDs(ctx, j.Store, f.Name, arts); err != nil {
+			f.Status, f.Reason = kb.FileRejected, Reason(err)
+			return
+		}
 		for _, a := range arts {
 			base := 0
 			if cur, err := j.Store.Article(ctx, a.ID); err == nil {

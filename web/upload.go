@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -75,18 +74,12 @@ func (s *Server) expand(name string, data []byte) []ingest.Upload {
 	if err != nil {
 		return []ingest.Upload{{Name: name, Reject: ingest.Reason(err)}}
 	}
-	// Article ids come from file names, so two files of the same name in
-	// different folders would overwrite each other: the second is refused.
+	// Two files of one name in different folders (en/walrus.md and
+	// zh/walrus.md) are two articles: ingest.UniqueIDs keeps their ids
+	// apart.
 	files := make([]ingest.Upload, len(entries))
-	seen := map[string]string{}
 	for i, e := range entries {
 		files[i] = ingest.Upload{Name: e.Name, Data: e.Data}
-		base := strings.ToLower(path.Base(e.Name))
-		if first, ok := seen[base]; ok && e.Data != nil {
-			files[i].Reject = fmt.Sprintf("same file name as %s; article ids come from file names, so rename one", first)
-			continue
-		}
-		seen[base] = e.Name
 	}
 	return files
 }

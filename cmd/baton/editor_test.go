@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -265,12 +267,33 @@ func TestEditorZipUpload(t *testing.T) {
 		got[f["name"].(string)] = f["status"].(string) + " " + fmt.Sprint(f["reason"])
 	}
 	for name, want := range map[string]string{"faq/warranty.md": "ingested", "faq/zh/baozhuang.md": "ingested", "images/logo.png": "rejected",
-		"old/warranty.md": "rejected same file name as faq/warranty.md", "bomb.zip": "rejected"} {
+		"old/warranty.md": "ingested", "bomb.zip": "rejected"} {
 		if !strings.HasPrefix(got[name], want) {
 			t.Errorf("%s: %q, want %s (all: %v)", name, got[name], want, got)
 		}
 	}
 	if !strings.Contains(got["bomb.zip"], "uncompresses to more than") {
 		t.Errorf("bomb.zip reason = %q, want the size limit named", got["bomb.zip"])
+	}
+	// Two files of one name in two folders are two articles.
+	for id, title := range map[string]string{"default%2Fwarranty": "Warranty", "default%2Fold-warranty": "Warranty (2019)"} {
+		code, body := eve.do("GET", "/api/v1/articles/"+id, "")
+		if a, _ := body["article"].(map[string]any); code != 200 || a["title"] != title {
+			t.Errorf("GET %s: %d %v, want the article %q", id, code, body, title)
+		}
+	}
+	// The same archive as drafts, into another collection: two drafts, not
+	// one overwritten.
+	job = eve.upload("drafts", "?draft=true", map[string]string{"kb.zip": buf.String()})
+	var ids []string
+	for _, f := range job["files"].([]any) {
+		arts, _ := f.(map[string]any)["articles"].([]any) // none for logo.png
+		for _, id := range arts {
+			ids = append(ids, id.(string))
+		}
+	}
+	sort.Strings(ids)
+	if want := []string{"drafts/baozhuang", "drafts/old-warranty", "drafts/warranty"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("draft upload made %v, want %v", ids, want)
 	}
 }
