@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,6 +20,29 @@ type messageView struct {
 
 func viewMessage(m *kb.Message) messageView {
 	v := messageView{Message: m}
+	if m.Role == kb.RoleBot {
+		v.HTML = renderMarkdown(m.Text)
+	}
+	return v
+}
+
+// customerMessage is a message as the customer's own transcript shows it:
+// what was said and answered, without the trigger signals (the sentiment
+// score of their own words, the rephrase flag) that only agents need.
+type customerMessage struct {
+	ID             string    `json:"id"`
+	ConversationID string    `json:"conversation_id"`
+	Role           string    `json:"role"`
+	Text           string    `json:"text"`
+	HTML           string    `json:"html,omitempty"`
+	Reply          *kb.Reply `json:"reply,omitempty"`
+	Author         string    `json:"author,omitempty"`
+	Feedback       int       `json:"feedback"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func viewCustomerMessage(m *kb.Message) customerMessage {
+	v := customerMessage{ID: m.ID, ConversationID: m.ConversationID, Role: m.Role, Text: m.Text, Reply: m.Reply, Author: m.Author, Feedback: m.Feedback, CreatedAt: m.CreatedAt}
 	if m.Role == kb.RoleBot {
 		v.HTML = renderMarkdown(m.Text)
 	}

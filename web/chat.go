@@ -277,9 +277,9 @@ func (s *Server) listMessages(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	views := make([]messageView, len(msgs))
+	views := make([]customerMessage, len(msgs))
 	for i, m := range msgs {
-		views[i] = viewMessage(m)
+		views[i] = viewCustomerMessage(m)
 	}
 	c.JSON(http.StatusOK, gin.H{"conversation": conv, "messages": views})
 }

@@ -33,7 +33,7 @@ func (s *Server) customerEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil)
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, func(m *kb.Message) any { return viewCustomerMessage(m) })
 }
 
 // staffEvents streams every event to a console; the agent console asks
@@ -51,12 +51,13 @@ func (s *Server) staffEvents(c *gin.Context) {
 		}
 	}
 	touch()
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch)
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, func(m *kb.Message) any { return viewMessage(m) })
 }
 
 // stream writes Server-Sent Events until the client goes away: first the
-// initial events, then live ones, with a comment every heartbeat.
-func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func()) {
+// initial events, then live ones, with a comment every heartbeat. Messages
+// go out as view shows them to this reader (agent or customer).
+func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), view func(*kb.Message) any) {
 	w := c.Writer
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -65,7 +66,7 @@ func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []
 	w.WriteHeader(http.StatusOK)
 	send := func(e escalate.Event) bool {
 		if m, ok := e.Data.(*kb.Message); ok {
-			e.Data = viewMessage(m)
+			e.Data = view(m)
 		}
 		b, err := json.Marshal(e)
 		if err != nil {

@@ -45,10 +45,18 @@ func launch(t testing.TB, data string, edit func(*Config)) *Server {
 		cancel()
 		t.Fatalf("ingest: %v", err)
 	}
+	cancel()
 	if fresh && !strings.Contains(out.String(), "5 articles added") {
-		cancel()
 		t.Fatalf("ingest summary = %q, want 5 articles added", out.String())
 	}
+	return serveData(t, data, edit)
+}
+
+// serveData starts the whole server on the data directory as it is, like
+// launch without the fixtures.
+func serveData(t testing.TB, data string, edit func(*Config)) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	cfg := Config{Addr: "127.0.0.1:0", Data: data}
 	if edit != nil {
 		edit(&cfg)
@@ -381,7 +389,8 @@ func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestEndToEndConversationTriggers(t *testing.T) {
-	c := client{t, startBaton(t)}
+	srv := launch(t, "", nil)
+	c := client{t, "http://" + srv.Addr()}
 	say := func(id, token, text string) map[string]any {
 		t.Helper()
 		code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(text)+`}`)
@@ -410,10 +419,15 @@ func TestEndToEndConversationTriggers(t *testing.T) {
 		if r := reasons(m); !strings.Contains(r, "rephrase") {
 			t.Errorf("second rephrase: reasons %s, want rephrase", r)
 		}
+		// The trigger signals are the agents': the store has them, the
+		// customer's transcript does not.
+		msgs, err := srv.App.Store.Messages(context.Background(), id)
+		if err != nil || !msgs[2].Rephrase {
+			t.Errorf("second customer turn not stored as a rephrase: %+v, %v", msgs[2], err)
+		}
 		_, tr := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
-		msgs := tr["messages"].([]any)
-		if got := msgs[2].(map[string]any)["rephrase"]; got != true {
-			t.Errorf("second customer turn not stored as a rephrase: %v", msgs[2])
+		if m := tr["messages"].([]any)[2].(map[string]any); m["rephrase"] != nil || m["negative"] != nil {
+			t.Errorf("the customer's transcript shows the trigger signals: %v", m)
 		}
 	})
 	t.Run("angry customer", func(t *testing.T) {
@@ -461,7 +475,8 @@ func TestRephraseByArticle(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(data, "policy.json"), []byte(policy), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			c := client{t, "http://" + launch(t, data, nil).Addr()}
+			srv := launch(t, data, nil)
+			c := client{t, "http://" + srv.Addr()}
 			id, token := c.start()
 			for _, q := range []string{"what is your return policy", "how can I send back a thing I bought", "do you ship abroad?"} {
 				code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(q)+`}`)
@@ -469,13 +484,15 @@ func TestRephraseByArticle(t *testing.T) {
 					t.Fatalf("%q: %d %v, want an answer", q, code, m)
 				}
 			}
-			_, tr := c.do("GET", "/api/v1/conversations/"+id+"/messages", token, "")
-			msgs := tr["messages"].([]any)
-			if got := msgs[2].(map[string]any)["rephrase"] == true; got != byArticle {
+			msgs, err := srv.App.Store.Messages(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := msgs[2].Rephrase; got != byArticle {
 				t.Errorf("question asked again stored as a rephrase: %v, want %v", got, byArticle)
 			}
-			if got := msgs[4].(map[string]any)["rephrase"]; got == true {
-				t.Errorf("new question stored as a rephrase: %v", msgs[4])
+			if msgs[4].Rephrase {
+				t.Errorf("new question stored as a rephrase: %+v", msgs[4])
 			}
 		})
 	}
