@@ -104,7 +104,9 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 		return nil, err
 	}
 	reply := kb.Reply{
-		Text:        passage,
+		// The customer gets what answers the question; the citations, the
+		// generator and the agent's packet keep the whole passage.
+		Text:        excerpt(passage, question, arts[0], c.Searcher.Keyword.Terms),
 		Confidence:  conf,
 		InScope:     inScope,
 		Citations:   make([]kb.Citation, 0, len(arts)),
