@@ -82,6 +82,14 @@ func (b *Bot) SetPolicies(c *escalate.Config) { b.policies.Store(c) }
 // which is shown once and stored only as a hash. cc is the verified
 // customer context, nil when the host page sent none.
 func (b *Bot) Start(ctx context.Context, collection, lang string, cc *kb.CustomerContext) (*kb.Conversation, string, error) {
+	return b.StartAfter(ctx, collection, lang, cc, nil)
+}
+
+// StartAfter is Start for a customer who goes on from an earlier
+// conversation (the chat page's "New conversation", which proved it holds
+// previous's token): the new one records it, so the agent's packet lists
+// the customer's history even without a signed customer id.
+func (b *Bot) StartAfter(ctx context.Context, collection, lang string, cc *kb.CustomerContext, previous *kb.Conversation) (*kb.Conversation, string, error) {
 	if collection == "" {
 		collection = kb.DefaultCollection
 	}
@@ -98,6 +106,9 @@ func (b *Bot) Start(ctx context.Context, collection, lang string, cc *kb.Custome
 	}
 	token := randomID(24)
 	c := &kb.Conversation{ID: randomID(12), Collection: collection, Lang: lang, TokenHash: hashToken(token), Status: kb.StatusBot, Context: cc}
+	if previous != nil {
+		c.PreviousID = previous.ID
+	}
 	if err := b.Store.CreateConversation(ctx, c); err != nil {
 		return nil, "", err
 	}

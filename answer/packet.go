@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -37,6 +38,69 @@ type Packet struct {
 	NegativeTurn float64 `json:"negative_turn"`
 	// Band is where Confidence and InScope put the question now.
 	Band string `json:"band,omitempty"`
+	// History is the customer's earlier conversations, newest first.
+	History []PastConversation `json:"history"`
+}
+
+// PastConversation is one of the customer's earlier conversations as the
+// agent's packet lists it: when, what they asked first, and how it ended.
+type PastConversation struct {
+	ID         string    `json:"id"`
+	Collection string    `json:"collection"`
+	CreatedAt  time.Time `json:"created_at"`
+	// Question is the customer's first message ("" when they wrote none).
+	Question string `json:"question"`
+	// Turns counts the customer's messages.
+	Turns int `json:"turns"`
+	// Outcome is "bot" when no hand-off was opened, else the status of
+	// its last hand-off (queued, message, claimed, resolved, returned).
+	Outcome string `json:"outcome"`
+	// Verdict and Agent are the last hand-off's outcome and holder's name.
+	Verdict string   `json:"verdict,omitempty"`
+	Agent   string   `json:"agent,omitempty"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// historyLimit is how many earlier conversations a packet lists.
+const historyLimit = 5
+
+// history lists the customer's earlier conversations with their outcome.
+func (b *Bot) history(ctx context.Context, conversationID string) ([]PastConversation, error) {
+	convs, err := b.Store.EarlierConversations(ctx, conversationID, historyLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PastConversation, 0, len(convs))
+	for _, c := range convs {
+		pc := PastConversation{ID: c.ID, Collection: c.Collection, CreatedAt: c.CreatedAt, Outcome: "bot"}
+		msgs, err := b.Store.Messages(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			if m.Role == kb.RoleCustomer {
+				if pc.Turns == 0 {
+					pc.Question = truncate(m.Text, 160)
+				}
+				pc.Turns++
+			}
+		}
+		hs, err := b.Store.Handoffs(ctx, kb.HandoffFilter{ConversationID: c.ID})
+		if err != nil {
+			return nil, err
+		}
+		if len(hs) > 0 {
+			h := hs[len(hs)-1]
+			pc.Outcome, pc.Verdict, pc.Reasons = h.Status, h.Outcome, h.Reasons
+			if h.ClaimedBy != "" {
+				if u, err := b.Store.User(ctx, h.ClaimedBy); err == nil {
+					pc.Agent = u.Name
+				}
+			}
+		}
+		out = append(out, pc)
+	}
+	return out, nil
 }
 
 // PacketPassage is one retrieved passage with its score and article.
@@ -111,6 +175,9 @@ func (b *Bot) Packet(ctx context.Context, h *kb.Handoff, uiLang string) (*Packet
 				}
 			}
 		}
+	}
+	if p.History, err = b.history(ctx, conv.ID); err != nil {
+		return nil, err
 	}
 	p.Summary = summary(uiLang, first, h, p.Passages)
 	if b.Generator != nil && len(msgs) > 0 {

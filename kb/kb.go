@@ -58,8 +58,11 @@ type Conversation struct {
 	TokenHash  string `json:"-"`
 	Status     string `json:"status"` // bot, handoff, closed
 	// Context is what the host page told about the customer, signed.
-	Context   *CustomerContext `json:"context,omitempty"`
-	CreatedAt time.Time        `json:"created_at"`
+	Context *CustomerContext `json:"context,omitempty"`
+	// PreviousID is the conversation this one follows, when the chat page
+	// started it with that one's token ("New conversation").
+	PreviousID string    `json:"previous_id,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // CustomerContext is identity and context a host page passes to the chat
@@ -498,6 +501,10 @@ type Store interface {
 
 	CreateConversation(ctx context.Context, c *Conversation) error
 	Conversation(ctx context.Context, id string) (*Conversation, error)
+	// EarlierConversations lists, newest first and at most limit, the
+	// conversations of the same customer that started before id: by the
+	// signed context's customer id, and the chain of PreviousID.
+	EarlierConversations(ctx context.Context, id string, limit int) ([]*Conversation, error)
 	SetConversationStatus(ctx context.Context, id, status string) error
 	AddMessage(ctx context.Context, m *Message) error
 	// SetMessageSignals records the trigger signals of a stored message.

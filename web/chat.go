@@ -21,6 +21,12 @@ type createConversationRequest struct {
 	Lang       string `json:"lang"`
 	// Context is a signed customer context token from the host page.
 	Context string `json:"context"`
+	// Previous is the conversation this one goes on from, with its token
+	// as proof that it is the same customer's.
+	Previous *struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	} `json:"previous"`
 }
 
 func (s *Server) createConversation(c *gin.Context) {
@@ -37,7 +43,15 @@ func (s *Server) createConversation(c *gin.Context) {
 			return
 		}
 	}
-	conv, token, err := s.bot.Start(c.Request.Context(), req.Collection, req.Lang, cc)
+	var previous *kb.Conversation
+	if req.Previous != nil {
+		var err error
+		if previous, err = s.bot.Authorize(c.Request.Context(), req.Previous.ID, req.Previous.Token); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	conv, token, err := s.bot.StartAfter(c.Request.Context(), req.Collection, req.Lang, cc, previous)
 	var unknown *answer.UnknownCollectionError
 	if errors.As(err, &unknown) {
 		body := errorBody("not_found", unknown.Error())

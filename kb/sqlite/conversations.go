@@ -21,8 +21,12 @@ func (d *DB) CreateConversation(ctx context.Context, c *kb.Conversation) error {
 			return fmt.Errorf("encode customer context: %w", err)
 		}
 	}
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO conversations (id, collection, lang, token_hash, status, context, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Collection, c.Lang, c.TokenHash, c.Status, string(cc), ts); err != nil {
+	customer := ""
+	if c.Context != nil {
+		customer = c.Context.CustomerID
+	}
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO conversations (id, collection, lang, token_hash, status, context, customer_id, previous_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Collection, c.Lang, c.TokenHash, c.Status, string(cc), customer, c.PreviousID, ts); err != nil {
 		return fmt.Errorf("create conversation: %w", err)
 	}
 	c.CreatedAt = parseTime(ts)
@@ -31,24 +35,68 @@ func (d *DB) CreateConversation(ctx context.Context, c *kb.Conversation) error {
 
 // Conversation loads a conversation or returns kb.ErrNotFound.
 func (d *DB) Conversation(ctx context.Context, id string) (*kb.Conversation, error) {
-	var c kb.Conversation
-	var created, cc string
-	err := d.db.QueryRowContext(ctx, `SELECT id, collection, lang, token_hash, status, context, created_at FROM conversations WHERE id = ?`, id).
-		Scan(&c.ID, &c.Collection, &c.Lang, &c.TokenHash, &c.Status, &cc, &created)
+	c, err := scanConversation(d.db.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("conversation %s: %w", id, kb.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %s: %w", id, err)
 	}
+	return c, nil
+}
+
+const conversationColumns = `id, collection, lang, token_hash, status, context, previous_id, created_at`
+
+func scanConversation(row interface{ Scan(...any) error }) (*kb.Conversation, error) {
+	var c kb.Conversation
+	var created, cc string
+	if err := row.Scan(&c.ID, &c.Collection, &c.Lang, &c.TokenHash, &c.Status, &cc, &c.PreviousID, &created); err != nil {
+		return nil, err
+	}
 	if cc != "" {
 		c.Context = new(kb.CustomerContext)
 		if err := json.Unmarshal([]byte(cc), c.Context); err != nil {
-			return nil, fmt.Errorf("decode context of %s: %w", id, err)
+			return nil, fmt.Errorf("decode context of %s: %w", c.ID, err)
 		}
 	}
 	c.CreatedAt = parseTime(created)
 	return &c, nil
+}
+
+// EarlierConversations lists, newest first, the conversations of the same
+// customer that started before id: those with its signed customer id, and
+// the chains of conversations they follow (PreviousID, and theirs).
+func (d *DB) EarlierConversations(ctx context.Context, id string, limit int) ([]*kb.Conversation, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		WITH RECURSIVE
+		me AS (SELECT customer_id, created_at FROM conversations WHERE id = ?1),
+		mine(id) AS (
+			SELECT ?1
+			UNION
+			SELECT id FROM conversations WHERE customer_id <> '' AND customer_id = (SELECT customer_id FROM me)
+		),
+		chain(id) AS (
+			SELECT c.previous_id FROM conversations c JOIN mine ON c.id = mine.id WHERE c.previous_id <> ''
+			UNION
+			SELECT c.previous_id FROM conversations c JOIN chain ON c.id = chain.id WHERE c.previous_id <> ''
+		)
+		SELECT `+conversationColumns+` FROM conversations
+		WHERE id <> ?1 AND julianday(created_at) <= julianday((SELECT created_at FROM me))
+		  AND (id IN mine OR id IN chain)
+		ORDER BY julianday(created_at) DESC, created_at DESC LIMIT ?2`, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("earlier conversations of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []*kb.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("earlier conversations of %s: %w", id, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // SetConversationStatus moves a conversation between bot, handoff and closed.

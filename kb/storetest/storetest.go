@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"ArticleNotFound", testArticleNotFound},
 		{"ArticlesBySource", testArticlesBySource},
 		{"Conversation", testConversation},
+		{"EarlierConversations", testEarlierConversations},
 		{"Handoffs", testHandoffs},
 		{"ClaimRace", testClaimRace},
 		{"UsersAndSessions", testUsersAndSessions},
@@ -129,6 +130,63 @@ func testArticlesBySource(t *testing.T, s kb.Store) {
 	none, err := s.Articles(ctx, "c2")
 	if err != nil || len(none) != 0 {
 		t.Errorf("Articles(c2) = %d, %v; want 0", len(none), err)
+	}
+}
+
+// A customer's history: the same signed customer id, or the chain of
+// conversations started one from another; never someone else's, never a
+// later one.
+func testEarlierConversations(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	mk := func(id, customer, previous string) {
+		t.Helper()
+		c := &kb.Conversation{ID: id, Collection: "c1", Lang: "en", TokenHash: "t" + id, Status: kb.StatusBot, PreviousID: previous}
+		if customer != "" {
+			c.Context = &kb.CustomerContext{CustomerID: customer, Exp: 99}
+		}
+		if err := s.CreateConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond) // distinct start times
+	}
+	mk("a1", "cust-a", "")
+	mk("b1", "cust-b", "")
+	mk("x1", "", "")   // anonymous
+	mk("x2", "", "x1") // "New conversation" from x1
+	mk("a2", "cust-a", "x2")
+	mk("x3", "", "")
+	mk("a3", "cust-a", "")
+	ids := func(id string, limit int) []string {
+		t.Helper()
+		cs, err := s.EarlierConversations(ctx, id, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		id    string
+		limit int
+		want  []string
+	}{
+		{"a3", 10, []string{"a2", "x2", "x1", "a1"}},
+		{"a3", 2, []string{"a2", "x2"}},
+		{"a2", 10, []string{"x2", "x1", "a1"}},
+		{"a1", 10, nil},
+		{"x2", 10, []string{"x1"}},
+		{"x3", 10, nil},
+		{"b1", 10, nil},
+	} {
+		if got := ids(c.id, c.limit); !slices.Equal(got, c.want) {
+			t.Errorf("EarlierConversations(%s, %d) = %v, want %v", c.id, c.limit, got, c.want)
+		}
+	}
+	if got, _ := s.Conversation(ctx, "x2"); got.PreviousID != "x1" {
+		t.Errorf("PreviousID = %q, want x1", got.PreviousID)
 	}
 }
 

@@ -145,11 +145,15 @@
     return e;
   }
 
+  var previous = null; // the ended conversation a new one goes on from
+
   function ensureConversation() {
     if (conv) return Promise.resolve(conv);
     var body = { collection: collection, lang: "auto" };
     if (signedContext) body.context = signedContext;
+    if (previous) body.previous = previous; // the agent sees the history
     return api("POST", "/api/v1/conversations", body).then(function (c) {
+      previous = null;
       conv = { id: c.id, token: c.token };
       localStorage.setItem(key, JSON.stringify(conv));
       listen();
@@ -376,6 +380,7 @@
   // records), or reopen it to go on where it stopped.
   document.getElementById("new-conversation").onclick = function () {
     localStorage.removeItem(key);
+    if (conv) previous = { id: conv.id, token: conv.token };
     if (listener) listener.abort();
     conv = null;
     seen = {};

@@ -10,7 +10,8 @@
     claim: "接入", release: "放回队列", transfer: "转给", agent_name: "客服名", verdict: "对机器人的判断…",
     bot_right: "机器人答对了", article_missing: "漏答：缺少文章", article_wrong: "漏答：文章有误", needless_handoff: "不该转人工",
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
-    passages: "检索到的内容", context: "客户", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
+    passages: "检索到的内容", context: "客户", history: "以往会话", no_history: "没有以往会话",
+    out_bot: "机器人处理", turns: "条消息", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
     score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式",
     generated: "由语言模型根据对话生成，请核对。", name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段",
     confidence: "置信度", in_scope: "知识库可答",
@@ -25,7 +26,8 @@
     claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
     bot_right: "Bot was right", article_missing: "Bot missed: article missing", article_wrong: "Bot missed: article wrong",
     needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",
-    send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", held_by: "Held by ",
+    send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", history: "Earlier conversations", no_history: "No earlier conversations",
+    out_bot: "Handled by the bot", turns: "messages", held_by: "Held by ",
     waiting: "waiting", agents_online: "Agents online: ", score: "score", negative: "negative", customer: "Customer",
     bot: "Bot", generated: "Written by the language model from the transcript; check it.", lang: "Language", contact: "Contact", name: "Name", customer_id: "Customer id", order_id: "Order",
     stage: "Stage", confidence: "confidence", in_scope: "in scope",
@@ -165,6 +167,17 @@
       ctx.appendChild(el("dt", "", kv[0]));
       ctx.appendChild(el("dd", "", kv[1]));
     });
+    var hist = $("history");
+    hist.textContent = "";
+    (p.history || []).forEach(function (c) {
+      var li = el("li", "past");
+      li.appendChild(el("div", "meta", new Date(c.created_at).toLocaleString() + " · " + c.turns + " " + T.turns));
+      li.appendChild(el("div", "text", c.question || "—"));
+      var out = c.outcome === "bot" ? T.out_bot : holderText({ status: c.outcome, outcome: c.verdict }, c.agent);
+      li.appendChild(el("div", "meta outcome", out));
+      hist.appendChild(li);
+    });
+    if (!(p.history || []).length) hist.appendChild(el("li", "meta", T.no_history));
     $("reply-text").value = keepDraft !== null ? keepDraft : (p.draft || "");
   }
 
