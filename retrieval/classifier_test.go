@@ -197,7 +197,7 @@ func TestRunTrainerTrainsAfterChanges(t *testing.T) {
 			t.Fatalf("Index(%s): %v", d.article.ID, err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for s.vectors.classify("en", fakeEmbedding("refund")) == nil {
 		if time.Now().After(deadline) {
 			t.Fatal("no classifier 10 s after indexing")

@@ -59,22 +59,24 @@ type limiter struct {
 	every   time.Duration
 	burst   int
 	buckets map[string]*rate.Limiter
+	now     func() time.Time
 }
 
-func newLimiter(every time.Duration, burst int) *limiter {
-	return &limiter{every: every, burst: burst, buckets: map[string]*rate.Limiter{}}
+func newLimiter(every time.Duration, burst int, now func() time.Time) *limiter {
+	return &limiter{every: every, burst: burst, buckets: map[string]*rate.Limiter{}, now: now}
 }
 
 // allow spends one token of key's bucket.
 func (l *limiter) allow(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	now := l.now()
 	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) > 10000 {
 			// Forget full buckets: they would allow a burst anyway.
 			for k, v := range l.buckets {
-				if v.Tokens() >= float64(l.burst) {
+				if v.TokensAt(now) >= float64(l.burst) {
 					delete(l.buckets, k)
 				}
 			}
@@ -82,7 +84,7 @@ func (l *limiter) allow(key string) bool {
 		b = rate.NewLimiter(rate.Every(l.every), l.burst)
 		l.buckets[key] = b
 	}
-	return b.Allow()
+	return b.AllowN(now, 1)
 }
 
 type loginRequest struct {

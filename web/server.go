@@ -76,6 +76,9 @@ type Options struct {
 	// RecalibrateMin is how many labelled questions a collection needs
 	// before its confidence is recalibrated, for the analytics to say.
 	RecalibrateMin int
+	// Clock is what the login rate limits refill by; nil is time.Now.
+	// Tests stop it so a slow machine does not refill a bucket mid-test.
+	Clock func() time.Time
 }
 
 // New builds the HTTP handler.
@@ -85,10 +88,14 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	if bot.Desk == nil {
 		bot.Desk = &escalate.Desk{Store: bot.Store, Events: escalate.NewBroker(), Policies: bot.Policies}
 	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	s := &Server{bot: bot, store: bot.Store, desk: bot.Desk, log: log, opts: opts, engine: gin.New(),
 		// Ten tries per address, then one every six seconds; five per
 		// name, then one every thirty: slow for guessing, fine for typos.
-		loginByAddr: newLimiter(6*time.Second, 10), loginByName: newLimiter(30*time.Second, 5), closing: make(chan struct{}),
+		loginByAddr: newLimiter(6*time.Second, 10, clock), loginByName: newLimiter(30*time.Second, 5, clock), closing: make(chan struct{}),
 		editor: opts.Editor, jobs: opts.Jobs,
 		metrics: newMetrics(bot.Desk)}
 	// Article ids hold a slash (collection/name): API clients escape it as

@@ -119,7 +119,7 @@ func newTestWebhook(t *testing.T, url string, o WebhookOptions) (*Webhook, *sync
 // delivered (or given up on) within a few seconds.
 func closeWebhook(t *testing.T, w *Webhook) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := w.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -477,7 +477,7 @@ func TestWebhookNotifyNeverBlocks(t *testing.T) {
 	w.Notify("handoff.created", 0) // taken by the delivery goroutine, then hangs
 	select {
 	case <-started:
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("first event never reached the receiver")
 	}
 	w.Notify("handoff.created", 1) // fills the queue of one

@@ -75,6 +75,8 @@ type Config struct {
 	// bootstrapClassified, for fitting the fusion, uses the classifier
 	// ranking even when the fusion model has no weights for it yet.
 	bootstrapClassified bool
+	// clock drives the login rate limits; nil is time.Now.
+	clock func() time.Time
 }
 
 // bindFlags registers the flags shared by every command on fs.

@@ -23,7 +23,7 @@ func TestBrowserMergeDuplicates(t *testing.T) {
 	addStaff(t, srv, "u-eve", "eve", kb.UserEditor, "editor-password-1")
 	dir := artifactsDir(t)
 	s := &browserSession{t: t}
-	ed := s.open(execPath, "editor", dir, time.Now().Add(60*time.Second))
+	ed := s.open(execPath, "editor", dir, 60*time.Second)
 
 	s.do(ed, "open login", chromedp.Navigate(base+"/login?next=/editor%23duplicates"), chromedp.WaitVisible(chromedp.ID("name")))
 	s.do(ed, "fill login", chromedp.SendKeys(chromedp.ID("name"), "eve"), chromedp.SendKeys(chromedp.ID("password"), "editor-password-1"))

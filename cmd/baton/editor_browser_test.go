@@ -64,7 +64,7 @@ func TestBrowserEditorUpload(t *testing.T) {
 	t.Logf("screenshots go to %s", dir)
 
 	s := &browserSession{t: t}
-	ed := s.open(execPath, "editor", dir, time.Now().Add(60*time.Second))
+	ed := s.open(execPath, "editor", dir, 60*time.Second)
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

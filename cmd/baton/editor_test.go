@@ -69,7 +69,7 @@ func (e editorAPI) upload(collection, query string, files map[string]string) map
 		e.t.Fatalf("upload: %d %v", code, m)
 	}
 	id := m["job"].(map[string]any)["id"].(string)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		_, m := e.do("GET", "/api/v1/jobs/"+id, "")
 		job := m["job"].(map[string]any)

@@ -100,7 +100,7 @@ func TestBrowserInsights(t *testing.T) {
 	dir := artifactsDir(t)
 	t.Logf("screenshots go to %s", dir)
 	s := &browserSession{t: t}
-	ed := s.open(execPath, "editor", dir, time.Now().Add(120*time.Second))
+	ed := s.open(execPath, "editor", dir, 120*time.Second)
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -16,6 +17,38 @@ import (
 	"testing"
 	"time"
 )
+
+// TestReadmeScreenshots: every screenshot the README shows is in
+// docs/screenshots and is one a browser test takes, so `make screenshots`
+// renews it.
+func TestReadmeScreenshots(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tests []byte
+	files, _ := filepath.Glob("*browser_test.go")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, b...)
+	}
+	shots := regexp.MustCompile(`\(docs/screenshots/([\w-]+)\.png\)`).FindAllSubmatch(readme, -1)
+	if len(shots) < 4 {
+		t.Fatalf("the README shows %d screenshots, want the chat, console, editor and insights", len(shots))
+	}
+	for _, m := range shots {
+		name := string(m[1])
+		if _, err := os.Stat("../../docs/screenshots/" + name + ".png"); err != nil {
+			t.Errorf("README shows %s: %v", name, err)
+		}
+		if !bytes.Contains(tests, []byte(`"`+name+`")`)) {
+			t.Errorf("README shows %s, which no browser test takes (s.shot)", name)
+		}
+	}
+}
 
 // TestReadmeExamples runs the README's HTTP examples, in order, against a
 // server with the demo knowledge base: each request as written, each

@@ -36,7 +36,7 @@ func TestBrowserWidget(t *testing.T) {
 
 	dir := artifactsDir(t)
 	s := &browserSession{t: t}
-	page := s.open(execPath, "shop", dir, time.Now().Add(60*time.Second))
+	page := s.open(execPath, "shop", dir, 60*time.Second)
 	s.do(page, "open the shop", chromedp.Navigate(shop.URL), chromedp.WaitVisible(`button[aria-expanded]`))
 	label := eval[string](s, page, "launcher", `document.querySelector("button[aria-expanded]").textContent`)
 	if label != "在线客服" {
@@ -50,7 +50,7 @@ func TestBrowserWidget(t *testing.T) {
 	s.shot(page, "widget-1-open")
 
 	// The frame is another origin; drive its page directly, as the frame would load it.
-	chat := s.open(execPath, "chat", dir, time.Now().Add(60*time.Second))
+	chat := s.open(execPath, "chat", dir, 60*time.Second)
 	s.do(chat, "open the frame's page", chromedp.Navigate(src), chromedp.WaitVisible(`#text`))
 	if title := eval[string](s, chat, "title", `document.querySelector("h1").textContent`); title != "帮助中心" {
 		t.Errorf("chat title = %q, want 帮助中心", title)

@@ -11,7 +11,7 @@
     bot_right: "机器人答对了", article_missing: "漏答：缺少文章", article_wrong: "漏答：文章有误", needless_handoff: "不该转人工",
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
     passages: "检索到的内容", context: "客户", history: "以往会话", no_history: "没有以往会话",
-    out_bot: "机器人处理", turns: "条消息", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
+    out_bot: "机器人处理", turns: "条消息", turn: "条消息", held_by: "处理人：", waiting: "等待", agents_online: "在线客服：",
     score: "得分", negative: "负面", customer: "客户", bot: "机器人", lang: "语言", contact: "联系方式",
     generated: "由语言模型根据对话生成，请核对。", name: "姓名", customer_id: "客户编号", order_id: "订单号", stage: "服务阶段",
     confidence: "置信度", in_scope: "知识库可答",
@@ -27,7 +27,7 @@
     bot_right: "Bot was right", article_missing: "Bot missed: article missing", article_wrong: "Bot missed: article wrong",
     needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",
     send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", history: "Earlier conversations", no_history: "No earlier conversations",
-    out_bot: "Handled by the bot", turns: "messages", held_by: "Held by ",
+    out_bot: "Handled by the bot", turns: "messages", turn: "message", held_by: "Held by ",
     waiting: "waiting", agents_online: "Agents online: ", score: "score", negative: "negative", customer: "Customer",
     bot: "Bot", generated: "Written by the language model from the transcript; check it.", lang: "Language", contact: "Contact", name: "Name", customer_id: "Customer id", order_id: "Order",
     stage: "Stage", confidence: "confidence", in_scope: "in scope",
@@ -171,7 +171,7 @@
     hist.textContent = "";
     (p.history || []).forEach(function (c) {
       var li = el("li", "past");
-      li.appendChild(el("div", "meta", new Date(c.created_at).toLocaleString() + " · " + c.turns + " " + T.turns));
+      li.appendChild(el("div", "meta", new Date(c.created_at).toLocaleString() + " · " + c.turns + " " + (c.turns === 1 ? T.turn : T.turns)));
       li.appendChild(el("div", "text", c.question || "—"));
       var out = c.outcome === "bot" ? T.out_bot : holderText({ status: c.outcome, outcome: c.verdict }, c.agent);
       li.appendChild(el("div", "meta outcome", out));
