@@ -94,7 +94,8 @@ type loginRequest struct {
 
 // login checks a name and password and starts a session: an HttpOnly,
 // SameSite=Lax cookie, and a CSRF token the pages echo in a header.
-// Attempts are rate limited per client address and per name.
+// Attempts are rate limited per client address, per address and name,
+// and (more loosely) per name; see Server.
 func (s *Server) login(c *gin.Context) {
 	if ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/json" {
 		// A cross-site form cannot send JSON without a preflight, so this
@@ -108,7 +109,8 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	req.Name = strings.TrimSpace(req.Name)
-	if !s.loginByAddr.allow(c.ClientIP()) || !s.loginByName.allow(strings.ToLower(req.Name)) {
+	addr, name := c.ClientIP(), strings.ToLower(req.Name)
+	if !s.loginByAddr.allow(addr) || !s.loginByPair.allow(addr+"\x00"+name) || !s.loginByName.allow(name) {
 		c.Header("Retry-After", "30")
 		c.JSON(http.StatusTooManyRequests, errorBody("rate_limited", "too many login attempts; wait a little and try again"))
 		return

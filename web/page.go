@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,11 +16,31 @@ func (s *Server) chatPage(c *gin.Context) {
 }
 
 func (s *Server) loginPage(c *gin.Context) {
-	next := c.Query("next")
-	if len(next) == 0 || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
-		next = "/console" // only local paths: no open redirect
+	c.HTML(http.StatusOK, "login.html", gin.H{"Next": localPath(c.Query("next"), "/console")})
+}
+
+// localPath returns next as a path on this site, or def when it is not
+// plainly one: no scheme or host, one leading slash, and no control
+// character or backslash anywhere (browsers drop tabs and newlines and
+// read \ as /, so "/\t/evil.example" would leave the site). The result
+// is rebuilt from its parsed parts, so it means what was checked.
+func localPath(next, def string) string {
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return def
 	}
-	c.HTML(http.StatusOK, "login.html", gin.H{"Next": next})
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return def
+	}
+	out := u.EscapedPath()
+	if strings.HasPrefix(out, "//") {
+		return def
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 func (s *Server) consolePage(c *gin.Context) {

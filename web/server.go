@@ -41,6 +41,7 @@ type Server struct {
 	opts        Options
 	engine      *gin.Engine
 	loginByAddr *limiter
+	loginByPair *limiter
 	loginByName *limiter
 	closing     chan struct{}
 	closeOnce   sync.Once
@@ -94,8 +95,13 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	}
 	s := &Server{bot: bot, store: bot.Store, desk: bot.Desk, log: log, opts: opts, engine: gin.New(),
 		// Ten tries per address, then one every six seconds; five per
-		// name, then one every thirty: slow for guessing, fine for typos.
-		loginByAddr: newLimiter(6*time.Second, 10, clock), loginByName: newLimiter(30*time.Second, 5, clock), closing: make(chan struct{}),
+		// address and name, then one every thirty: slow for guessing, fine
+		// for typos, and a stranger's wrong guesses never lock an agent
+		// out of their own address. Per name alone only thirty, then one
+		// every three seconds: more than one address can spend, so only
+		// guessing from many addresses at once meets it.
+		loginByAddr: newLimiter(6*time.Second, 10, clock), loginByPair: newLimiter(30*time.Second, 5, clock),
+		loginByName: newLimiter(3*time.Second, 30, clock), closing: make(chan struct{}),
 		editor: opts.Editor, jobs: opts.Jobs,
 		metrics: newMetrics(bot.Desk)}
 	// Article ids hold a slash (collection/name): API clients escape it as

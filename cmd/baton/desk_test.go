@@ -51,7 +51,8 @@ var deskHash = sync.OnceValues(func() (string, error) {
 type deskOptions struct {
 	data                      string // data directory to serve; empty for a fresh one
 	webhookURL, webhookSecret string
-	noStaff                   bool // do not create root, ann, bob and eve
+	noStaff                   bool   // do not create root, ann, bob and eve
+	trustedProxies            string // whose X-Forwarded-For counts
 }
 
 // deskEnv is a running server with its staff accounts.
@@ -88,6 +89,7 @@ func startDesk(t *testing.T, o deskOptions) *deskEnv {
 	clock := &stoppedClock{t: time.Now()}
 	srv := launch(t, o.data, func(cfg *Config) {
 		cfg.WebhookURL, cfg.WebhookSecret = o.webhookURL, o.webhookSecret
+		cfg.TrustedProxies = o.trustedProxies
 		cfg.clock = clock.now
 	})
 	e := &deskEnv{base: "http://" + srv.Addr(), srv: srv, users: map[string]*kb.User{}, clock: clock}
@@ -539,7 +541,8 @@ func TestDeskAuthorization(t *testing.T) {
 
 // 2. Login, rate limits and logout.
 func TestDeskLogin(t *testing.T) {
-	e := startDesk(t, deskOptions{})
+	// Behind a proxy on 127.0.0.1, so requests can come from other addresses.
+	e := startDesk(t, deskOptions{trustedProxies: "127.0.0.1"})
 	anon := plainClient()
 	post := func(name, pw string, hdr map[string]string) deskResp {
 		t.Helper()
@@ -635,6 +638,38 @@ func TestDeskLogin(t *testing.T) {
 		// Limited whatever the password: the limit is not an oracle.
 		if r := post("BOB", deskPassword, nil); r.code != http.StatusTooManyRequests {
 			t.Errorf("bob's right password while limited = %d %s, want 429", r.code, r.raw)
+		}
+	})
+
+	t.Run("not locked out from another address", func(t *testing.T) {
+		// A stranger's wrong guesses do not keep bob out from his own desk.
+		if r := post("bob", deskPassword, map[string]string{"X-Forwarded-For": "198.51.100.20"}); r.code != http.StatusOK {
+			t.Errorf("bob from another address while his name is limited at 127.0.0.1 = %d %s, want 200", r.code, r.raw)
+		}
+		// Guessing from many addresses meets the looser per-name limit:
+		// 30 attempts in all (6 spent above), then 429 from anywhere.
+		allowed := 0
+		for i := range 40 {
+			r := post("bob", "spray-guess", map[string]string{"X-Forwarded-For": fmt.Sprintf("203.0.113.%d", i+1)})
+			if r.code == http.StatusTooManyRequests {
+				break
+			}
+			allowed++
+		}
+		if allowed != 24 {
+			t.Errorf("%d guesses from fresh addresses before the name limit, want 24", allowed)
+		}
+	})
+
+	t.Run("next stays local", func(t *testing.T) {
+		for _, next := range []string{"/%09/evil.example", "/%0A/evil.example", "/%0D/evil.example", "/%5Cevil.example", "//evil.example", "https://evil.example"} {
+			r := e.send(t, anon, "GET", "/login?next="+next, "", nil)
+			if r.code != http.StatusOK || !strings.Contains(r.raw, `data-next="/console"`) {
+				t.Errorf("login page for next=%s = %d, want it to send the agent to /console: %.300s", next, r.code, r.raw)
+			}
+		}
+		if r := e.send(t, anon, "GET", "/login?next=%2Feditor%3Ftab%3Dmisses", "", nil); !strings.Contains(r.raw, `data-next="/editor?tab=misses"`) {
+			t.Errorf("a local next is not kept: %.300s", r.raw)
 		}
 	})
 
