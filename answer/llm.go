@@ -11,6 +11,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/batonhq/baton/retrieval"
 )
 
 // Reasons a generated answer is not shown; the turn keeps the extractive
@@ -43,6 +45,10 @@ type Generator struct {
 	slots  chan struct{}
 }
 
+// maxLLMBody bounds one completion's response: a grounded answer is a
+// few kilobytes, so 4 MB is a server gone wrong.
+const maxLLMBody = 4 << 20
+
 // NewGenerator returns a generator for cfg.
 func NewGenerator(cfg LLMConfig) *Generator {
 	c := openai.DefaultConfig(cfg.APIKey)
@@ -55,6 +61,7 @@ func NewGenerator(cfg LLMConfig) *Generator {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = 4
 	}
+	c.HTTPClient = retrieval.ModelClient(cfg.Timeout, maxLLMBody)
 	return &Generator{client: openai.NewClientWithConfig(c), cfg: cfg, slots: make(chan struct{}, cfg.MaxConcurrent)}
 }
 

@@ -124,6 +124,16 @@ func TestGeneratePromptKeepsDataAsData(t *testing.T) {
 	}
 }
 
+// A completion larger than any answer is cut off at maxLLMBody, not read
+// into memory whole.
+func TestGenerateCapsBody(t *testing.T) {
+	srv, _ := chatServer(t, 200, strings.Repeat("a", maxLLMBody)+" [P1]", 0)
+	g := NewGenerator(LLMConfig{BaseURL: srv.URL, Model: "m"})
+	if text, _, err := g.Generate(context.Background(), "en", "q", testPassages); err == nil {
+		t.Fatalf("Generate of a %d-byte completion = %d bytes, want an error", maxLLMBody, len(text))
+	}
+}
+
 func TestGenerateSaturated(t *testing.T) {
 	srv, last := chatServer(t, 200, "slow [P1]", 2*time.Second)
 	g := NewGenerator(LLMConfig{BaseURL: srv.URL, Model: "m", MaxConcurrent: 1})

@@ -3,7 +3,9 @@ package retrieval
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -23,6 +25,9 @@ type OpenAIConfig struct {
 	Model   string
 	APIKey  string
 	Batch   int // texts per request; 64 when zero
+	// Timeout bounds one request; 60 s when zero. A question's embedding
+	// is bounded tighter by the Searcher (QueryTimeout).
+	Timeout time.Duration
 }
 
 // OpenAIEmbedder calls an OpenAI-compatible /embeddings endpoint.
@@ -40,7 +45,37 @@ func NewOpenAIEmbedder(cfg OpenAIConfig) *OpenAIEmbedder {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 64
 	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = time.Minute
+	}
+	c.HTTPClient = ModelClient(cfg.Timeout, maxEmbedBody)
 	return &OpenAIEmbedder{client: openai.NewClientWithConfig(c), cfg: cfg}
+}
+
+// maxEmbedBody bounds one embeddings response: 64 vectors of 4,096
+// dimensions in JSON are about 6 MB.
+const maxEmbedBody = 32 << 20
+
+// ModelClient is an HTTP client for a model server: each call ends after
+// timeout, and a response body longer than maxBody fails to read instead
+// of filling memory (a misbehaving server's 300 MB reply is cut at
+// maxBody).
+func ModelClient(timeout time.Duration, maxBody int64) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: cappedTransport{base: http.DefaultTransport, max: maxBody}}
+}
+
+// cappedTransport limits every response body it returns to max bytes.
+type cappedTransport struct {
+	base http.RoundTripper
+	max  int64
+}
+
+func (t cappedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err == nil {
+		resp.Body = http.MaxBytesReader(nil, resp.Body, t.max)
+	}
+	return resp, err
 }
 
 // Name returns the model name.

@@ -1,8 +1,10 @@
 package retrieval
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode"
 )
 
@@ -61,7 +64,9 @@ type fakeOpenAI struct {
 	*httptest.Server
 	// respond may rewrite the data of the nth request (from 0) before it is sent.
 	respond func(n int, data []embeddingData) []embeddingData
-	status  int // when non-zero, every request fails with it
+	status  int           // when non-zero, every request fails with it
+	hang    chan struct{} // when set, requests wait until it closes or the client gives up
+	pad     int           // bytes of white space sent before the JSON answer
 
 	mu       sync.Mutex
 	requests []embeddingRequest
@@ -82,7 +87,18 @@ func newFakeOpenAI(t *testing.T) *fakeOpenAI {
 		n := len(f.requests)
 		f.requests = append(f.requests, req)
 		f.auth = append(f.auth, r.Header.Get("Authorization"))
+		hang, pad := f.hang, f.pad
 		f.mu.Unlock()
+		if hang != nil {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if pad > 0 {
+			w.Write(bytes.Repeat([]byte(" "), pad))
+		}
 		if f.status != 0 {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(f.status)
@@ -316,6 +332,50 @@ func TestCachedEmbedderDoesNotCacheErrors(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, fakeEmbedding("hello")) {
 		t.Errorf("vector = %v, want %v", got, fakeEmbedding("hello"))
+	}
+}
+
+// A model server that hangs costs the customer a keyword-only answer
+// within the 2 s QueryTimeout, not a hung turn.
+func TestSearcherEmbedderHangs(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeOpenAI(t)
+	s := NewSearcher(openKeyword(t, KeywordOptions{}), f.embedder(16))
+	var embedErr error
+	s.OnEmbedError = func(err error) { embedErr = err }
+	for _, d := range corpus() {
+		if err := s.Index(ctx, &d.article, d.chunks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hang := make(chan struct{})
+	defer close(hang)
+	f.mu.Lock()
+	f.hang = hang
+	f.mu.Unlock()
+	start := time.Now()
+	hits, err := s.Search(ctx, "en", "how long does a refund take", 5)
+	took := time.Since(start)
+	if err != nil || len(hits) == 0 || hits[0].ArticleID != "en-refund" {
+		t.Fatalf("Search with a hanging embedder = %v, %v; want the keyword answer en-refund", ids(hits), err)
+	}
+	if hits[0].Ranks[RankVector] != 0 || !errors.Is(embedErr, context.DeadlineExceeded) {
+		t.Errorf("ranks %v, embed error %v: want keyword-only after a deadline", hits[0].Ranks, embedErr)
+	}
+	if took < 2*time.Second || took > 10*time.Second {
+		t.Errorf("Search took %v, want the 2 s question timeout", took)
+	}
+}
+
+// A server sending more than an embeddings answer can be is cut off at
+// maxEmbedBody, not read into memory whole.
+func TestOpenAIEmbedderCapsBody(t *testing.T) {
+	f := newFakeOpenAI(t)
+	f.pad = maxEmbedBody + 1
+	_, err := f.embedder(16).Embed(context.Background(), []string{"hello"})
+	var tooBig *http.MaxBytesError
+	if !errors.As(err, &tooBig) && (err == nil || !strings.Contains(err.Error(), "too large")) {
+		t.Fatalf("Embed of a %d-byte answer: err = %v, want the body cap", f.pad, err)
 	}
 }
 

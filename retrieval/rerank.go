@@ -26,7 +26,7 @@ type HTTPReranker struct {
 	BaseURL string // e.g. http://localhost:8000/v1
 	Model   string
 	APIKey  string
-	Client  *http.Client // nil: a client with a 10 s timeout
+	Client  *http.Client // nil: a client with a 2 s timeout
 }
 
 type rerankRequest struct {
@@ -43,6 +43,10 @@ type rerankResponse struct {
 }
 
 // Rerank implements Reranker.
+// rerankClient bounds a rerank call to 2 s (the turn keeps the fused
+// order when it fails) and its answer to 4 MB.
+var rerankClient = ModelClient(2*time.Second, 4<<20)
+
 func (r *HTTPReranker) Rerank(ctx context.Context, question string, texts []string) ([]float64, error) {
 	if len(texts) == 0 {
 		return nil, nil
@@ -61,7 +65,7 @@ func (r *HTTPReranker) Rerank(ctx context.Context, question string, texts []stri
 	}
 	client := r.Client
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = rerankClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -18,6 +18,10 @@ type Searcher struct {
 	// OnEmbedError, when set, hears about query embeddings that failed;
 	// the search then goes on keyword-only rather than failing the turn.
 	OnEmbedError func(error)
+	// QueryTimeout bounds embedding the question (2 s when zero): a model
+	// server that hangs costs the customer a keyword-only answer, not a
+	// hung turn.
+	QueryTimeout time.Duration
 
 	vectors  *Vectors
 	embedder *CachedEmbedder
@@ -256,7 +260,13 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 	if s.embedder == nil || s.Only == "keyword" {
 		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil, nil, nil), nil
 	}
-	q, err := s.embedder.EmbedQuery(ctx, question)
+	timeout := s.QueryTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	ectx, cancel := context.WithTimeout(ctx, timeout)
+	q, err := s.embedder.EmbedQuery(ectx, question)
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil || vectorOnly {
 			return nil, fmt.Errorf("embed question: %w", err)
