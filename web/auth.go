@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +66,57 @@ type limiter struct {
 
 func newLimiter(every time.Duration, burst int, now func() time.Time) *limiter {
 	return &limiter{every: every, burst: burst, buckets: map[string]*rate.Limiter{}, now: now}
+}
+
+// Limit is a rate: N requests per Per, all N at once if they come at once.
+type Limit struct {
+	N   int
+	Per time.Duration
+}
+
+// ParseLimit reads "N/DURATION" (e.g. "30/1m"); "off" or "0" is no limit.
+func ParseLimit(s string) (Limit, error) {
+	if s == "off" || s == "0" {
+		return Limit{}, nil
+	}
+	n, per, ok := strings.Cut(s, "/")
+	l := Limit{}
+	var err error
+	if ok {
+		if l.N, err = strconv.Atoi(n); err == nil {
+			l.Per, err = time.ParseDuration(per)
+		}
+	}
+	if !ok || err != nil || l.N < 1 || l.Per <= 0 {
+		return Limit{}, fmt.Errorf("rate %q: want N/DURATION such as 30/1m, or off", s)
+	}
+	return l, nil
+}
+
+func (l Limit) String() string {
+	if l.N == 0 {
+		return "off"
+	}
+	return fmt.Sprintf("%d/%v", l.N, l.Per)
+}
+
+// limiter returns l's token buckets, nil when l is no limit.
+func (l Limit) limiter(now func() time.Time) *limiter {
+	if l.N <= 0 {
+		return nil
+	}
+	return newLimiter(l.Per/time.Duration(l.N), l.N, now)
+}
+
+// throttled answers 429 and reports true when key has spent l's bucket; a
+// nil limiter never throttles.
+func (l *limiter) throttled(c *gin.Context, key, what string) bool {
+	if l == nil || l.allow(key) {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(l.every.Seconds()))))
+	c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody("rate_limited", what+"; wait a little and try again"))
+	return true
 }
 
 // allow spends one token of key's bucket.

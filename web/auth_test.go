@@ -57,3 +57,16 @@ func TestLimiter(t *testing.T) {
 		t.Errorf("after 6 s want exactly one more attempt")
 	}
 }
+
+func TestParseLimit(t *testing.T) {
+	for in, want := range map[string]Limit{"30/1m": {30, time.Minute}, "5/10s": {5, 10 * time.Second}, "off": {}, "0": {}} {
+		if got, err := ParseLimit(in); err != nil || got != want {
+			t.Errorf("ParseLimit(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "30", "30/", "/1m", "-1/1m", "0/1m", "3/0s", "x/1m", "3/soon"} {
+		if _, err := ParseLimit(in); err == nil {
+			t.Errorf("ParseLimit(%q) = nil error, want refused", in)
+		}
+	}
+}

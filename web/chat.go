@@ -30,6 +30,9 @@ type createConversationRequest struct {
 }
 
 func (s *Server) createConversation(c *gin.Context) {
+	if s.convByAddr.throttled(c, c.ClientIP(), "too many new conversations from this address") {
+		return
+	}
 	var req createConversationRequest
 	if err := decodeJSON(c.Request.Body, &req, true); err != nil {
 		s.fail(c, err)
@@ -74,6 +77,9 @@ func (s *Server) postMessage(c *gin.Context) {
 	conv, err := s.authorize(c)
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if s.msgByConv.throttled(c, conv.ID, "too many messages in this conversation") {
 		return
 	}
 	var req postMessageRequest

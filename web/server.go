@@ -43,6 +43,8 @@ type Server struct {
 	loginByAddr *limiter
 	loginByPair *limiter
 	loginByName *limiter
+	convByAddr  *limiter // nil: no limit
+	msgByConv   *limiter // nil: no limit
 	closing     chan struct{}
 	closeOnce   sync.Once
 	editor      *ingest.Editor
@@ -77,7 +79,11 @@ type Options struct {
 	// RecalibrateMin is how many labelled questions a collection needs
 	// before its confidence is recalibrated, for the analytics to say.
 	RecalibrateMin int
-	// Clock is what the login rate limits refill by; nil is time.Now.
+	// Conversations limits how many conversations one client address
+	// starts, Messages how many messages one conversation takes; a zero
+	// Limit is none.
+	Conversations, Messages Limit
+	// Clock is what the rate limits refill by; nil is time.Now.
 	// Tests stop it so a slow machine does not refill a bucket mid-test.
 	Clock func() time.Time
 }
@@ -102,6 +108,7 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		// guessing from many addresses at once meets it.
 		loginByAddr: newLimiter(6*time.Second, 10, clock), loginByPair: newLimiter(30*time.Second, 5, clock),
 		loginByName: newLimiter(3*time.Second, 30, clock), closing: make(chan struct{}),
+		convByAddr: opts.Conversations.limiter(clock), msgByConv: opts.Messages.limiter(clock),
 		editor: opts.Editor, jobs: opts.Jobs,
 		metrics: newMetrics(bot.Desk)}
 	// Article ids hold a slash (collection/name): API clients escape it as

@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/retrieval/onnx"
+	"github.com/batonhq/baton/web"
 )
 
 // Config is everything Baton is configured with: flags first, then
@@ -71,6 +72,10 @@ type Config struct {
 	// TrustedProxies (comma-separated addresses or CIDRs) may set
 	// X-Forwarded-For.
 	TrustedProxies string
+	// ConversationLimit ("N/DURATION" or "off") bounds the conversations
+	// one client address starts, MessageLimit the messages of one
+	// conversation.
+	ConversationLimit, MessageLimit string
 
 	// bootstrapClassified, for fitting the fusion, uses the classifier
 	// ranking even when the fusion model has no weights for it yet.
@@ -103,6 +108,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
+	fs.StringVar(&c.ConversationLimit, "conversation-limit", "", "new conversations per client address, N/DURATION or off (env BATON_CONVERSATION_LIMIT, default 20/1m)")
+	fs.StringVar(&c.MessageLimit, "message-limit", "", "customer messages per conversation, N/DURATION or off (env BATON_MESSAGE_LIMIT, default 30/1m)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark staff session cookies Secure, for TLS ended at a proxy (env BATON_SECURE_COOKIES)")
 	fs.StringVar(&c.Keyword.CJK, "keyword-cjk", "", "Chinese analysis for new indexes: unigram+bigram or bigram (env BATON_KEYWORD_CJK)")
 }
@@ -199,6 +206,8 @@ func (c *Config) fromEnv() error {
 	str(&c.WebhookSecret, "BATON_WEBHOOK_SECRET", "")
 	str(&c.ContextSecret, "BATON_CONTEXT_SECRET", "")
 	str(&c.TrustedProxies, "BATON_TRUSTED_PROXIES", "")
+	str(&c.ConversationLimit, "BATON_CONVERSATION_LIMIT", "20/1m")
+	str(&c.MessageLimit, "BATON_MESSAGE_LIMIT", "30/1m")
 	if v := os.Getenv("BATON_SECURE_COOKIES"); v != "" && !c.SecureCookies {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -250,6 +259,12 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("BATON_TRUSTED_PROXIES: %q is neither an address nor a CIDR", p)
 			}
 		}
+	}
+	if _, err := web.ParseLimit(c.ConversationLimit); err != nil {
+		return fmt.Errorf("BATON_CONVERSATION_LIMIT: %w", err)
+	}
+	if _, err := web.ParseLimit(c.MessageLimit); err != nil {
+		return fmt.Errorf("BATON_MESSAGE_LIMIT: %w", err)
 	}
 	if c.ContextSecret != "" && len(c.ContextSecret) < 16 {
 		return fmt.Errorf("BATON_CONTEXT_SECRET: use at least 16 characters")

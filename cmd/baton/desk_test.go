@@ -53,6 +53,7 @@ type deskOptions struct {
 	webhookURL, webhookSecret string
 	noStaff                   bool   // do not create root, ann, bob and eve
 	trustedProxies            string // whose X-Forwarded-For counts
+	config                    func(*Config)
 }
 
 // deskEnv is a running server with its staff accounts.
@@ -91,6 +92,9 @@ func startDesk(t *testing.T, o deskOptions) *deskEnv {
 		cfg.WebhookURL, cfg.WebhookSecret = o.webhookURL, o.webhookSecret
 		cfg.TrustedProxies = o.trustedProxies
 		cfg.clock = clock.now
+		if o.config != nil {
+			o.config(cfg)
+		}
 	})
 	e := &deskEnv{base: "http://" + srv.Addr(), srv: srv, users: map[string]*kb.User{}, clock: clock}
 	if !o.noStaff {

@@ -50,8 +50,11 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		}
 		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
 	}
+	// Validate checked both.
+	convLimit, _ := web.ParseLimit(cfg.ConversationLimit)
+	msgLimit, _ := web.ParseLimit(cfg.MessageLimit)
 	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies, ContextSecret: cfg.ContextSecret, TrustedProxies: cfg.proxies(), RecalibrateMin: cfg.RecalibrateMin,
-		Editor: app.Editor, Jobs: app.Jobs, Clock: cfg.clock})
+		Editor: app.Editor, Jobs: app.Jobs, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Live event streams never go idle by themselves; end them so a
 	// graceful shutdown does not wait for them.
