@@ -83,6 +83,10 @@ type Options struct {
 	// starts, Messages how many messages one conversation takes; a zero
 	// Limit is none.
 	Conversations, Messages Limit
+	// FrameAncestors are the origins whose pages may frame the chat and
+	// article pages (the widget's hosts), as CSP frame-ancestors sources;
+	// empty is any site. Every other page refuses to be framed.
+	FrameAncestors []string
 	// Clock is what the rate limits refill by; nil is time.Now.
 	// Tests stop it so a slow machine does not refill a bucket mid-test.
 	Clock func() time.Time
@@ -119,7 +123,7 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		log.Error("trusted proxies", "err", err)
 		s.engine.SetTrustedProxies(nil)
 	}
-	s.engine.Use(s.metrics.observe)
+	s.engine.Use(s.metrics.observe, s.securityHeaders())
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))

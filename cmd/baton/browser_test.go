@@ -125,13 +125,15 @@ func (s *browserSession) open(execPath, name, dir string, budget time.Duration) 
 	return b
 }
 
-// exceptions are the uncaught exceptions and unhandled rejections so far.
+// exceptions are the uncaught exceptions, unhandled rejections and
+// Content-Security-Policy refusals (a script, style or connection the
+// page's policy blocked) so far.
 func (b *tab) exceptions() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []string
 	for _, m := range b.console {
-		if m.IsException() {
+		if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
 			out = append(out, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
 		}
 	}

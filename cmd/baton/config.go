@@ -76,6 +76,9 @@ type Config struct {
 	// one client address starts, MessageLimit the messages of one
 	// conversation.
 	ConversationLimit, MessageLimit string
+	// FrameAncestors (space- or comma-separated CSP sources) may frame
+	// the chat page; empty is any site.
+	FrameAncestors string
 
 	// bootstrapClassified, for fitting the fusion, uses the classifier
 	// ranking even when the fusion model has no weights for it yet.
@@ -108,6 +111,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
+	fs.StringVar(&c.FrameAncestors, "frame-ancestors", "", "sites whose pages may frame the chat page (the widget's hosts), CSP sources such as https://shop.example (env BATON_FRAME_ANCESTORS; default any)")
 	fs.StringVar(&c.ConversationLimit, "conversation-limit", "", "new conversations per client address, N/DURATION or off (env BATON_CONVERSATION_LIMIT, default 20/1m)")
 	fs.StringVar(&c.MessageLimit, "message-limit", "", "customer messages per conversation, N/DURATION or off (env BATON_MESSAGE_LIMIT, default 30/1m)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark staff session cookies Secure, for TLS ended at a proxy (env BATON_SECURE_COOKIES)")
@@ -206,6 +210,7 @@ func (c *Config) fromEnv() error {
 	str(&c.WebhookSecret, "BATON_WEBHOOK_SECRET", "")
 	str(&c.ContextSecret, "BATON_CONTEXT_SECRET", "")
 	str(&c.TrustedProxies, "BATON_TRUSTED_PROXIES", "")
+	str(&c.FrameAncestors, "BATON_FRAME_ANCESTORS", "")
 	str(&c.ConversationLimit, "BATON_CONVERSATION_LIMIT", "20/1m")
 	str(&c.MessageLimit, "BATON_MESSAGE_LIMIT", "30/1m")
 	if v := os.Getenv("BATON_SECURE_COOKIES"); v != "" && !c.SecureCookies {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/answer"
@@ -54,7 +55,8 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	convLimit, _ := web.ParseLimit(cfg.ConversationLimit)
 	msgLimit, _ := web.ParseLimit(cfg.MessageLimit)
 	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SecureCookies: cfg.SecureCookies, ContextSecret: cfg.ContextSecret, TrustedProxies: cfg.proxies(), RecalibrateMin: cfg.RecalibrateMin,
-		Editor: app.Editor, Jobs: app.Jobs, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit})
+		Editor: app.Editor, Jobs: app.Jobs, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit,
+		FrameAncestors: strings.FieldsFunc(cfg.FrameAncestors, func(r rune) bool { return r == ',' || r == ' ' })})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Live event streams never go idle by themselves; end them so a
 	// graceful shutdown does not wait for them.
