@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -87,6 +88,9 @@ type Options struct {
 	// article pages (the widget's hosts), as CSP frame-ancestors sources;
 	// empty is any site. Every other page refuses to be framed.
 	FrameAncestors []string
+	// BodyTimeout is how long a request body may take to arrive (an
+	// upload twenty times that); 30 s when zero.
+	BodyTimeout time.Duration
 	// Clock is what the rate limits refill by; nil is time.Now.
 	// Tests stop it so a slow machine does not refill a bucket mid-test.
 	Clock func() time.Time
@@ -98,6 +102,9 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	if bot.Desk == nil {
 		bot.Desk = &escalate.Desk{Store: bot.Store, Events: escalate.NewBroker(), Policies: bot.Policies}
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = 30 * time.Second
 	}
 	clock := opts.Clock
 	if clock == nil {
@@ -149,7 +156,7 @@ func (s *Server) routes() {
 	r.GET("/login", s.loginPage)
 	r.GET("/console", s.staffPage(kb.UserAgent, kb.UserAdmin), s.consolePage)
 
-	api := r.Group("/api/v1", limitBody(maxBodyBytes))
+	api := r.Group("/api/v1", limitBody(maxBodyBytes, s.opts.BodyTimeout))
 	api.POST("/conversations", s.createConversation)
 	api.POST("/conversations/:id/messages", s.postMessage)
 	api.GET("/conversations/:id/messages", s.listMessages)
@@ -181,7 +188,7 @@ func (s *Server) routes() {
 		r.GET("/insights", s.staffPage(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.insightsPage)
 		ed := api.Group("", s.requireStaff(kb.UserEditor, kb.UserAdmin))
 		// Uploads are the one body larger than a JSON request.
-		r.POST("/api/v1/collections/:c/documents", limitBody(maxUploadBytes), s.requireStaff(kb.UserEditor, kb.UserAdmin), s.upload)
+		r.POST("/api/v1/collections/:c/documents", limitBody(maxUploadBytes, 20*s.opts.BodyTimeout), s.requireStaff(kb.UserEditor, kb.UserAdmin), s.upload)
 		ed.GET("/jobs", s.listJobs)
 		ed.GET("/jobs/:id", s.job)
 		ed.GET("/articles", s.listArticles)
@@ -222,11 +229,39 @@ func isNotFound(err error) bool { return errors.Is(err, kb.ErrNotFound) }
 
 // limitBody bounds request bodies to n bytes; beyond it a read fails
 // and the handler answers 413.
-func limitBody(n int64) gin.HandlerFunc {
+func limitBody(n int64, within time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		body := http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		if c.Request.ContentLength != 0 && within > 0 {
+			// A body must arrive within its time: a client trickling
+			// bytes cannot hold a connection open for ever.
+			rc := http.NewResponseController(c.Writer)
+			if rc.SetReadDeadline(time.Now().Add(within)) == nil {
+				body = &deadlineBody{ReadCloser: body, rc: rc}
+			}
+		}
+		c.Request.Body = body
 		c.Next()
 	}
+}
+
+// deadlineBody lifts the connection's read deadline once the body has been
+// read, so a long answer (a streamed turn) is never cut by it.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	// Only a whole body lifts it: after a timeout the server must not wait
+	// on the rest of a trickled body before it answers.
+	if err == io.EOF && !b.done {
+		b.done = true
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // apiError is the JSON error shape every endpoint uses.

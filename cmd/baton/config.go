@@ -83,8 +83,10 @@ type Config struct {
 	// bootstrapClassified, for fitting the fusion, uses the classifier
 	// ranking even when the fusion model has no weights for it yet.
 	bootstrapClassified bool
-	// clock drives the login rate limits; nil is time.Now.
+	// clock drives the rate limits; nil is time.Now.
 	clock func() time.Time
+	// bodyTimeout is how long a request body may take; 30 s when zero.
+	bodyTimeout time.Duration
 }
 
 // bindFlags registers the flags shared by every command on fs.
