@@ -435,7 +435,8 @@ type ArticleCount struct {
 	Count     int
 }
 
-// Store is the persistence Baton needs. Implementations: kb/sqlite.
+// Store is the persistence Baton needs. Implementations: kb/sqlite (the
+// embedded default) and kb/postgres; both pass kb/storetest.
 type Store interface {
 	// Article returns the article or ErrNotFound.
 	Article(ctx context.Context, id string) (*Article, error)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the PostgreSQL backend's tests need: PostgreSQL 15 and the
-# pgvector extension. Debian 12 packages only an old pgvector (no HNSW), so
-# pgvector is built from the next release's Debian source package, fetched
+# pgvector extension. Debian bookworm does not package pgvector, so
+# pgvector is built from Debian trixie's source package (0.8.0), fetched
 # through a private sources list: the machine's own apt sources are never
 # changed. Idempotent; runs as root, or with sudo otherwise.
 set -euo pipefail
@@ -35,10 +35,10 @@ mirror_uri() {
     awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f"
   fi
   if [ -r /etc/apt/sources.list ]; then
-    sed -E -n 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' /etc/apt/sources.list | grep -v security | head -n1
+    sed -E -n 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' /etc/apt/sources.list | grep -v security || true
   fi
 }
-uri=$(mirror_uri | head -n1)
+uri=$(mirror_uri | sed -n 1p)
 if [ -z "$uri" ]; then
   echo "setup-postgres: no Debian archive found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list" >&2
   exit 1
@@ -57,7 +57,10 @@ apt_private=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourcePar
 $sudo apt-get "${apt_private[@]}" update -qq
 (cd "$work/src" && $sudo apt-get "${apt_private[@]}" source --download-only -qq pgvector)
 
-dsc=$(ls "$work"/src/pgvector_*.dsc | head -n1)
+# apt checked the downloaded files against the archive's signed index;
+# dpkg-source's warning that it cannot check the uploader's signature
+# (their key is not on the machine) is expected.
+dsc=$(ls "$work"/src/pgvector_*.dsc | sed -n 1p)
 $sudo dpkg-source -x "$dsc" "$work/build" >/dev/null
 $sudo make -s -C "$work/build" PG_CONFIG="$pg_config"
 $sudo make -s -C "$work/build" PG_CONFIG="$pg_config" install
