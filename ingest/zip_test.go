@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,4 +267,37 @@ func TestSkipName(t *testing.T) {
 			t.Errorf("SkipName(%q) = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// FuzzUnzip mutates real archives, a bomb among them: Unzip returns
+// entries within its limits, inside the archive, or an error; it never
+// panics or reads past a limit.
+func FuzzUnzip(f *testing.F) {
+	for _, name := range []string{"kb.zip", "bomb.zip"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	lim := ZipLimits{MaxFiles: 20, MaxFileBytes: 1 << 20, MaxTotalBytes: 4 << 20}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries, err := Unzip(data, lim)
+		if err != nil {
+			return
+		}
+		if len(entries) > lim.MaxFiles {
+			t.Fatalf("%d entries, limit %d", len(entries), lim.MaxFiles)
+		}
+		var total int64
+		for _, e := range entries {
+			total += int64(len(e.Data))
+			if int64(len(e.Data)) > lim.MaxFileBytes || strings.HasPrefix(e.Name, "/") || slices.Contains(strings.Split(e.Name, "/"), "..") {
+				t.Fatalf("entry %q of %d bytes passed the limits", e.Name, len(e.Data))
+			}
+		}
+		if total > lim.MaxTotalBytes {
+			t.Fatalf("%d bytes in all, limit %d", total, lim.MaxTotalBytes)
+		}
+	})
 }

@@ -410,3 +410,38 @@ func TestKeywordOpenFailsWhileInUse(t *testing.T) {
 		t.Errorf("took %v to give up", d)
 	}
 }
+
+// FuzzKeywordSearch: whatever a customer types (query syntax, stray
+// quotes and colons, control characters, invalid UTF-8) is a question,
+// never a query error, in either language.
+func FuzzKeywordSearch(f *testing.F) {
+	for _, s := range []string{"how do I get a refund?", "退款多久到账", `title:"refund" AND -x`, "+-&&||!(){}[]^\"~*?:\\/", "\x00\xff", "a~2 b^3 c*"} {
+		f.Add(s)
+	}
+	dir, err := os.MkdirTemp("", "fuzz-keyword")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { os.RemoveAll(dir) })
+	kw, err := OpenKeyword(filepath.Join(dir, "kw.bleve"), KeywordOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { kw.Close() })
+	for _, d := range corpus() {
+		if err := kw.Index(context.Background(), &d.article, d.chunks); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, coll := range []string{"en", "zh"} {
+			hits, err := kw.Search(context.Background(), coll, text, 5)
+			if err != nil || len(hits) > 5 {
+				t.Fatalf("Search(%q) = %d hits, %v", text, len(hits), err)
+			}
+			if _, err := kw.SearchQuestions(context.Background(), coll, text, 5); err != nil {
+				t.Fatalf("SearchQuestions(%q): %v", text, err)
+			}
+		}
+	})
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/ingest"
 	"github.com/batonhq/baton/kb"
-	"github.com/batonhq/baton/kb/sqlite"
 	"github.com/batonhq/baton/retrieval"
 	"github.com/batonhq/baton/retrieval/onnx"
 )
@@ -40,7 +39,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "baton.db"))
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

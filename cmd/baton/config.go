@@ -16,9 +16,13 @@ import (
 // Config is everything Baton is configured with: flags first, then
 // BATON_* environment variables for what no flag set, then Validate.
 type Config struct {
-	Addr       string
-	Data       string
-	Collection string
+	Addr string
+	Data string
+	// DatabaseURL, when set (postgres://...), keeps the store in
+	// PostgreSQL instead of the data directory's SQLite database; the
+	// keyword index and classifiers stay in the data directory.
+	DatabaseURL string
+	Collection  string
 
 	AnswerThreshold  float64
 	HandoffThreshold float64
@@ -92,6 +96,7 @@ type Config struct {
 // bindFlags registers the flags shared by every command on fs.
 func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", "", "data directory (env BATON_DATA, default ./data)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL database (postgres://...) instead of the embedded SQLite one; needs pgvector (env BATON_DATABASE_URL)")
 	fs.StringVar(&c.Collection, "collection", "", "collection (env BATON_COLLECTION, default \"default\")")
 	fs.Float64Var(&c.AnswerThreshold, "answer-threshold", 0, "confidence at or above which the bot answers; overrides the policy default (env BATON_ANSWER_THRESHOLD)")
 	fs.Float64Var(&c.HandoffThreshold, "handoff-threshold", 0, "confidence below which the bot hands off; overrides the policy default (env BATON_HANDOFF_THRESHOLD)")
@@ -212,6 +217,7 @@ func (c *Config) fromEnv() error {
 	str(&c.WebhookSecret, "BATON_WEBHOOK_SECRET", "")
 	str(&c.ContextSecret, "BATON_CONTEXT_SECRET", "")
 	str(&c.TrustedProxies, "BATON_TRUSTED_PROXIES", "")
+	str(&c.DatabaseURL, "BATON_DATABASE_URL", "")
 	str(&c.FrameAncestors, "BATON_FRAME_ANCESTORS", "")
 	str(&c.ConversationLimit, "BATON_CONVERSATION_LIMIT", "20/1m")
 	str(&c.MessageLimit, "BATON_MESSAGE_LIMIT", "30/1m")

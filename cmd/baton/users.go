@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/postgres"
 	"github.com/batonhq/baton/kb/sqlite"
 	"github.com/batonhq/baton/web"
 )
@@ -148,7 +149,12 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func openStore(ctx context.Context, cfg Config) (*sqlite.DB, error) {
+// openStore opens the PostgreSQL database at DatabaseURL, or else the
+// embedded SQLite database in the data directory (created if needed).
+func openStore(ctx context.Context, cfg Config) (kb.Store, error) {
+	if cfg.DatabaseURL != "" {
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
 	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
