@@ -61,6 +61,8 @@ func (s *Server) putPolicies(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.policyMu.Lock()
+	defer s.policyMu.Unlock()
 	if err := kb.WriteFileAtomic(s.opts.PolicyFile, body); err != nil {
 		s.fail(c, fmt.Errorf("save policies: %w", err))
 		return

@@ -48,6 +48,7 @@ type Server struct {
 	msgByConv   *limiter // nil: no limit
 	closing     chan struct{}
 	closeOnce   sync.Once
+	policyMu    sync.Mutex // serialises changes to the saved policies
 	editor      *ingest.Editor
 	jobs        *ingest.Jobs
 	metrics     *metrics
@@ -203,6 +204,8 @@ func (s *Server) routes() {
 		ed.GET("/articles/:id/diff", s.diff)
 		ed.POST("/articles/:id/merge", s.merge)
 		ed.GET("/duplicates", s.duplicates)
+		ed.GET("/collections/:c/welcome/settings", s.welcomeSettings)
+		ed.PUT("/collections/:c/welcome/settings", s.putWelcome)
 		ed.POST("/search", s.retrievalConsole)
 		ed.POST("/preview", s.preview)
 		ed.GET("/audit", s.audit)

@@ -204,6 +204,31 @@ func TestBrowserEditorUpload(t *testing.T) {
 		 [...document.querySelectorAll("#audit tbody tr")].some(tr => tr.innerText.includes("job.create"))`)
 	s.shot(ed, "editor-4-audit")
 
+	// 7. The editor writes the chat page's greeting and starter questions;
+	// a customer opening the page gets them.
+	const greeting = "Welcome to the walrus shop! Ask about returns, refunds or gift cards."
+	s.do(ed, "open the welcome tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab=welcome]`)), chromedp.WaitVisible(chromedp.ID("welcome-greeting-en")))
+	s.waitFor(ed, "welcome loaded", 5*time.Second, `document.getElementById("welcome-greeting-en").value === "" && document.getElementById("welcome-starters-en").value === ""`)
+	s.do(ed, "write the welcome",
+		chromedp.SendKeys(chromedp.ID("welcome-greeting-en"), greeting),
+		chromedp.SendKeys(chromedp.ID("welcome-starters-en"), "Do gift cards expire?\n\nHow do I send something back?\n"),
+		chromedp.Click(chromedp.ID("welcome-save")))
+	s.waitFor(ed, "welcome saved", 10*time.Second, `document.getElementById("welcome-status").textContent.startsWith("Saved")`)
+	if got := eval[string](s, ed, "starters kept", `document.getElementById("welcome-starters-en").value`); got != "Do gift cards expire?\nHow do I send something back?" {
+		t.Errorf("starters after saving = %q, want the two, blank lines dropped", got)
+	}
+	s.shot(ed, "editor-5-welcome")
+	customer := s.open(execPath, "customer", dir, 30*time.Second)
+	s.do(customer, "open the chat page", chromedp.Navigate(base+"/chat"), chromedp.WaitVisible(chromedp.ID("text")))
+	shown := s.waitFor(customer, "the editor's welcome", 10*time.Second,
+		`(() => { const w = document.getElementById("welcome"); return w && w.innerText.includes("walrus") && w.innerText; })()`)
+	if !strings.Contains(shown, greeting) || !strings.Contains(shown, "Do gift cards expire?") || !strings.Contains(shown, "How do I send something back?") {
+		t.Errorf("chat page welcome = %q, want the editor's greeting and starters", shown)
+	}
+	if ex := customer.exceptions(); len(ex) > 0 {
+		t.Errorf("chat page threw: %s", strings.Join(ex, "; "))
+	}
+
 	if ex := ed.exceptions(); len(ex) > 0 {
 		t.Errorf("editor page threw: %s", strings.Join(ex, "; "))
 	}

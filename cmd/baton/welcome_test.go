@@ -3,7 +3,10 @@ package main
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/batonhq/baton/escalate"
 )
 
 // The chat page's greeting and starters: configured ones win, else the
@@ -60,4 +63,56 @@ func strs(v any) []string {
 		out = append(out, js(x))
 	}
 	return out
+}
+
+// An editor sets a collection's welcome through the API the editor's
+// Welcome tab uses: checked, saved with the policies, shown by the chat
+// page in each language; agents may not change it.
+func TestWelcomeSettings(t *testing.T) {
+	t.Parallel()
+	e := startDesk(t, deskOptions{})
+	st := e.loginAll(t, "eve", "ann")
+	eve, ann := st["eve"], st["ann"]
+	const path = "/api/v1/collections/default/welcome/settings"
+	if r := eve.want(t, 200, "GET", path, ""); len(r.body) != 0 {
+		t.Errorf("settings before any = %s, want empty", r.raw)
+	}
+	for _, bad := range []string{
+		`{"greeting":{"fr":"Bonjour"}}`,
+		`{"starters":{"en":["a","b","c","d","e","f"]}}`,
+		`{"starters":{"en":["Refunds?","refunds?"]}}`,
+		`{"greeting":{"en":"` + strings.Repeat("x", 501) + `"}}`,
+		`{"greeting":{"en":"hi"},"colour":"red"}`,
+	} {
+		if r := eve.do(t, "PUT", path, bad); r.code != http.StatusBadRequest {
+			t.Errorf("PUT %.60s = %d %s, want 400", bad, r.code, r.raw)
+		}
+	}
+	if r := ann.do(t, "PUT", path, `{"greeting":{"en":"hi"}}`); r.code != http.StatusForbidden {
+		t.Errorf("an agent's PUT = %d, want 403", r.code)
+	}
+	eve.want(t, 200, "PUT", path, `{"greeting":{"en":" Hello from the walrus shop. ","zh":"海象商店欢迎您"},"starters":{"zh":["退货运费谁出？",""]}}`)
+	c := client{t, e.base}
+	_, en := c.do("GET", "/api/v1/collections/default/welcome?lang=en", "", "")
+	_, zh := c.do("GET", "/api/v1/collections/default/welcome?lang=zh", "", "")
+	if en["greeting"] != "Hello from the walrus shop." || len(strs(en["starters"])) == 0 {
+		t.Errorf("English welcome = %v, want the editor's greeting and the most answered questions", en)
+	}
+	if zh["greeting"] != "海象商店欢迎您" || !slices.Equal(strs(zh["starters"]), []string{"退货运费谁出？"}) {
+		t.Errorf("Chinese welcome = %v, want the editor's greeting and starter", zh)
+	}
+	// Saved with the policies, so a restart keeps it; the rest of the
+	// collection's policy is the default's.
+	saved, err := escalate.LoadConfig(e.srv.App.PolicyFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := saved.For("default")
+	if p.Welcome.Greeting["zh"] != "海象商店欢迎您" || p.AnswerThreshold != saved.Default.AnswerThreshold {
+		t.Errorf("saved policy for default = %+v", p)
+	}
+	audit := eve.want(t, 200, "GET", "/api/v1/audit", "")
+	if !strings.Contains(audit.raw, `"welcome.update"`) {
+		t.Errorf("audit log has no welcome.update: %.300s", audit.raw)
+	}
 }

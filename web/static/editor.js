@@ -22,6 +22,8 @@
 //               #search-passages li.passage (a.open-article[data-id], .score), #search-hits
 //   duplicates  #dup-collection, #dup-refresh, #dup-groups li.dup-group li.member (data-id;
 //               button.merge), #no-dups
+//   welcome     #welcome-form, #welcome-collection, #welcome-load, #welcome-greeting-<en|zh>,
+//               #welcome-starters-<en|zh> (one per line), #welcome-save, #welcome-status
 //   audit       #audit tbody tr, #audit-refresh
 //   errors      #error
 (function () {
@@ -53,7 +55,9 @@
     stream_down: "实时通道不可用，改为每秒刷新。", stale: "有人在你编辑期间发布了新版本。",
     tab_duplicates: "重复文章", dup_title: "回答同一问题的文章", no_dups: "没有重复的文章。",
     dup_hint: "机器人无法区分这些文章，只能反问客户指的是哪一篇。把每组合并成一篇：其他文章的标题和相似问题会移入其中，操作日志会完整保留被合并的文章。",
-    merge_into: "合并到这一篇", q_count: "个相似问题", merged: "已合并到“{t}”。", confirm_merge: "把其他 {n} 篇合并到“{t}”？"
+    merge_into: "合并到这一篇", q_count: "个相似问题", merged: "已合并到“{t}”。", confirm_merge: "把其他 {n} 篇合并到“{t}”？",
+    tab_welcome: "欢迎语", welcome_title: "聊天页面的开场", greeting: "欢迎语", starters: "推荐问题，每行一个（最多 5 个）",
+    welcome_hint: "留空时，页面使用内置的欢迎语，并推荐本月机器人回答最多的问题。", save: "保存", welcome_saved: "已保存，聊天页面下次打开时生效。"
   } : {
     tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out", insights: "Insights",
     upload_title: "Add documents", collection: "Collection", drop_hint: "Drop files here, or choose them:",
@@ -80,7 +84,11 @@
     stream_down: "Live updates are unavailable; refreshing every second.", stale: "Someone published a newer version while you edited.",
     tab_duplicates: "Near-duplicates", dup_title: "Articles that answer the same question", no_dups: "No near-duplicate articles.",
     dup_hint: "The bot cannot tell these apart, so it asks the customer which one was meant. Merge each group into one article: the others' titles and similar questions move into it, and the audit log keeps the others whole.",
-    merge_into: "Merge into this one", q_count: "similar questions", merged: "Merged into “{t}”.", confirm_merge: "Merge the other {n} into “{t}”?"
+    merge_into: "Merge into this one", q_count: "similar questions", merged: "Merged into “{t}”.", confirm_merge: "Merge the other {n} into “{t}”?",
+    tab_welcome: "Welcome", welcome_title: "What the chat page says first", greeting: "Greeting",
+    starters: "Starter questions, one per line (at most 5)",
+    welcome_hint: "Left empty, the page greets with the built-in words and offers the questions the bot answered most this month.",
+    save: "Save", welcome_saved: "Saved: the chat page shows it from its next opening."
   };
   document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = T[e.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach(function (e) { e.placeholder = T[e.dataset.i18nPlaceholder]; });
@@ -623,6 +631,34 @@
   }
   $("dup-refresh").onclick = loadDuplicates;
   loaders.duplicates = loadDuplicates;
+
+  // ---- Welcome: the chat page's greeting and starter questions ----
+
+  var langs = ["en", "zh"];
+  function welcomePath() { return "/api/v1/collections/" + enc($("welcome-collection").value.trim() || "default") + "/welcome/settings"; }
+  function loadWelcome() {
+    $("welcome-status").textContent = "";
+    return api("GET", welcomePath()).then(function (w) {
+      langs.forEach(function (l) {
+        $("welcome-greeting-" + l).value = (w.greeting || {})[l] || "";
+        $("welcome-starters-" + l).value = ((w.starters || {})[l] || []).join("\n");
+      });
+    }).catch(fail);
+  }
+  $("welcome-load").onclick = loadWelcome;
+  $("welcome-form").onsubmit = function (ev) {
+    ev.preventDefault();
+    var w = { greeting: {}, starters: {} };
+    langs.forEach(function (l) {
+      w.greeting[l] = $("welcome-greeting-" + l).value;
+      w.starters[l] = $("welcome-starters-" + l).value.split("\n");
+    });
+    api("PUT", welcomePath(), w).then(function () {
+      $("welcome-status").textContent = T.welcome_saved;
+      return loadWelcome().then(function () { $("welcome-status").textContent = T.welcome_saved; });
+    }).catch(fail);
+  };
+  loaders.welcome = loadWelcome;
 
   // ---- Audit log ----
 
