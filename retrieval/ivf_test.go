@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -57,7 +58,9 @@ func TestIVFRecall(t *testing.T) {
 	centres := clustered(exact, 500, 7)
 	clustered(approx, 500, 7)
 	ctx := context.Background()
-	approx.Search(ctx, "c", centres[0], 10) // build the index outside the timing
+	if n := approx.BuildIndexes(); n != 1 {
+		t.Fatalf("BuildIndexes built %d inverted files, want 1", n)
+	}
 	rng := rand.New(rand.NewPCG(9, 9))
 	var hit, total, first int
 	var tExact, tApprox time.Duration
@@ -90,12 +93,54 @@ func TestIVFRecall(t *testing.T) {
 	if first < queries*95/100 {
 		t.Errorf("IVF found exact search's top article for %d of %d queries, want >= 95%%", first, queries)
 	}
-	// A deleted article is gone from the clustered index too.
+	// A deleted article is gone at once (search is exact until the index
+	// is rebuilt) and from the rebuilt index.
 	approx.Delete("a0")
-	for _, h := range approx.Search(ctx, "c", centres[0], 10) {
-		if h.ArticleID == "a0" {
-			t.Errorf("deleted article a0 still found")
+	for _, build := range []bool{false, true} {
+		if build && approx.BuildIndexes() != 1 {
+			t.Fatalf("no rebuild after the delete")
 		}
+		for _, h := range approx.Search(ctx, "c", centres[0], 10) {
+			if h.ArticleID == "a0" {
+				t.Errorf("deleted article a0 still found (rebuilt %v)", build)
+			}
+		}
+	}
+}
+
+// No search builds an index: a large collection is searched exactly until
+// BuildIndexes (the background indexer) has built one for its current
+// vectors, and a change sends it back to exact search until the next build.
+func TestIVFBuiltInBackground(t *testing.T) {
+	v := NewVectors()
+	v.IVFThreshold = 200
+	centres := clustered(v, 20, 3) // 400 vectors
+	ctx := context.Background()
+	exact := func() bool {
+		v.mu.RLock()
+		defer v.mu.RUnlock()
+		return v.needsIndex("c")
+	}
+	if hits := v.Search(ctx, "c", centres[0], 5); len(hits) == 0 || !exact() || v.ivf["c"] != nil {
+		t.Fatalf("search before any build: %d hits, built %v; want exact results and no index", len(hits), v.ivf["c"] != nil)
+	}
+	select {
+	case <-v.indexWanted:
+	default:
+		t.Errorf("a large collection's change did not ask the indexer for an index")
+	}
+	if v.BuildIndexes() != 1 || exact() {
+		t.Fatalf("BuildIndexes did not install the index")
+	}
+	if v.BuildIndexes() != 0 {
+		t.Errorf("a second BuildIndexes rebuilt an index that is current")
+	}
+	v.Put(&kb.Article{ID: "late", Collection: "c"}, []VectorItem{{ArticleID: "late", ChunkID: "late", Vec: centres[1]}})
+	if !exact() {
+		t.Fatalf("after a change the old index is still used")
+	}
+	if hits := v.Search(ctx, "c", centres[1], 30); !slices.ContainsFunc(hits, func(h Hit) bool { return h.ArticleID == "late" }) {
+		t.Errorf("the article added after the build is not found before the next one")
 	}
 }
 
@@ -107,6 +152,19 @@ func TestIVFConcurrent(t *testing.T) {
 	centres := clustered(v, 20, 3) // 400 vectors
 	ctx := context.Background()
 	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	indexer := make(chan struct{})
+	go func() { // the background indexer, building while others write and search
+		defer close(indexer)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				v.BuildIndexes()
+			}
+		}
+	}()
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
 		go func(g int) {
@@ -125,4 +183,6 @@ func TestIVFConcurrent(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+	close(stop)
+	<-indexer
 }

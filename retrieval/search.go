@@ -368,4 +368,40 @@ func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr f
 	}
 }
 
+// BuildIndexes builds the inverted files large collections lack (see
+// Vectors.BuildIndexes) and returns how many; RunIndexer does it in the
+// background.
+func (s *Searcher) BuildIndexes() int {
+	if s.vectors == nil {
+		return 0
+	}
+	return s.vectors.BuildIndexes()
+}
+
+// RunIndexer builds inverted files in the background until ctx is done: at
+// start, and once a large collection has been quiet for settle after a
+// change. Searches meanwhile are exact, so none waits for a build.
+func (s *Searcher) RunIndexer(ctx context.Context, settle time.Duration) {
+	if s.vectors == nil {
+		return
+	}
+	for {
+		s.vectors.BuildIndexes()
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.vectors.indexWanted:
+		}
+		for quiet := false; !quiet; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.vectors.indexWanted:
+			case <-time.After(settle):
+				quiet = true
+			}
+		}
+	}
+}
+
 func (s *Searcher) fusion() *FusionModel { return s.Fusion }

@@ -25,10 +25,12 @@ type Vectors struct {
 	mu    sync.RWMutex
 	items map[string][]VectorItem // by collection
 	coll  map[string]string       // article -> collection
-	// ivf holds the clustering of collections above IVFThreshold; it is
-	// rebuilt lazily, at the first search after a change.
-	ivf   map[string]*ivf
-	stale map[string]bool
+	// ivf holds the clustering of collections above IVFThreshold, built
+	// in the background (BuildIndexes) on version ivfVer of the
+	// collection; searches use it only while that is the current version,
+	// and search exactly meanwhile: no search ever builds an index.
+	ivf    map[string]*ivf
+	ivfVer map[string]uint64
 	// IVFThreshold is the collection size above which search scans only
 	// the nearest clusters; 0 means always exact.
 	IVFThreshold int
@@ -38,14 +40,18 @@ type Vectors struct {
 	version map[string]uint64
 	cls     map[string]*classifier
 	changed chan struct{}
+	// indexWanted is signalled (without blocking) when a large
+	// collection changes, for the background indexer.
+	indexWanted chan struct{}
 }
 
 // NewVectors returns an empty index that searches collections above
 // DefaultIVFThreshold vectors through an inverted file.
 func NewVectors() *Vectors {
 	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{},
-		ivf: map[string]*ivf{}, stale: map[string]bool{}, IVFThreshold: DefaultIVFThreshold,
-		version: map[string]uint64{}, cls: map[string]*classifier{}, changed: make(chan struct{}, 1)}
+		ivf: map[string]*ivf{}, ivfVer: map[string]uint64{}, IVFThreshold: DefaultIVFThreshold,
+		version: map[string]uint64{}, cls: map[string]*classifier{}, changed: make(chan struct{}, 1),
+		indexWanted: make(chan struct{}, 1)}
 }
 
 // Put replaces an article's vectors.
@@ -63,12 +69,48 @@ func (v *Vectors) Put(a *kb.Article, items []VectorItem) {
 
 // touchLocked records a change to collection c.
 func (v *Vectors) touchLocked(c string) {
-	v.stale[c] = true
 	v.version[c]++
 	select {
 	case v.changed <- struct{}{}:
 	default:
 	}
+	if v.large(c) {
+		select {
+		case v.indexWanted <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// BuildIndexes clusters every large collection whose inverted file is
+// missing or older than its vectors, outside the lock (searches go on,
+// exactly, meanwhile), and installs each unless the collection changed in
+// between. It returns how many it installed.
+func (v *Vectors) BuildIndexes() int {
+	v.mu.RLock()
+	var todo []string
+	for c := range v.items {
+		if v.needsIndex(c) {
+			todo = append(todo, c)
+		}
+	}
+	v.mu.RUnlock()
+	sort.Strings(todo)
+	n := 0
+	for _, c := range todo {
+		items, ver := v.snapshot(c)
+		if len(items) == 0 {
+			continue
+		}
+		x := buildIVF(items)
+		v.mu.Lock()
+		if v.version[c] == ver {
+			v.ivf[c], v.ivfVer[c] = x, ver
+			n++
+		}
+		v.mu.Unlock()
+	}
+	return n
 }
 
 // Delete removes an article's vectors.
@@ -222,19 +264,11 @@ func (v *Vectors) scores(_ context.Context, collection string, q []float32) map[
 	q = append([]float32(nil), q...)
 	normalize(q)
 	v.mu.RLock()
-	for v.needsIndex(collection) {
-		// Rebuild under the write lock, then look again: the clustering
-		// must match the items it indexes.
-		v.mu.RUnlock()
-		v.mu.Lock()
-		if v.needsIndex(collection) {
-			v.ivf[collection], v.stale[collection] = buildIVF(v.items[collection]), false
-		}
-		v.mu.Unlock()
-		v.mu.RLock()
-	}
 	items := v.items[collection]
-	if x := v.ivf[collection]; x != nil && v.large(collection) {
+	// The inverted file indexes positions in items, so only the one built
+	// on the current version will do; until the background indexer has
+	// one, search is exact.
+	if x := v.ivf[collection]; x != nil && v.large(collection) && !v.needsIndex(collection) {
 		picked := make([]VectorItem, 0, len(items)/4)
 		for _, i := range x.candidates(q) {
 			picked = append(picked, items[i])
@@ -326,5 +360,5 @@ func (v *Vectors) large(collection string) bool {
 // needsIndex reports whether a large collection's inverted file is missing
 // or older than its vectors. Callers hold v.mu.
 func (v *Vectors) needsIndex(collection string) bool {
-	return v.large(collection) && (v.ivf[collection] == nil || v.stale[collection])
+	return v.large(collection) && (v.ivf[collection] == nil || v.ivfVer[collection] != v.version[collection])
 }

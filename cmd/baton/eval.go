@@ -182,10 +182,11 @@ func openEvalApp(ctx context.Context, cfg Config, kbPath string) (app *App, clos
 	if err == nil && sum.Failed > 0 {
 		err = fmt.Errorf("eval: ingest %s: %s", kbPath, sum.Files[0].Err)
 	}
-	// A server trains classifiers in the background; here every query
-	// should see them, so train before asking.
+	// A server trains classifiers and builds inverted files in the
+	// background; here every query should see them, so both come first.
 	if err == nil {
 		err = app.Searcher.TrainClassifiers(ctx)
+		app.Searcher.BuildIndexes()
 	}
 	if err != nil {
 		closeApp()

@@ -77,6 +77,9 @@ func (s *Server) Run(ctx context.Context) error {
 	defer background(func(ctx context.Context) {
 		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) })
 	})()
+	// Large collections' inverted files are built in the background; no
+	// customer's turn waits for one.
+	defer background(func(ctx context.Context) { s.App.Searcher.RunIndexer(ctx, time.Second) })()
 	// Each collection's confidence is refitted on agents' verdicts and
 	// customers' thumbs as they come in.
 	if every := s.App.Config.RecalibrateEvery; every > 0 {
