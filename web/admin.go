@@ -18,12 +18,12 @@ import (
 // from the environment guards the admin API, and without it the API is off.
 func (s *Server) requireAdmin(c *gin.Context) {
 	if s.opts.AdminToken == "" {
-		c.AbortWithStatusJSON(http.StatusNotFound, errorBody("not_found", "the admin API is off: set BATON_ADMIN_TOKEN to turn it on"))
+		c.AbortWithStatusJSON(http.StatusNotFound, errorBody(c, "not_found", "the admin API is off: set BATON_ADMIN_TOKEN to turn it on"))
 		return
 	}
 	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) != 1 {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody("unauthorized", "an admin token is required"))
+		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody(c, "unauthorized", "an admin token is required"))
 		return
 	}
 	c.Next()

@@ -115,7 +115,7 @@ func (l *limiter) throttled(c *gin.Context, key, what string) bool {
 		return false
 	}
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(l.every.Seconds()))))
-	c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody("rate_limited", what+"; wait a little and try again"))
+	c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody(c, "rate_limited", what+"; wait a little and try again"))
 	return true
 }
 
@@ -165,7 +165,7 @@ func (s *Server) login(c *gin.Context) {
 	addr, name := c.ClientIP(), strings.ToLower(req.Name)
 	if !s.loginByAddr.allow(addr) || !s.loginByPair.allow(addr+"\x00"+name) || !s.loginByName.allow(name) {
 		c.Header("Retry-After", "30")
-		c.JSON(http.StatusTooManyRequests, errorBody("rate_limited", "too many login attempts; wait a little and try again"))
+		c.JSON(http.StatusTooManyRequests, errorBody(c, "rate_limited", "too many login attempts; wait a little and try again"))
 		return
 	}
 	ctx := c.Request.Context()
@@ -177,7 +177,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	if u == nil || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.Password)) != nil {
-		c.JSON(http.StatusUnauthorized, errorBody("unauthorized", "wrong name or password"))
+		c.JSON(http.StatusUnauthorized, errorBody(c, "unauthorized", "wrong name or password"))
 		return
 	}
 	id, csrf := randomToken(), randomToken()
@@ -296,11 +296,11 @@ func (s *Server) requireStaff(roles ...string) gin.HandlerFunc {
 		}
 		if !byKey && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead &&
 			subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(sess.CSRF)) != 1 {
-			c.AbortWithStatusJSON(http.StatusForbidden, errorBody("csrf", "missing or wrong "+csrfHeader+" header"))
+			c.AbortWithStatusJSON(http.StatusForbidden, errorBody(c, "csrf", "missing or wrong "+csrfHeader+" header"))
 			return
 		}
 		if !slices.Contains(roles, u.Role) {
-			c.AbortWithStatusJSON(http.StatusForbidden, errorBody("forbidden", fmt.Sprintf("%s is %s; this needs %s", u.Name, u.Role, strings.Join(roles, " or "))))
+			c.AbortWithStatusJSON(http.StatusForbidden, errorBody(c, "forbidden", fmt.Sprintf("%s is %s; this needs %s", u.Name, u.Role, strings.Join(roles, " or "))))
 			return
 		}
 		c.Set(userKey, u)

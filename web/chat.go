@@ -57,7 +57,7 @@ func (s *Server) createConversation(c *gin.Context) {
 	conv, token, err := s.bot.StartAfter(c.Request.Context(), req.Collection, req.Lang, cc, previous)
 	var unknown *answer.UnknownCollectionError
 	if errors.As(err, &unknown) {
-		body := errorBody("not_found", unknown.Error())
+		body := errorBody(c, "not_found", unknown.Error())
 		body["collections"] = unknown.Known
 		c.JSON(http.StatusNotFound, body)
 		return
@@ -130,7 +130,7 @@ func (s *Server) streamTurn(c *gin.Context, conv *kb.Conversation, text string) 
 			return
 		}
 		s.log.Error("streamed turn failed", "conversation", conv.ID, "err", err)
-		event("error", errorBody("internal", "internal error"))
+		event("error", errorBody(c, "internal", "internal error"))
 		return
 	}
 	body, err := s.turnBody(c, conv, res)
@@ -139,7 +139,7 @@ func (s *Server) streamTurn(c *gin.Context, conv *kb.Conversation, text string) 
 			s.fail(c, err)
 			return
 		}
-		event("error", errorBody("internal", "internal error"))
+		event("error", errorBody(c, "internal", "internal error"))
 		return
 	}
 	event("reply", body)

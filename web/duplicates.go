@@ -26,7 +26,7 @@ func (s *Server) duplicates(c *gin.Context) {
 	if t := c.Query("threshold"); t != "" {
 		v, err := strconv.ParseFloat(t, 64)
 		if err != nil || v <= 0 || v > 1 {
-			c.JSON(http.StatusBadRequest, errorBody("invalid", "threshold must be a number in (0, 1]"))
+			c.JSON(http.StatusBadRequest, errorBody(c, "invalid", "threshold must be a number in (0, 1]"))
 			return
 		}
 		threshold = v

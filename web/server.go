@@ -131,10 +131,10 @@ func New(bot *answer.Bot, log *slog.Logger, opts Options) *Server {
 		log.Error("trusted proxies", "err", err)
 		s.engine.SetTrustedProxies(nil)
 	}
-	s.engine.Use(s.metrics.observe, s.securityHeaders())
+	s.engine.Use(s.requestLog, s.metrics.observe, s.securityHeaders())
 	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", err)
-		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
+		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody(c, "internal", "internal error"))
 	}))
 	s.engine.SetHTMLTemplate(template.Must(template.ParseFS(templates, "templates/*.html")))
 	s.routes()
@@ -147,6 +147,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 func (s *Server) routes() {
 	r := s.engine
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
 	r.GET("/metrics", s.metrics.handler())
 	sub, _ := fs.Sub(static, "static")
 	r.StaticFS("/static", http.FS(sub))
@@ -218,7 +219,7 @@ func (s *Server) routes() {
 	admin.PUT("/policies", s.putPolicies)
 	admin.GET("/recalibration", s.getRecalibrations)
 	r.NoRoute(func(c *gin.Context) {
-		c.JSON(http.StatusNotFound, errorBody("not_found", "no such endpoint"))
+		c.JSON(http.StatusNotFound, errorBody(c, "not_found", "no such endpoint"))
 	})
 }
 
@@ -269,11 +270,16 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 
 // apiError is the JSON error shape every endpoint uses.
 type apiError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
-func errorBody(code, msg string) gin.H { return gin.H{"error": apiError{Code: code, Message: msg}} }
+// errorBody is the body of an error answer, carrying the request's id so
+// a user's report can be matched with the logs.
+func errorBody(c *gin.Context, code, msg string) gin.H {
+	return gin.H{"error": apiError{Code: code, Message: msg, RequestID: c.GetString(requestIDKey)}}
+}
 
 // fail maps an error to its status and JSON body. Only internal errors
 // are logged: user mistakes are the user's to see, not the operator's.
@@ -281,21 +287,21 @@ func (s *Server) fail(c *gin.Context, err error) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		c.JSON(http.StatusRequestEntityTooLarge, errorBody("too_large", "request body is too large"))
+		c.JSON(http.StatusRequestEntityTooLarge, errorBody(c, "too_large", "request body is too large"))
 	case errors.Is(err, kb.ErrInvalid):
-		c.JSON(http.StatusBadRequest, errorBody("invalid", message(err, kb.ErrInvalid)))
+		c.JSON(http.StatusBadRequest, errorBody(c, "invalid", message(err, kb.ErrInvalid)))
 	case errors.Is(err, kb.ErrNotFound):
-		c.JSON(http.StatusNotFound, errorBody("not_found", message(err, kb.ErrNotFound)))
+		c.JSON(http.StatusNotFound, errorBody(c, "not_found", message(err, kb.ErrNotFound)))
 	case errors.Is(err, errSignIn):
-		c.JSON(http.StatusUnauthorized, errorBody("unauthorized", "sign in first"))
+		c.JSON(http.StatusUnauthorized, errorBody(c, "unauthorized", "sign in first"))
 	case errors.Is(err, kb.ErrForbidden):
-		c.JSON(http.StatusForbidden, errorBody("forbidden", message(err, kb.ErrForbidden)))
+		c.JSON(http.StatusForbidden, errorBody(c, "forbidden", message(err, kb.ErrForbidden)))
 	case errors.Is(err, answer.ErrEnded):
-		c.JSON(http.StatusConflict, errorBody("conversation_ended", message(err, kb.ErrConflict)))
+		c.JSON(http.StatusConflict, errorBody(c, "conversation_ended", message(err, kb.ErrConflict)))
 	case errors.Is(err, kb.ErrConflict):
-		c.JSON(http.StatusConflict, errorBody("conflict", message(err, kb.ErrConflict)))
+		c.JSON(http.StatusConflict, errorBody(c, "conflict", message(err, kb.ErrConflict)))
 	default:
-		s.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
-		c.JSON(http.StatusInternalServerError, errorBody("internal", "internal error"))
+		s.log.Error("request failed", "request_id", c.GetString(requestIDKey), "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		c.JSON(http.StatusInternalServerError, errorBody(c, "internal", "internal error"))
 	}
 }

@@ -80,6 +80,9 @@ type Config struct {
 	// one client address starts, MessageLimit the messages of one
 	// conversation.
 	ConversationLimit, MessageLimit string
+	// LogFormat is "text" (default) or "json"; read before the flags are
+	// (see logFormat), declared here so every command accepts it.
+	LogFormat string
 	// FrameAncestors (space- or comma-separated CSP sources) may frame
 	// the chat page; empty is any site.
 	FrameAncestors string
@@ -96,6 +99,7 @@ type Config struct {
 // bindFlags registers the flags shared by every command on fs.
 func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", "", "data directory (env BATON_DATA, default ./data)")
+	fs.StringVar(&c.LogFormat, "log-format", "", "text or json (env BATON_LOG_FORMAT, default text)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL database (postgres://...) instead of the embedded SQLite one; needs pgvector (env BATON_DATABASE_URL)")
 	fs.StringVar(&c.Collection, "collection", "", "collection (env BATON_COLLECTION, default \"default\")")
 	fs.Float64Var(&c.AnswerThreshold, "answer-threshold", 0, "confidence at or above which the bot answers; overrides the policy default (env BATON_ANSWER_THRESHOLD)")
@@ -218,6 +222,7 @@ func (c *Config) fromEnv() error {
 	str(&c.ContextSecret, "BATON_CONTEXT_SECRET", "")
 	str(&c.TrustedProxies, "BATON_TRUSTED_PROXIES", "")
 	str(&c.DatabaseURL, "BATON_DATABASE_URL", "")
+	str(&c.LogFormat, "BATON_LOG_FORMAT", "")
 	str(&c.FrameAncestors, "BATON_FRAME_ANCESTORS", "")
 	str(&c.ConversationLimit, "BATON_CONVERSATION_LIMIT", "20/1m")
 	str(&c.MessageLimit, "BATON_MESSAGE_LIMIT", "30/1m")
@@ -272,6 +277,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("BATON_TRUSTED_PROXIES: %q is neither an address nor a CIDR", p)
 			}
 		}
+	}
+	if f := c.LogFormat; f != "" && f != "text" && f != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", f)
 	}
 	if _, err := web.ParseLimit(c.ConversationLimit); err != nil {
 		return fmt.Errorf("BATON_CONVERSATION_LIMIT: %w", err)

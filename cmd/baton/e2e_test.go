@@ -52,6 +52,15 @@ func launch(t testing.TB, data string, edit func(*Config)) *Server {
 	return serveData(t, data, edit)
 }
 
+// serverLogs holds each test server's log (*Server -> *lockedBuffer).
+var serverLogs sync.Map
+
+// logsOf is what srv has logged so far.
+func logsOf(srv *Server) string {
+	b, _ := serverLogs.Load(srv)
+	return b.(*lockedBuffer).String()
+}
+
 // serveData starts the whole server on the data directory as it is, like
 // launch without the fixtures.
 func serveData(t testing.TB, data string, edit func(*Config)) *Server {
@@ -71,6 +80,7 @@ func serveData(t testing.TB, data string, edit func(*Config)) *Server {
 		cancel()
 		t.Fatal(err)
 	}
+	serverLogs.Store(srv, logs)
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	t.Cleanup(func() {

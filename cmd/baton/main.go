@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // business hours in any zone, even where the system has no zoneinfo
 )
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := newLogger(stderr, logFormat(args[1:]))
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
@@ -82,4 +83,28 @@ func parseConfig(fs *flag.FlagSet, cfg *Config, args []string) error {
 		return err
 	}
 	return cfg.Validate()
+}
+
+// logFormat is --log-format's value among args (flags are parsed later,
+// by each command, but the logger comes first), else BATON_LOG_FORMAT's.
+func logFormat(args []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--log-format="); ok {
+			return v
+		}
+		if a == "--log-format" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return os.Getenv("BATON_LOG_FORMAT")
+}
+
+// newLogger logs at info level to w, as JSON lines for format "json" and
+// as key=value text otherwise.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
