@@ -1,6 +1,13 @@
 package escalate
 
-import "sync"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/batonhq/baton/kb"
+)
 
 // Event types on the live streams.
 const (
@@ -15,7 +22,9 @@ const (
 type Event struct {
 	Type           string `json:"type"`
 	ConversationID string `json:"conversation_id,omitempty"`
-	Data           any    `json:"data,omitempty"`
+	// Data is as the constants say, except that an event from another node
+	// (DecodeEvent) holds any data other than a message as json.RawMessage.
+	Data any `json:"data,omitempty"`
 	// StaffOnly events never reach the customer's stream.
 	StaffOnly bool `json:"-"`
 }
@@ -23,11 +32,14 @@ type Event struct {
 // Broker fans events out to live subscribers in this process: each
 // customer's page subscribes to its conversation, consoles to everything.
 // A subscriber that falls behind loses events rather than slowing
-// everyone; pages refetch state when they reconnect.
+// everyone; pages refetch state when they reconnect. With a forward func
+// (SetForward) it also relays what is published here to the other nodes,
+// whose events come back in through Deliver.
 type Broker struct {
-	mu    sync.Mutex
-	staff map[chan Event]struct{}
-	convs map[string]map[chan Event]struct{}
+	mu      sync.Mutex
+	staff   map[chan Event]struct{}
+	convs   map[string]map[chan Event]struct{}
+	forward func(Event)
 }
 
 // NewBroker returns a broker with no subscribers.
@@ -69,11 +81,37 @@ func (b *Broker) Subscribe(conversationID string) (events <-chan Event, cancel f
 	}
 }
 
+// SetForward has Publish also hand every event to fn, nil to stop. fn is
+// called in publishing order, under the broker's lock: it must not block
+// or call back into the broker.
+func (b *Broker) SetForward(fn func(Event)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.forward = fn
+}
+
 // Publish delivers e to the staff and, unless it is staff-only, to the
-// conversation's subscribers. It never blocks.
+// conversation's subscribers, and forwards it if SetForward asked. It
+// never blocks.
 func (b *Broker) Publish(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.deliver(e)
+	if b.forward != nil {
+		b.forward(e)
+	}
+}
+
+// Deliver delivers an event another node published to the local
+// subscribers, as Publish does, without forwarding it again.
+func (b *Broker) Deliver(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deliver(e)
+}
+
+// deliver offers e to the local subscribers; b.mu is held.
+func (b *Broker) deliver(e Event) {
 	for ch := range b.staff {
 		offer(ch, e)
 	}
@@ -90,4 +128,51 @@ func offer(ch chan Event, e Event) {
 	case ch <- e:
 	default:
 	}
+}
+
+// envelope is an event as it travels between nodes. A message keeps its
+// type so that the receiving streams can show it per reader; any other
+// data stays the JSON it was, which streams write out unchanged.
+type envelope struct {
+	Type           string          `json:"type"`
+	ConversationID string          `json:"conversation_id,omitempty"`
+	StaffOnly      bool            `json:"staff_only,omitempty"`
+	Message        *kb.Message     `json:"message,omitempty"`
+	Data           json.RawMessage `json:"data,omitempty"`
+}
+
+// EncodeEvent encodes e for another node's DecodeEvent.
+func EncodeEvent(e Event) ([]byte, error) {
+	env := envelope{Type: e.Type, ConversationID: e.ConversationID, StaffOnly: e.StaffOnly}
+	if m, ok := e.Data.(*kb.Message); ok {
+		env.Message = m
+	} else if e.Data != nil {
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s event: %w", e.Type, err)
+		}
+		env.Data = data
+	}
+	return json.Marshal(env)
+}
+
+// DecodeEvent decodes an event EncodeEvent encoded: a message's Data is a
+// *kb.Message again, any other data a json.RawMessage (nil when there was
+// none).
+func DecodeEvent(b []byte) (Event, error) {
+	var env envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	if env.Type == "" {
+		return Event{}, fmt.Errorf("decode event: no type: %w", kb.ErrInvalid)
+	}
+	e := Event{Type: env.Type, ConversationID: env.ConversationID, StaffOnly: env.StaffOnly}
+	switch {
+	case env.Message != nil:
+		e.Data = env.Message
+	case len(env.Data) > 0 && !bytes.Equal(env.Data, []byte("null")):
+		e.Data = env.Data
+	}
+	return e, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/ingest"
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/postgres"
 	"github.com/batonhq/baton/retrieval"
 	"github.com/batonhq/baton/retrieval/onnx"
 )
@@ -30,6 +31,7 @@ type App struct {
 	Jobs     *ingest.Jobs
 	Log      *slog.Logger
 	embedder retrieval.Embedder // closed with the app when it holds resources
+	relay    *relay             // live events to and from the other nodes, on PostgreSQL
 }
 
 // OpenApp opens (creating if needed) the data directory and wires Baton.
@@ -116,7 +118,13 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		SmallTalk:     escalate.DefaultSmallTalk(),
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Bot.SetPolicies(policies)
-	a.Bot.Desk = &escalate.Desk{Store: store, Events: escalate.NewBroker(), Policies: a.Bot.Policies}
+	events := escalate.NewBroker()
+	if pg, ok := store.(*postgres.Store); ok {
+		// Other nodes may share the database: their customers and agents
+		// see this node's events, and this node's see theirs.
+		a.relay = startRelay(pg, events, log)
+	}
+	a.Bot.Desk = &escalate.Desk{Store: store, Events: events, Policies: a.Bot.Policies}
 	if cfg.LLMBaseURL != "" {
 		a.Bot.Generator = answer.NewGenerator(answer.LLMConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey, Timeout: cfg.LLMTimeout})
 	}
@@ -233,8 +241,12 @@ func (a *App) reindex(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the store, the index and the embedding model.
+// Close stops relaying events and releases the store, the index and the
+// embedding model.
 func (a *App) Close() error {
+	if a.relay != nil {
+		a.relay.stop()
+	}
 	var errs []error
 	if c, ok := a.embedder.(io.Closer); ok {
 		errs = append(errs, c.Close())

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/batonhq/baton/kb/postgres/pgtest"
+)
+
+// TestEventsAcrossNodes: two nodes on one PostgreSQL database, the
+// customer on node A and the agent on node B. Each sees the other's side
+// live: B's console the hand-off and the customer's messages, A's chat
+// page the claim and the agent's reply, each as its own reader sees it.
+func TestEventsAcrossNodes(t *testing.T) {
+	t.Setenv("BATON_DATABASE_URL", pgtest.Database(t))
+	a := startDesk(t, deskOptions{})
+	srvB := serveData(t, t.TempDir(), nil)
+	b := &deskEnv{base: "http://" + srvB.Addr(), srv: srvB, users: a.users}
+
+	ann := b.loginAll(t, "ann")["ann"]
+	setOnline(t, ann, "online")
+	var staffSeen, custSeen []string
+	staff := openStream(t, ann.hc, b.base+"/api/v1/events", nil)
+	waitEvent(t, staff, "the first staff event on B", &staffSeen, func(ev sseEvent) bool { return ev.Type == "queue" })
+
+	c := a.newConvo(t)
+	custStream := openStream(t, http.DefaultClient, a.base+"/api/v1/conversations/"+c.id+"/events", map[string]string{"Authorization": "Bearer " + c.token})
+	// Every message the customer's stream carries, by role, to catch doubles.
+	var mu sync.Mutex
+	custMsgs := map[string]int{}
+	cust := make(chan sseEvent, 256)
+	go func() {
+		defer close(cust)
+		for ev := range custStream {
+			if ev.Type == "message" {
+				mu.Lock()
+				custMsgs[js(jm(ev.Data["data"])["role"])]++
+				mu.Unlock()
+			}
+			cust <- ev
+		}
+	}()
+	waitEvent(t, cust, "the first customer event on A", &custSeen, func(ev sseEvent) bool { return ev.Type == "state" })
+
+	hid := js(jm(a.handoff(t, c)["handoff"])["id"])
+	waitEvent(t, staff, "A's hand-off on B's staff stream", &staffSeen, func(ev sseEvent) bool {
+		d := jm(ev.Data["data"])
+		return ev.Type == "handoff" && js(d["id"]) == hid && js(d["status"]) == "queued"
+	})
+	if items, _ := queue(t, ann); len(items) != 1 || js(items[0]["id"]) != hid {
+		t.Fatalf("B's queue = %v, want A's hand-off %s", ids(items), hid)
+	}
+
+	ann.want(t, http.StatusOK, "POST", "/api/v1/handoffs/"+hid+"/claim", "")
+	waitEvent(t, cust, "B's claim on A's customer stream", &custSeen, func(ev sseEvent) bool {
+		d := jm(ev.Data["data"])
+		return ev.Type == "state" && js(d["status"]) == "claimed" && js(d["agent"]) == "ann"
+	})
+	ann.want(t, http.StatusCreated, "POST", "/api/v1/handoffs/"+hid+"/messages", `{"text":"Hello from Ann on node B"}`)
+	msg := waitEvent(t, cust, "B's agent message on A's customer stream", &custSeen, func(ev sseEvent) bool {
+		return ev.Type == "message" && js(jm(ev.Data["data"])["role"]) == "agent"
+	})
+	d := jm(msg.Data["data"])
+	if js(d["text"]) != "Hello from Ann on node B" || js(d["author"]) != "ann" || js(d["conversation_id"]) != c.id {
+		t.Errorf("agent message on A = %v", msg.Data)
+	}
+	if _, ok := d["negative"]; ok {
+		t.Errorf("agent message on A = %v, want the customer's view (no trigger signals)", d)
+	}
+
+	a.say(t, c, "It is order 4711, thanks")
+	got := waitEvent(t, staff, "A's customer message on B's staff stream", &staffSeen, func(ev sseEvent) bool {
+		d := jm(ev.Data["data"])
+		return ev.Type == "message" && js(d["role"]) == "customer" && js(d["text"]) == "It is order 4711, thanks"
+	})
+	if _, ok := jm(got.Data["data"])["negative"]; !ok {
+		t.Errorf("customer message on B = %v, want the agent's view with the sentiment score", got.Data)
+	}
+	waitEvent(t, cust, "the customer's own message on A", &custSeen, func(ev sseEvent) bool {
+		return ev.Type == "message" && js(jm(ev.Data["data"])["role"]) == "customer"
+	})
+	for _, typ := range custSeen {
+		if typ == "handoff" || typ == "queue" {
+			t.Errorf("customer stream on A carried staff-only event %q (saw %v)", typ, custSeen)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if custMsgs["agent"] != 1 || custMsgs["customer"] != 1 {
+		t.Errorf("customer stream on A carried messages by role %v, want ann's and the customer's once each", custMsgs)
+	}
+}
