@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 
+	"gonum.org/v1/gonum/blas/blas32"
+
 	"github.com/batonhq/baton/kb"
 )
 
@@ -327,15 +329,14 @@ func topHits(m map[string]vecScore, n int, score func(vecScore) float64) []Hit {
 	return hits
 }
 
+// dot is the dot product of two vectors of one model (0 when their sizes
+// differ), by gonum's SIMD kernel (assembly on amd64, Go elsewhere): 3-5
+// times the plain loop (BenchmarkDot).
 func dot(a, b []float32) float32 {
 	if len(a) != len(b) {
 		return 0
 	}
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
+	return blas32.Dot(blas32.Vector{N: len(a), Data: a, Inc: 1}, blas32.Vector{N: len(b), Data: b, Inc: 1})
 }
 
 func normalize(v []float32) {
