@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -169,6 +170,13 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	if job.Status == kb.JobDone || job.Status == kb.JobFailed {
 		return nil
 	}
+	dir := filepath.Join(j.Dir, job.ID)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		// Another node sharing the database took this upload and keeps
+		// its files (they go only after the job is done): it is that
+		// node's to run or resume.
+		return nil
+	}
 	// A job that was running when the server stopped may have stored
 	// articles its index writes never reached: index its files anew.
 	resumed := job.Status == kb.JobRunning
@@ -176,7 +184,6 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	if err := j.save(ctx, job); err != nil {
 		return err
 	}
-	dir := filepath.Join(j.Dir, job.ID)
 	in := *j.Ingester
 	in.Reindex = resumed
 	var idx Index = j.Ingester.Index

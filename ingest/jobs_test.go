@@ -127,6 +127,33 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	}
 }
 
+// With several nodes on one database, a job's files are on the node that
+// took the upload: another node resuming queued jobs leaves it alone (not
+// failed for want of files), and its own node runs it.
+func TestJobOfAnotherNode(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	idx := &recordingIndex{ids: map[string]int{}}
+	nodeA := newJobs(t, store, t.TempDir(), idx)
+	job, err := nodeA.Submit(ctx, "eve", "shop", false, []Upload{{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeB := newJobs(t, store, t.TempDir(), idx)
+	if err := nodeB.run(ctx, job.ID); err != nil {
+		t.Fatalf("node B ran node A's job: %v", err)
+	}
+	if j, _ := store.Job(ctx, job.ID); j.Status != kb.JobQueued || idx.has("shop/a") {
+		t.Fatalf("after node B: job %s, indexed %v; want it still queued for node A", j.Status, idx.ids)
+	}
+	if err := nodeA.run(ctx, job.ID); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := store.Job(ctx, job.ID); j.Status != kb.JobDone || !idx.has("shop/a") {
+		t.Errorf("after node A: job %s, indexed %v; want done", j.Status, idx.ids)
+	}
+}
+
 func TestJobDraftsAndSizeLimit(t *testing.T) {
 	ctx := context.Background()
 	store := openStore(t)
