@@ -185,6 +185,17 @@ func (s *Searcher) LoadVectors(ctx context.Context) (int, error) {
 	return len(missing), nil
 }
 
+// Indexed reports whether this searcher's vectors hold the article at
+// hash, because it was indexed here (not merely loaded from the store).
+func (s *Searcher) Indexed(articleID, hash string) bool {
+	if s.vectors == nil || hash == "" {
+		return false
+	}
+	s.vectors.mu.RLock()
+	defer s.vectors.mu.RUnlock()
+	return s.vectors.hash[articleID] == hash
+}
+
 // Delete removes an article from every index.
 func (s *Searcher) Delete(ctx context.Context, articleID string) error {
 	if s.vectors != nil {

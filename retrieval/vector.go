@@ -27,6 +27,7 @@ type Vectors struct {
 	mu    sync.RWMutex
 	items map[string][]VectorItem // by collection
 	coll  map[string]string       // article -> collection
+	hash  map[string]string       // article -> the hash of the version indexed, when known
 	// ivf holds the clustering of collections above IVFThreshold, built
 	// in the background (BuildIndexes) on version ivfVer of the
 	// collection; searches use it only while that is the current version,
@@ -50,7 +51,7 @@ type Vectors struct {
 // NewVectors returns an empty index that searches collections above
 // DefaultIVFThreshold vectors through an inverted file.
 func NewVectors() *Vectors {
-	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{},
+	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{}, hash: map[string]string{},
 		ivf: map[string]*ivf{}, ivfVer: map[string]uint64{}, IVFThreshold: DefaultIVFThreshold,
 		version: map[string]uint64{}, cls: map[string]*classifier{}, changed: make(chan struct{}, 1),
 		indexWanted: make(chan struct{}, 1)}
@@ -65,6 +66,9 @@ func (v *Vectors) Put(a *kb.Article, items []VectorItem) {
 	defer v.mu.Unlock()
 	v.deleteLocked(a.ID)
 	v.coll[a.ID] = a.Collection
+	if a.Hash != "" {
+		v.hash[a.ID] = a.Hash
+	}
 	v.items[a.Collection] = append(v.items[a.Collection], items...)
 	v.touchLocked(a.Collection)
 }
@@ -135,6 +139,7 @@ func (v *Vectors) deleteLocked(articleID string) {
 	}
 	v.items[c] = kept
 	delete(v.coll, articleID)
+	delete(v.hash, articleID)
 	v.touchLocked(c)
 }
 

@@ -32,6 +32,7 @@ type App struct {
 	Log      *slog.Logger
 	embedder retrieval.Embedder // closed with the app when it holds resources
 	relay    *relay             // live events to and from the other nodes, on PostgreSQL
+	follower *indexFollower     // keeps the index in step with other nodes' edits, on PostgreSQL
 }
 
 // OpenApp opens (creating if needed) the data directory and wires Baton.
@@ -135,11 +136,9 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		OnChange: func(j *kb.Job) {
 			a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventJob, Data: j, StaffOnly: true})
 		}}
-	if fresh {
-		if err := a.reindex(ctx); err != nil {
-			a.Close()
-			return nil, err
-		}
+	if err := a.syncIndex(ctx, fresh); err != nil {
+		a.Close()
+		return nil, err
 	}
 	n, err := a.Searcher.LoadVectors(ctx)
 	if err != nil {
@@ -218,6 +217,41 @@ func openTriggerEmbedder(cfg Config, log *slog.Logger, what string) (*onnx.Embed
 		return nil, fmt.Errorf("open %s embedder: %w", what, err)
 	}
 	return e, nil
+}
+
+// syncIndex brings a keyword index up to date with the store: a new one
+// is rebuilt; on PostgreSQL, where other nodes change articles too, an
+// existing one catches up on the changes made since it last looked (and
+// is rebuilt when it never recorded one), and a follower is set up for
+// the server to keep it in step.
+func (a *App) syncIndex(ctx context.Context, fresh bool) error {
+	pg, ok := a.Store.(*postgres.Store)
+	if !ok {
+		if fresh {
+			return a.reindex(ctx)
+		}
+		return nil
+	}
+	f := &indexFollower{store: pg, path: filepath.Join(a.Config.Data, "index.seq"),
+		index: a.Searcher.Index, remove: a.Searcher.Delete, indexed: a.Searcher.Indexed}
+	a.follower = f
+	if !fresh && f.load() {
+		n, err := f.catchUp(ctx)
+		if n > 0 {
+			a.Log.Info("index caught up with other nodes' changes", "articles", n)
+		}
+		return err
+	}
+	// Changes made while rebuilding are applied again after: harmless.
+	last, err := pg.LastArticleChange(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.reindex(ctx); err != nil {
+		return err
+	}
+	f.applied = last
+	return f.save()
 }
 
 // reindex rebuilds the search indexes from the store.

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/kb/postgres/pgtest"
+	"github.com/batonhq/baton/retrieval"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -37,5 +44,67 @@ func TestPostgresBackend(t *testing.T) {
 	}
 	if arts, err := a.App.Store.Articles(t.Context(), "default"); err != nil || len(arts) != 5 {
 		t.Errorf("articles in PostgreSQL = %d, %v; want the 5 fixtures", len(arts), err)
+	}
+}
+
+// TestIndexFollowsOtherNodes: an article ingested through node A is
+// answered by node B within seconds, and a node that was down catches up
+// at its next start on what changed meanwhile (an edit and a delete).
+func TestIndexFollowsOtherNodes(t *testing.T) {
+	t.Setenv("BATON_DATABASE_URL", pgtest.Database(t))
+	a := launch(t, "", nil)
+	b := serveData(t, t.TempDir(), nil)
+	// Node C opens its own index (rebuilt, as it is new) and stops.
+	cfgC := Config{Data: t.TempDir()}
+	if err := cfgC.fromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenApp(t.Context(), cfgC, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+
+	src := t.TempDir()
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(src, "walrus.md"), []byte("# What walruses eat\n\n"+body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.App.Ingester.IngestPaths(t.Context(), []string{src}, "default"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("Walruses eat clams, mussels and other shellfish from the sea floor.")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if hits, _ := b.App.Keyword.Search(t.Context(), "default", "walruses clams", 5); len(hits) > 0 && hits[0].ArticleID == "default/walrus" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node B's index never took the article ingested on node A")
+		}
+	}
+	cb := client{t, "http://" + b.Addr()}
+	id, token := cb.start()
+	_, turn := cb.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":"what do walruses eat?"}`)
+	if cites := ja(jm(turn["reply"])["citations"]); !slices.ContainsFunc(cites, func(c any) bool { return js(jm(c)["article_id"]) == "default/walrus" }) {
+		t.Errorf("node B's reply about node A's new article does not cite it: %v", turn)
+	}
+
+	// While C is down: the article is edited, and another one deleted.
+	write("Walruses mostly eat clams, and in lean years krill.")
+	if err := a.App.Editor.Delete(t.Context(), "eve", "default/hacked"); err != nil {
+		t.Fatal(err)
+	}
+	c, err = OpenApp(t.Context(), cfgC, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if hits, err := c.Keyword.Search(t.Context(), "default", "krill", 5); err != nil || len(hits) == 0 || hits[0].ArticleID != "default/walrus" {
+		t.Errorf("node C after catching up: krill finds %v, %v; want the edited article", hits, err)
+	}
+	if hits, _ := c.Keyword.Search(t.Context(), "default", "hacked password", 5); slices.ContainsFunc(hits, func(h retrieval.Hit) bool { return h.ArticleID == "default/hacked" }) {
+		t.Errorf("node C still finds the deleted article: %v", hits)
 	}
 }

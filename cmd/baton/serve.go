@@ -77,6 +77,12 @@ func (s *Server) Run(ctx context.Context) error {
 	defer background(func(ctx context.Context) {
 		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) })
 	})()
+	// On PostgreSQL, articles other nodes change reach this node's index.
+	if f := s.App.follower; f != nil {
+		defer background(func(ctx context.Context) {
+			f.run(ctx, time.Second, func(err error) { s.App.Log.Warn("index not in step with the database", "err", err) })
+		})()
+	}
 	// Large collections' inverted files are built in the background; no
 	// customer's turn waits for one.
 	defer background(func(ctx context.Context) { s.App.Searcher.RunIndexer(ctx, time.Second) })()
