@@ -16,6 +16,9 @@ const (
 	EventQueue   = "queue"   // the queue changed (staff; Data: nil, refetch)
 	EventState   = "state"   // the customer's place in the queue (Data: *Waiting)
 	EventJob     = "job"     // an ingestion job's progress (staff; Data: *kb.Job)
+	// EventPolicies: the hand-off policies were changed (staff; Data: nil),
+	// so nodes sharing a database reload them.
+	EventPolicies = "policies"
 )
 
 // Event is something that happened that a live page should show.

@@ -43,7 +43,7 @@ func (s *Server) getRecalibrations(c *gin.Context) {
 // putPolicies replaces every collection's hand-off policy at once. The body
 // is the same document as the policy file, in JSON.
 func (s *Server) putPolicies(c *gin.Context) {
-	if s.opts.PolicyFile == "" {
+	if !s.policiesManaged() {
 		s.fail(c, fmt.Errorf("policies are managed by the file given with --policy; edit it and restart: %w", kb.ErrConflict))
 		return
 	}
@@ -63,7 +63,7 @@ func (s *Server) putPolicies(c *gin.Context) {
 	}
 	s.policyMu.Lock()
 	defer s.policyMu.Unlock()
-	if err := kb.WriteFileAtomic(s.opts.PolicyFile, body); err != nil {
+	if err := s.savePolicies(c.Request.Context(), body); err != nil {
 		s.fail(c, fmt.Errorf("save policies: %w", err))
 		return
 	}

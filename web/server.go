@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -64,6 +65,9 @@ type Options struct {
 	// PolicyFile is where PUT /api/v1/admin/policies saves; empty when a
 	// --policy file manages the policies (PUT is then refused).
 	PolicyFile string
+	// SavePolicies, when set, saves the policies instead of PolicyFile
+	// (in a database every node reads).
+	SavePolicies func(ctx context.Context, doc []byte) error
 	// SecureCookies marks the session cookie Secure even when TLS ends at
 	// a proxy in front of Baton.
 	SecureCookies bool
@@ -273,6 +277,18 @@ type apiError struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	RequestID string `json:"request_id,omitempty"`
+}
+
+// policiesManaged reports whether the policies can be changed through the
+// API (not when a --policy file manages them).
+func (s *Server) policiesManaged() bool { return s.opts.PolicyFile != "" || s.opts.SavePolicies != nil }
+
+// savePolicies saves a policy document where the server keeps them.
+func (s *Server) savePolicies(ctx context.Context, doc []byte) error {
+	if s.opts.SavePolicies != nil {
+		return s.opts.SavePolicies(ctx, doc)
+	}
+	return kb.WriteFileAtomic(s.opts.PolicyFile, doc)
 }
 
 // errorBody is the body of an error answer, carrying the request's id so

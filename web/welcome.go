@@ -37,7 +37,7 @@ func (s *Server) welcomeSettings(c *gin.Context) {
 // does. A language left empty goes back to the built-in greeting and the
 // most answered questions.
 func (s *Server) putWelcome(c *gin.Context) {
-	if s.opts.PolicyFile == "" {
+	if !s.policiesManaged() {
 		s.fail(c, fmt.Errorf("policies are managed by the file given with --policy; set welcome there and restart: %w", kb.ErrConflict))
 		return
 	}
@@ -73,7 +73,7 @@ func (s *Server) putWelcome(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := kb.WriteFileAtomic(s.opts.PolicyFile, body); err != nil {
+	if err := s.savePolicies(c.Request.Context(), body); err != nil {
 		s.fail(c, fmt.Errorf("save policies: %w", err))
 		return
 	}

@@ -94,19 +94,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		composer.Reranker = &retrieval.HTTPReranker{BaseURL: cfg.RerankBaseURL, Model: cfg.RerankModel, APIKey: cfg.RerankAPIKey}
 		composer.OnRerankError = func(err error) { log.Warn("rerank skipped", "err", err) }
 	}
-	policies, err := loadPolicies(cfg)
+	policies, err := a.loadPolicies(ctx)
 	if err != nil {
 		a.Close()
 		return nil, err
-	}
-	// Thresholds given as flags or environment win over the policy file's default.
-	if cfg.AnswerThreshold != 0 || cfg.HandoffThreshold != 0 {
-		policies.Default.AnswerThreshold = cmp.Or(cfg.AnswerThreshold, policies.Default.AnswerThreshold)
-		policies.Default.HandoffThreshold = cmp.Or(cfg.HandoffThreshold, policies.Default.HandoffThreshold)
-		if err := policies.Default.Validate(); err != nil {
-			a.Close()
-			return nil, err
-		}
 	}
 	// The trigger models' shipped coefficients were fitted with the local
 	// model's vectors; with any other embedder they use lexical features.
@@ -123,7 +114,19 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if pg, ok := store.(*postgres.Store); ok {
 		// Other nodes may share the database: their customers and agents
 		// see this node's events, and this node's see theirs.
-		a.relay = startRelay(pg, events, log)
+		a.relay = startRelay(pg, events, log, func(e escalate.Event) {
+			if e.Type != escalate.EventPolicies {
+				return
+			}
+			// Another node saved new policies: this one applies them too.
+			p, err := a.loadPolicies(context.Background())
+			if err != nil {
+				log.Error("policies saved on another node not applied", "err", err)
+				return
+			}
+			a.Bot.SetPolicies(p)
+			log.Info("hand-off policies reloaded: changed on another node", "collections", len(p.Collections))
+		})
 	}
 	a.Bot.Desk = &escalate.Desk{Store: store, Events: events, Policies: a.Bot.Policies}
 	if cfg.LLMBaseURL != "" {
@@ -175,6 +178,60 @@ func loadPolicies(cfg Config) (*escalate.Config, error) {
 		}
 	}
 	return escalate.LoadConfig(path)
+}
+
+// policiesSetting is the key under which PostgreSQL keeps the policies.
+const policiesSetting = "policies"
+
+// loadPolicies reads the hand-off policies: the --policy file, else those
+// saved through the API (in the database on PostgreSQL, so every node has
+// the same, else in the data directory), else the defaults; thresholds
+// given as flags or environment win over the default policy's.
+func (a *App) loadPolicies(ctx context.Context) (*escalate.Config, error) {
+	cfg := a.Config
+	var p *escalate.Config
+	var err error
+	if pg, ok := a.Store.(*postgres.Store); ok && cfg.Policy == "" {
+		doc, gerr := pg.Setting(ctx, policiesSetting)
+		switch {
+		case errors.Is(gerr, kb.ErrNotFound):
+			p = escalate.NewConfig()
+		case gerr != nil:
+			return nil, gerr
+		default:
+			p, err = escalate.ParseConfig(doc)
+		}
+	} else {
+		p, err = loadPolicies(cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AnswerThreshold != 0 || cfg.HandoffThreshold != 0 {
+		p.Default.AnswerThreshold = cmp.Or(cfg.AnswerThreshold, p.Default.AnswerThreshold)
+		p.Default.HandoffThreshold = cmp.Or(cfg.HandoffThreshold, p.Default.HandoffThreshold)
+		if err := p.Default.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// SavePolicies saves policies changed through the API for every node: in
+// the database, and tells the other nodes to reload them. Nil on SQLite
+// (the server saves PolicyFile) and when a --policy file manages them.
+func (a *App) SavePolicies() func(ctx context.Context, doc []byte) error {
+	pg, ok := a.Store.(*postgres.Store)
+	if !ok || a.Config.Policy != "" {
+		return nil
+	}
+	return func(ctx context.Context, doc []byte) error {
+		if err := pg.PutSetting(ctx, policiesSetting, doc); err != nil {
+			return err
+		}
+		a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventPolicies, StaffOnly: true})
+		return nil
+	}
 }
 
 // openEmbedder returns the configured embedder, nil for keyword-only.

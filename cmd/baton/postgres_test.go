@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -106,5 +107,40 @@ func TestIndexFollowsOtherNodes(t *testing.T) {
 	}
 	if hits, _ := c.Keyword.Search(t.Context(), "default", "hacked password", 5); slices.ContainsFunc(hits, func(h retrieval.Hit) bool { return h.ArticleID == "default/hacked" }) {
 		t.Errorf("node C still finds the deleted article: %v", hits)
+	}
+}
+
+// TestPoliciesAcrossNodes: policies changed through one node (here an
+// editor's welcome text) are saved in the database, applied at once by
+// the other running nodes and read by a node starting later.
+func TestPoliciesAcrossNodes(t *testing.T) {
+	t.Setenv("BATON_DATABASE_URL", pgtest.Database(t))
+	a := startDesk(t, deskOptions{})
+	b := serveData(t, t.TempDir(), nil)
+	eve := a.loginAll(t, "eve")["eve"]
+	eve.want(t, 200, "PUT", "/api/v1/collections/default/welcome/settings", `{"greeting":{"en":"Hello from node A"}}`)
+	cb := client{t, "http://" + b.Addr()}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, w := cb.do("GET", "/api/v1/collections/default/welcome?lang=en", "", ""); w["greeting"] == "Hello from node A" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node B never applied the policies saved on node A")
+		}
+	}
+	cfg := Config{Data: t.TempDir()}
+	if err := cfg.fromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenApp(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := c.Bot.Policies().For("default").Welcome.Greeting["en"]; got != "Hello from node A" {
+		t.Errorf("a node started later has greeting %q, want node A's", got)
+	}
+	if _, err := os.Stat(a.srv.App.PolicyFile()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the policies went to a file in node A's data directory too (%v), want only the database", err)
 	}
 }

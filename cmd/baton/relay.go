@@ -35,8 +35,8 @@ const (
 )
 
 // startRelay relays the broker's events through the store under a new
-// node id until stop.
-func startRelay(store *postgres.Store, broker *escalate.Broker, log *slog.Logger) *relay {
+// node id until stop; onEvent sees each event from another node first.
+func startRelay(store *postgres.Store, broker *escalate.Broker, log *slog.Logger, onEvent func(escalate.Event)) *relay {
 	node := newNodeID()
 	r := &relay{broker: broker, out: make(chan escalate.Event, relayBuffer)}
 	listenCtx, stopListening := context.WithCancel(context.Background())
@@ -63,6 +63,7 @@ func startRelay(store *postgres.Store, broker *escalate.Broker, log *slog.Logger
 				log.Warn("live event from another node dropped", "err", err)
 				return
 			}
+			onEvent(e)
 			broker.Deliver(e)
 		}
 		onError := func(err error) { log.Warn("live events from the other nodes interrupted, reconnecting", "err", err) }

@@ -173,3 +173,23 @@ func TestArticleChanges(t *testing.T) {
 		t.Errorf("first change with limit 1 = %+v", cs)
 	}
 }
+
+func TestSettings(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Setting(ctx, "policies"); !errors.Is(err, kb.ErrNotFound) {
+		t.Fatalf("missing setting: err = %v, want not found", err)
+	}
+	for _, v := range []string{`{"a":1}`, `{"a":2}`} {
+		if err := s.PutSetting(ctx, "policies", []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Setting(ctx, "policies"); err != nil || string(got) != v {
+			t.Errorf("Setting = %q, %v; want %q", got, err, v)
+		}
+	}
+}
