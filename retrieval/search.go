@@ -142,8 +142,17 @@ func (s *Searcher) indexVectors(ctx context.Context, a *kb.Article, chunks []kb.
 // the articles whose vectors are missing or stale (new model, edited while
 // another model was configured). It returns how many were embedded.
 func (s *Searcher) LoadVectors(ctx context.Context) (int, error) {
+	if err := s.LoadStoredVectors(ctx); err != nil {
+		return 0, err
+	}
+	return s.EmbedMissing(ctx, nil)
+}
+
+// LoadStoredVectors fills the in-memory vector index with the vectors the
+// store holds for the current model, embedding nothing.
+func (s *Searcher) LoadStoredVectors(ctx context.Context) error {
 	if s.embedder == nil || s.Store == nil {
-		return 0, nil
+		return nil
 	}
 	model := s.embedder.Name()
 	var cur *kb.Article
@@ -162,24 +171,41 @@ func (s *Searcher) LoadVectors(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return err
 	}
 	flush()
-	missing, err := s.Store.ArticlesMissingVectors(ctx, model)
+	return nil
+}
+
+// EmbedMissing embeds the articles whose vectors are missing or stale and
+// returns how many it embedded; progress, when set, hears after each one
+// how many are done of how many. Until an article is embedded, keyword
+// search alone finds it.
+func (s *Searcher) EmbedMissing(ctx context.Context, progress func(done, total int)) (int, error) {
+	if s.embedder == nil || s.Store == nil {
+		return 0, nil
+	}
+	missing, err := s.Store.ArticlesMissingVectors(ctx, s.embedder.Name())
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range missing {
+	for i, id := range missing {
 		a, err := s.Store.Article(ctx, id)
+		if errors.Is(err, kb.ErrNotFound) {
+			continue // deleted meanwhile
+		}
 		if err != nil {
-			return 0, err
+			return i, err
 		}
 		chunks, err := s.Store.Chunks(ctx, id)
 		if err != nil {
-			return 0, err
+			return i, err
 		}
-		if err := s.Index(ctx, a, chunks); err != nil {
-			return 0, err
+		if err := s.indexVectors(ctx, a, chunks); err != nil {
+			return i, err
+		}
+		if progress != nil {
+			progress(i+1, len(missing))
 		}
 	}
 	return len(missing), nil

@@ -143,13 +143,20 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	n, err := a.Searcher.LoadVectors(ctx)
+	// A server embeds what lacks vectors in the background (see Run),
+	// answering keyword-only for those articles meanwhile; a command that
+	// asks once does it first.
+	if cfg.backgroundEmbed {
+		err = a.Searcher.LoadStoredVectors(ctx)
+	} else {
+		var n int
+		if n, err = a.Searcher.LoadVectors(ctx); n > 0 {
+			log.Info("embedded articles that had no vectors", "articles", n, "model", emb.Name())
+		}
+	}
 	if err != nil {
 		a.Close()
 		return nil, err
-	}
-	if n > 0 {
-		log.Info("embedded articles that had no vectors", "articles", n, "model", emb.Name())
 	}
 	if _, err := a.Searcher.LoadClassifiers(); err != nil {
 		// They train again in the background; nothing is lost but time.
@@ -289,9 +296,13 @@ func (a *App) syncIndex(ctx context.Context, fresh bool) error {
 		}
 		return nil
 	}
+	// While the app opens, catching up needs the keyword index only: the
+	// changed articles' vectors are loaded from the store (or embedded)
+	// after it. Once it runs, the follower keeps both in step.
 	f := &indexFollower{store: pg, path: filepath.Join(a.Config.Data, "index.seq"),
-		index: a.Searcher.Index, remove: a.Searcher.Delete, indexed: a.Searcher.Indexed}
+		index: a.Keyword.Index, remove: a.Searcher.Delete, indexed: a.Searcher.Indexed}
 	a.follower = f
+	defer func() { f.index = a.Searcher.Index }()
 	if !fresh && f.load() {
 		n, err := f.catchUp(ctx)
 		if n > 0 {
@@ -311,7 +322,8 @@ func (a *App) syncIndex(ctx context.Context, fresh bool) error {
 	return f.save()
 }
 
-// reindex rebuilds the search indexes from the store.
+// reindex rebuilds the keyword index from the store; the vectors the
+// store keeps are loaded after it, and those missing embedded then.
 func (a *App) reindex(ctx context.Context) error {
 	arts, err := a.Store.Articles(ctx, "")
 	if err != nil {
@@ -322,12 +334,12 @@ func (a *App) reindex(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := a.Searcher.Index(ctx, art, chunks); err != nil {
+		if err := a.Keyword.Index(ctx, art, chunks); err != nil {
 			return err
 		}
 	}
 	if len(arts) > 0 {
-		a.Log.Info("indexes rebuilt from the store", "articles", len(arts), "mode", a.Searcher.Mode())
+		a.Log.Info("keyword index rebuilt from the store", "articles", len(arts))
 	}
 	return nil
 }

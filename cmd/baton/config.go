@@ -94,6 +94,9 @@ type Config struct {
 	clock func() time.Time
 	// bodyTimeout is how long a request body may take; 30 s when zero.
 	bodyTimeout time.Duration
+	// backgroundEmbed leaves embedding the articles without vectors to
+	// the server's background (StartServer sets it).
+	backgroundEmbed bool
 }
 
 // bindFlags registers the flags shared by every command on fs.

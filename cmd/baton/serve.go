@@ -28,6 +28,9 @@ type Server struct {
 
 // StartServer opens the app and listens; Serve runs it.
 func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	// Listening never waits on the embedding model: articles without
+	// vectors are embedded once the server runs.
+	cfg.backgroundEmbed = true
 	app, err := OpenApp(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -77,6 +80,10 @@ func (s *Server) Run(ctx context.Context) error {
 	defer background(func(ctx context.Context) {
 		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) })
 	})()
+	// Articles without vectors (a new model, or ingested keyword-only) are
+	// embedded while the server already answers; keyword search finds
+	// them meanwhile.
+	defer background(s.embedMissing)()
 	// On PostgreSQL, articles other nodes change reach this node's index.
 	if f := s.App.follower; f != nil {
 		defer background(func(ctx context.Context) {
@@ -189,4 +196,22 @@ func seedEmpty(ctx context.Context, app *App, paths []string, collection string,
 	}
 	log.Info("seeded the empty store", "paths", paths, "added", sum.Added, "failed", sum.Failed)
 	return app.Searcher.TrainClassifiers(ctx)
+}
+
+// embedMissing embeds the articles that have no vectors, logging progress
+// about every ten seconds.
+func (s *Server) embedMissing(ctx context.Context) {
+	last := time.Now()
+	n, err := s.App.Searcher.EmbedMissing(ctx, func(done, total int) {
+		if done == 1 || time.Since(last) > 10*time.Second {
+			last = time.Now()
+			s.App.Log.Info("embedding articles without vectors", "done", done, "of", total)
+		}
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.App.Log.Warn("articles left without vectors (keyword search still finds them); they are embedded at the next start", "embedded", n, "err", err)
+	case n > 0:
+		s.App.Log.Info("embedded articles that had no vectors", "articles", n)
+	}
 }
