@@ -56,15 +56,8 @@ func TestIndexFollowsOtherNodes(t *testing.T) {
 	a := launch(t, "", nil)
 	b := serveData(t, t.TempDir(), nil)
 	// Node C opens its own index (rebuilt, as it is new) and stops.
-	cfgC := Config{Data: t.TempDir()}
-	if err := cfgC.fromEnv(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := OpenApp(t.Context(), cfgC, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
+	dataC := t.TempDir()
+	openNode(t, dataC).Close()
 
 	src := t.TempDir()
 	write := func(body string) {
@@ -97,10 +90,7 @@ func TestIndexFollowsOtherNodes(t *testing.T) {
 	if err := a.App.Editor.Delete(t.Context(), "eve", "default/hacked"); err != nil {
 		t.Fatal(err)
 	}
-	c, err = OpenApp(t.Context(), cfgC, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := openNode(t, dataC)
 	defer c.Close()
 	if hits, err := c.Keyword.Search(t.Context(), "default", "krill", 5); err != nil || len(hits) == 0 || hits[0].ArticleID != "default/walrus" {
 		t.Errorf("node C after catching up: krill finds %v, %v; want the edited article", hits, err)
@@ -128,14 +118,7 @@ func TestPoliciesAcrossNodes(t *testing.T) {
 			t.Fatal("node B never applied the policies saved on node A")
 		}
 	}
-	cfg := Config{Data: t.TempDir()}
-	if err := cfg.fromEnv(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := OpenApp(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := openNode(t, t.TempDir())
 	defer c.Close()
 	if got := c.Bot.Policies().For("default").Welcome.Greeting["en"]; got != "Hello from node A" {
 		t.Errorf("a node started later has greeting %q, want node A's", got)
@@ -143,4 +126,19 @@ func TestPoliciesAcrossNodes(t *testing.T) {
 	if _, err := os.Stat(a.srv.App.PolicyFile()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the policies went to a file in node A's data directory too (%v), want only the database", err)
 	}
+}
+
+// openNode opens the app as a command would, on data and the database the
+// environment names, without serving.
+func openNode(t *testing.T, data string) *App {
+	t.Helper()
+	cfg := Config{Data: data}
+	if err := cfg.fromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := OpenApp(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
