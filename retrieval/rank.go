@@ -153,7 +153,14 @@ func rank(lin Linear, kw, kq []Hit, vecs map[string]vecScore, vmax, vknn []Hit, 
 			f[2], f[3] = v.max, v.max-vTop
 			f[4], f[5] = v.knn, v.knn-kTop
 			c.Scores[RankVector], c.Scores[RankVectorKNN] = v.max, v.knn
-			if c.ChunkID == "" {
+			// The passage to answer with is the one nearest the question
+			// in meaning; a keyword hit's chunk may only share its words
+			// ("items that cannot be returned" for "how do I return an
+			// item?").
+			switch {
+			case v.passageID != "":
+				c.ChunkID, c.Text = v.passageID, ""
+			case c.ChunkID == "":
 				c.ChunkID = v.chunkID
 			}
 		}

@@ -57,6 +57,16 @@ func TestRank(t *testing.T) {
 			t.Errorf("feature %s = %v, want %v", FeatureNames[i], c.Features[i], x)
 		}
 	}
+	// The passage nearest in meaning wins over the keyword hit's chunk;
+	// an article whose vectors matched only by title or question keeps
+	// the keyword's.
+	kwChunks := []Hit{{ArticleID: "a", ChunkID: "a#3", Text: "items that cannot be returned", Score: 8}, {ArticleID: "b", ChunkID: "b#1", Score: 4}}
+	passages := map[string]vecScore{"a": {max: 0.9, chunkID: "a#0", passage: 0.6, passageID: "a#1"}, "b": {max: 0.7, chunkID: "b#0"}}
+	for _, f := range rank(w(0), kwChunks, nil, passages, nil, nil, nil, nil) {
+		if want := map[string]string{"a": "a#1", "b": "b#1"}[f.ArticleID]; f.ChunkID != want {
+			t.Errorf("%s answers with %s, want %s", f.ArticleID, f.ChunkID, want)
+		}
+	}
 	// Keyword-only: no vector scores at all.
 	got = rank(w(0), kw, kq, nil, nil, nil, nil, nil)
 	if len(got) != 2 || got[0].Features[2] != 0 {

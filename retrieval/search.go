@@ -105,6 +105,7 @@ func (s *Searcher) indexVectors(ctx context.Context, a *kb.Article, chunks []kb.
 		first = chunks[0].ID
 	}
 	texts := append([]string{a.Title}, a.Questions...)
+	labels := len(texts)
 	ids := make([]string, len(texts))
 	for i := range ids {
 		ids[i] = first
@@ -123,12 +124,18 @@ func (s *Searcher) indexVectors(ctx context.Context, a *kb.Article, chunks []kb.
 	s.embedded.Add(int64(len(vecs)))
 	items := make([]VectorItem, len(vecs))
 	for i, v := range vecs {
-		items[i] = VectorItem{ArticleID: a.ID, ChunkID: ids[i], Vec: v}
+		items[i] = VectorItem{ArticleID: a.ID, ChunkID: ids[i], Label: i < labels, Vec: v}
 	}
 	if s.Store != nil {
+		// The title and similar questions are stored without a chunk id,
+		// which is how LoadStoredVectors tells them from passages.
 		stored := make([]kb.Vector, len(vecs))
 		for i, v := range vecs {
-			stored[i] = kb.Vector{ArticleID: a.ID, ChunkID: ids[i], Vec: v}
+			id := ids[i]
+			if i < labels {
+				id = ""
+			}
+			stored[i] = kb.Vector{ArticleID: a.ID, ChunkID: id, Vec: v}
 		}
 		if err := s.Store.PutVectors(ctx, a.ID, s.embedder.Name(), a.Hash, stored); err != nil {
 			return err
@@ -167,7 +174,11 @@ func (s *Searcher) LoadStoredVectors(ctx context.Context) error {
 			flush()
 			cur, items = &kb.Article{ID: v.ArticleID, Collection: coll}, nil
 		}
-		items = append(items, VectorItem{ArticleID: v.ArticleID, ChunkID: v.ChunkID, Vec: v.Vec})
+		it := VectorItem{ArticleID: v.ArticleID, ChunkID: v.ChunkID, Vec: v.Vec}
+		if it.ChunkID == "" {
+			it.ChunkID, it.Label = v.ArticleID+"#0", true
+		}
+		items = append(items, it)
 		return nil
 	})
 	if err != nil {

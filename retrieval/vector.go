@@ -18,7 +18,10 @@ import (
 type VectorItem struct {
 	ArticleID string
 	ChunkID   string // the passage to show when this item matches
-	Vec       []float32
+	// Label marks the title or a similar question (stored with no chunk
+	// id): it says the article matches, not which of its passages does.
+	Label bool
+	Vec   []float32
 }
 
 // Vectors is an exact in-process vector index: max cosine over each
@@ -261,8 +264,12 @@ func (v *Vectors) Search(ctx context.Context, collection string, q []float32, n 
 type vecScore struct {
 	max, knn float64
 	chunkID  string
-	best     [knnK]float64
-	n        int
+	// passage is the best cosine of the article's passages alone, and
+	// passageID that passage: the part of the article that answers.
+	passage   float64
+	passageID string
+	best      [knnK]float64
+	n         int
 }
 
 // scores computes the vector scores for q of every article (exact), or,
@@ -288,6 +295,9 @@ func (v *Vectors) scores(_ context.Context, collection string, q []float32) map[
 		vs, ok := m[it.ArticleID]
 		if !ok || s > vs.max {
 			vs.max, vs.chunkID = s, it.ChunkID
+		}
+		if !it.Label && (vs.passageID == "" || s > vs.passage) {
+			vs.passage, vs.passageID = s, it.ChunkID
 		}
 		// Keep the knnK best cosines, largest first; a new slot starts
 		// empty (-Inf) so the first items always get in.
