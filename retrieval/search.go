@@ -395,20 +395,28 @@ func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr f
 	if s.vectors == nil || s.NoClassifier {
 		return
 	}
-	for {
+	whenSettled(ctx, s.vectors.changed, settle, func() {
 		if err := s.TrainClassifiers(ctx); err != nil && onErr != nil {
 			onErr(err)
 		}
+	})
+}
+
+// whenSettled runs work at once, then again after each burst of signals on
+// changed has been quiet for settle, until ctx is done.
+func whenSettled(ctx context.Context, changed <-chan struct{}, settle time.Duration, work func()) {
+	for {
+		work()
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.vectors.changed:
+		case <-changed:
 		}
 		for quiet := false; !quiet; {
 			select {
 			case <-ctx.Done():
 				return
-			case <-s.vectors.changed:
+			case <-changed:
 			case <-time.After(settle):
 				quiet = true
 			}
@@ -433,23 +441,7 @@ func (s *Searcher) RunIndexer(ctx context.Context, settle time.Duration) {
 	if s.vectors == nil {
 		return
 	}
-	for {
-		s.vectors.BuildIndexes()
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.vectors.indexWanted:
-		}
-		for quiet := false; !quiet; {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.vectors.indexWanted:
-			case <-time.After(settle):
-				quiet = true
-			}
-		}
-	}
+	whenSettled(ctx, s.vectors.indexWanted, settle, func() { s.vectors.BuildIndexes() })
 }
 
 func (s *Searcher) fusion() *FusionModel { return s.Fusion }

@@ -93,13 +93,6 @@ func ParseLimit(s string) (Limit, error) {
 	return l, nil
 }
 
-func (l Limit) String() string {
-	if l.N == 0 {
-		return "off"
-	}
-	return fmt.Sprintf("%d/%v", l.N, l.Per)
-}
-
 // limiter returns l's token buckets, nil when l is no limit.
 func (l Limit) limiter(now func() time.Time) *limiter {
 	if l.N <= 0 {

@@ -174,19 +174,6 @@ func (a *App) PolicyFile() string {
 	return filepath.Join(a.Config.Data, "policy.json")
 }
 
-// loadPolicies reads --policy if given, else the policies last saved by the
-// admin API, else the defaults.
-func loadPolicies(cfg Config) (*escalate.Config, error) {
-	path := cfg.Policy
-	if path == "" {
-		path = filepath.Join(cfg.Data, "policy.json")
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return escalate.NewConfig(), nil
-		}
-	}
-	return escalate.LoadConfig(path)
-}
-
 // policiesSetting is the key under which PostgreSQL keeps the policies.
 const policiesSetting = "policies"
 
@@ -196,23 +183,27 @@ const policiesSetting = "policies"
 // given as flags or environment win over the default policy's.
 func (a *App) loadPolicies(ctx context.Context) (*escalate.Config, error) {
 	cfg := a.Config
-	var p *escalate.Config
+	var doc []byte
 	var err error
-	if pg, ok := a.Store.(*postgres.Store); ok && cfg.Policy == "" {
-		doc, gerr := pg.Setting(ctx, policiesSetting)
-		switch {
-		case errors.Is(gerr, kb.ErrNotFound):
-			p = escalate.NewConfig()
-		case gerr != nil:
-			return nil, gerr
-		default:
-			p, err = escalate.ParseConfig(doc)
-		}
-	} else {
-		p, err = loadPolicies(cfg)
+	pg, onPostgres := a.Store.(*postgres.Store)
+	switch {
+	case cfg.Policy != "":
+		doc, err = os.ReadFile(cfg.Policy)
+	case onPostgres:
+		doc, err = pg.Setting(ctx, policiesSetting)
+	default:
+		doc, err = os.ReadFile(a.PolicyFile())
 	}
-	if err != nil {
-		return nil, err
+	var p *escalate.Config
+	switch {
+	case cfg.Policy == "" && (errors.Is(err, os.ErrNotExist) || errors.Is(err, kb.ErrNotFound)):
+		p = escalate.NewConfig() // none saved yet
+	case err != nil:
+		return nil, fmt.Errorf("read policy: %w", err)
+	default:
+		if p, err = escalate.ParseConfig(doc); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.AnswerThreshold != 0 || cfg.HandoffThreshold != 0 {
 		p.Default.AnswerThreshold = cmp.Or(cfg.AnswerThreshold, p.Default.AnswerThreshold)
