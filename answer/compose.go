@@ -91,6 +91,9 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 	res.Top = arts[0]
 	var oos []float64
 	res.Features, oos = c.features(question, hits, arts[0])
+	if res.Features.VecTop != 0 {
+		res.Features.Scale, _ = c.Searcher.Scale(collection)
+	}
 	res.ModelConfidence = c.Model.Prob(res.Features)
 	res.InScopeFeatures = InScopeVector(res.Features, oos, res.ModelConfidence)
 	res.ModelInScope = c.inScopeModel().Prob(res.InScopeFeatures)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/batonhq/baton/retrieval"
 )
 
 // Features are the retrieval signals confidence is computed from. All are
@@ -30,6 +32,9 @@ type Features struct {
 	KwPeak float64 // 1 - mean of keyword scores ranked 2..10 / top keyword score
 	KqPeak float64 // the same for the question-level keyword ranking
 	KnnTop float64 // best mean cosine of an article's 3 closest texts (0 when keyword-only)
+	// Scale is where the collection's cosines lie (zero until measured,
+	// and without vectors); the in-scope estimate reads VecTop against it.
+	Scale retrieval.Scale
 }
 
 // Names lists the features in vector order.

@@ -162,6 +162,9 @@ func TestSearcherUsesTrainedClassifier(t *testing.T) {
 	if s.vectors.classify("en", fakeEmbedding(q)) != nil {
 		t.Fatal("TrainClassifiers trained with NoClassifier set")
 	}
+	if sc, ok := s.Scale("en"); !ok || sc.Own <= sc.Background {
+		t.Errorf("Scale(en) with NoClassifier = %+v, %v; want measured, own above background", sc, ok)
+	}
 	s.NoClassifier = false
 	s.TrainClassifiers(ctx, "zh")
 	if s.vectors.classify("en", fakeEmbedding(q)) != nil {

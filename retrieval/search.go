@@ -356,12 +356,20 @@ func onlyFeature(name string) []float64 {
 	return w
 }
 
-// TrainClassifiers trains, one after the other, the classifier of every
-// collection (or of those named in only) whose vectors changed since its
-// last training (see classifier). Until a collection's classifier is
-// trained, its searches fuse the other rankings only.
+// TrainClassifiers measures the Scale of every collection (or of those
+// named in only) whose vectors changed since, and trains its classifier
+// (see classifier), one collection after the other. Until a collection's
+// classifier is trained, its searches fuse the other rankings only.
 func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) error {
-	if s.vectors == nil || s.NoClassifier {
+	if s.vectors == nil {
+		return nil
+	}
+	for _, c := range s.vectors.unmeasured() {
+		if len(only) == 0 || slices.Contains(only, c) {
+			s.vectors.measure(c)
+		}
+	}
+	if s.NoClassifier {
 		return nil
 	}
 	var errs []error
@@ -376,6 +384,15 @@ func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) error {
 	return errors.Join(errs...)
 }
 
+// Scale returns where collection's cosines lie (see Scale), once the
+// background trainer has measured it.
+func (s *Searcher) Scale(collection string) (Scale, bool) {
+	if s.vectors == nil {
+		return Scale{}, false
+	}
+	return s.vectors.Scale(collection)
+}
+
 // LoadClassifiers installs the classifiers saved in ClassifierDir that
 // were trained on the vectors now loaded (call it after LoadVectors), so
 // a restart does not search without them while they train again. It
@@ -387,12 +404,13 @@ func (s *Searcher) LoadClassifiers() (int, error) {
 	return s.vectors.load(s.ClassifierDir)
 }
 
-// RunTrainer retrains classifiers in the background until ctx is done:
+// RunTrainer measures scales and retrains classifiers (TrainClassifiers)
+// in the background until ctx is done:
 // once at the start, then after each burst of changes has been quiet for
 // settle, so an upload of many articles trains once, not once per article.
 // A classifier that cannot be saved is still used; onErr hears about it.
 func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr func(error)) {
-	if s.vectors == nil || s.NoClassifier {
+	if s.vectors == nil {
 		return
 	}
 	whenSettled(ctx, s.vectors.changed, settle, func() {

@@ -45,6 +45,9 @@ type Vectors struct {
 	// (without blocking) on every change, for the background trainer.
 	version map[string]uint64
 	cls     map[string]*classifier
+	// scales holds each collection's Scale, measured in the background
+	// with the classifiers; an older one serves until it is measured again.
+	scales  map[string]scaleAt
 	changed chan struct{}
 	// indexWanted is signalled (without blocking) when a large
 	// collection changes, for the background indexer.
@@ -56,7 +59,7 @@ type Vectors struct {
 func NewVectors() *Vectors {
 	return &Vectors{items: map[string][]VectorItem{}, coll: map[string]string{}, hash: map[string]string{},
 		ivf: map[string]*ivf{}, ivfVer: map[string]uint64{}, IVFThreshold: DefaultIVFThreshold,
-		version: map[string]uint64{}, cls: map[string]*classifier{}, changed: make(chan struct{}, 1),
+		version: map[string]uint64{}, cls: map[string]*classifier{}, scales: map[string]scaleAt{}, changed: make(chan struct{}, 1),
 		indexWanted: make(chan struct{}, 1)}
 }
 
@@ -146,19 +149,61 @@ func (v *Vectors) deleteLocked(articleID string) {
 	v.touchLocked(c)
 }
 
+// scaleAt is a collection's scale measured on version version.
+type scaleAt struct {
+	Scale
+	ok      bool
+	version uint64
+}
+
 // untrained lists the collections whose classifier is missing or older
-// than their vectors.
-func (v *Vectors) untrained() []string {
+// than their vectors, and unmeasured those whose scale is.
+func (v *Vectors) untrained() []string { return v.stale(v.clsStale) }
+
+func (v *Vectors) unmeasured() []string { return v.stale(v.scaleStale) }
+
+func (v *Vectors) stale(is func(c string) bool) []string {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	var out []string
-	for c, ver := range v.version {
-		if x := v.cls[c]; x == nil || x.version != ver {
+	for c := range v.version {
+		if is(c) {
 			out = append(out, c)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+func (v *Vectors) clsStale(c string) bool {
+	x := v.cls[c]
+	return x == nil || x.version != v.version[c]
+}
+
+func (v *Vectors) scaleStale(c string) bool {
+	x, ok := v.scales[c]
+	return !ok || x.version != v.version[c]
+}
+
+// measure computes collection c's scale on a snapshot of its items and
+// installs it unless the collection changed since.
+func (v *Vectors) measure(c string) {
+	items, ver := v.snapshot(c)
+	s, ok := measureScale(items)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.version[c] == ver {
+		v.scales[c] = scaleAt{s, ok, ver}
+	}
+}
+
+// Scale returns collection c's scale as last measured (it may predate the
+// latest change), and false when it has none.
+func (v *Vectors) Scale(c string) (Scale, bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	x := v.scales[c]
+	return x.Scale, x.ok
 }
 
 // snapshot copies collection c's items and version, for work done without
