@@ -87,9 +87,6 @@ type Config struct {
 	// the chat page; empty is any site.
 	FrameAncestors string
 
-	// bootstrapClassified, for fitting the fusion, uses the classifier
-	// ranking even when the fusion model has no weights for it yet.
-	bootstrapClassified bool
 	// clock drives the rate limits; nil is time.Now.
 	clock func() time.Time
 	// bodyTimeout is how long a request body may take; 30 s when zero.

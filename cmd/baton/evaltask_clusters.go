@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/ingest"
 	"github.com/batonhq/baton/retrieval"
 	"github.com/batonhq/baton/retrieval/onnx"
@@ -63,7 +64,7 @@ func evalClusters(ctx context.Context, cfg Config, dirs []string, threshold floa
 	var qs []clusterQuery
 	var texts []string
 	for _, dir := range dirs {
-		rows, err := readQueries(filepath.Join(dir, "queries.jsonl"))
+		rows, err := evaluate.ReadQueries(filepath.Join(dir, "queries.jsonl"))
 		if err != nil {
 			return fmt.Errorf("eval clusters: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
@@ -188,4 +189,4 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func readDialogues(path string) ([]dialogue, error) { return readJSONL[dialogue](path) }
+func readDialogues(path string) ([]dialogue, error) { return evaluate.ReadJSONL[dialogue](path) }

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/retrieval/onnx"
 )
@@ -522,7 +523,7 @@ func openRephraseSearch(ctx context.Context, cfg Config, paths []string) (*rephr
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
 			p = filepath.Join(p, "kb.jsonl")
 		}
-		rows, err := readJSONL[map[string]any](p)
+		rows, err := evaluate.ReadJSONL[map[string]any](p)
 		if err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("rephrase knowledge base: %w", err)

@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 )
 
 // recalibrationFile, in the data directory, holds each collection's
 // recalibration of the confidence model.
 const recalibrationFile = "recalibration.json"
+
+// timeNow stamps the recalibrations.
+var timeNow = time.Now
 
 // Defaults of the per-collection recalibration: a collection needs this
 // many labelled questions (agents' verdicts, customers' thumbs) before its
@@ -34,7 +38,7 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 	if err != nil {
 		return nil, fmt.Errorf("recalibrate: %w", err)
 	}
-	byCollection := map[string][]evalQuery{}
+	byCollection := map[string][]evaluate.Query{}
 	for _, q := range qs {
 		byCollection[q.Collection] = append(byCollection[q.Collection], q)
 	}
@@ -54,10 +58,10 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 				continue // handed off whatever the confidence
 			}
 			conf = append(conf, res.ModelConfidence)
-			right = append(right, answeredRight(q, res))
-			if q.inScope != nil {
+			right = append(right, evaluate.AnsweredRight(q, res))
+			if q.InScope != nil {
 				scope = append(scope, res.ModelInScope)
-				in = append(in, *q.inScope)
+				in = append(in, *q.InScope)
 			}
 		}
 		if len(conf) < minLabels {
@@ -115,10 +119,4 @@ func printRecalibrations(w io.Writer, rs map[string]answer.Recalibration, minLab
 		r := rs[c]
 		fmt.Fprintf(w, "%s: %d labelled questions, %d answered right; confidence = sigmoid(%.3f * logit(model) %+.3f)\n", c, r.N, r.Correct, r.A, r.B)
 	}
-}
-
-// answeredRight reports whether the bot's first article for q is q's
-// right one (never, when q has none).
-func answeredRight(q evalQuery, res *answer.Result) bool {
-	return q.GoldID != nil && len(res.Reply.Citations) > 0 && res.Reply.Citations[0].ArticleID == *q.GoldID
 }

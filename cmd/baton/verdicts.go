@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -17,12 +18,12 @@ import (
 // an article missing says no, a wrong article or a right answer yes.
 var yes, no = true, false
 
-func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
+func verdictQueries(ctx context.Context, store kb.Store) ([]evaluate.Query, error) {
 	hs, err := store.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffResolved, kb.HandoffReturned}})
 	if err != nil {
 		return nil, err
 	}
-	var qs []evalQuery
+	var qs []evaluate.Query
 	for _, h := range hs {
 		if h.Outcome == "" {
 			continue
@@ -39,17 +40,17 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 		if reply >= 0 && len(msgs[reply].Reply.Citations) > 0 {
 			top = msgs[reply].Reply.Citations[0].ArticleID
 		}
-		q := evalQuery{Query: msgs[question].Text, Lang: h.Lang, Collection: h.Collection}
+		q := evaluate.Query{Query: msgs[question].Text, Lang: h.Lang, Collection: h.Collection}
 		switch h.Outcome {
 		case kb.OutcomeBotRight, kb.OutcomeNeedlessHandoff:
 			if top == "" {
 				continue
 			}
-			q.GoldID, q.inScope = &top, &yes
+			q.GoldID, q.InScope = &top, &yes
 		case kb.OutcomeArticleWrong:
-			q.inScope = &yes
+			q.InScope = &yes
 		case kb.OutcomeArticleMissing:
-			q.inScope = &no
+			q.InScope = &no
 		default:
 			continue
 		}
@@ -75,10 +76,10 @@ func verdictQueries(ctx context.Context, store kb.Store) ([]evalQuery, error) {
 		if qi < 0 {
 			continue
 		}
-		q := evalQuery{Query: msgs[qi].Text, Collection: conv.Collection}
+		q := evaluate.Query{Query: msgs[qi].Text, Collection: conv.Collection}
 		if r.Feedback > 0 {
 			id := r.Reply.Citations[0].ArticleID
-			q.GoldID, q.inScope = &id, &yes
+			q.GoldID, q.InScope = &id, &yes
 		}
 		qs = append(qs, q)
 	}

@@ -81,8 +81,8 @@ func TestVerdictQueries(t *testing.T) {
 			t.Errorf("%q labelled %q in %s, want %q in shop", q.Query, gold, q.Collection, g)
 		}
 		in := "unknown"
-		if q.inScope != nil {
-			in = map[bool]string{true: "in", false: "out"}[*q.inScope]
+		if q.InScope != nil {
+			in = map[bool]string{true: "in", false: "out"}[*q.InScope]
 		}
 		if w := wantScope[q.Query]; in != w {
 			t.Errorf("%q in scope: %s, want %s", q.Query, in, w)

@@ -1,5 +1,7 @@
 package evaluate
 
+import "context"
+
 // Ranked is one in-scope question's gold article and the articles the bot
 // ranked first, best first.
 type Ranked struct {
@@ -75,4 +77,46 @@ func Merged(rs []Ranked, groups [][]string) MergeEffect {
 	e.Top1, e.Recall5 = round3(float64(top1)/n), round3(float64(r5)/n)
 	e.Top1M, e.Recall5M = round3(float64(top1m)/n), round3(float64(r5m)/n)
 	return e
+}
+
+// Duplicates runs the queries of the set in dir and returns, for each of
+// thresholds, the MergeEffect of merging the groups of near-duplicate
+// articles the editor lists at that threshold.
+func (h Harness) Duplicates(ctx context.Context, dir string, thresholds []float64) ([]MergeEffect, error) {
+	kbPath, queriesPath := SetFiles(dir)
+	env, closeEnv, err := h.Open(ctx, kbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer closeEnv()
+	qs, err := ReadQueries(queriesPath)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := Run(ctx, env, qs)
+	if err != nil {
+		return nil, err
+	}
+	var rs []Ranked
+	collections := map[string]bool{}
+	for _, r := range rows {
+		collections[r.Collection] = true
+		if r.Gold == "" {
+			continue
+		}
+		k := Ranked{Gold: r.Gold}
+		for _, h := range r.Hits {
+			k.Top = append(k.Top, h.ID)
+		}
+		rs = append(rs, k)
+	}
+	var out []MergeEffect
+	for _, t := range thresholds {
+		var groups [][]string
+		for c := range collections {
+			groups = append(groups, env.Searcher.DuplicateArticles(c, t)...)
+		}
+		out = append(out, Merged(rs, groups))
+	}
+	return out, nil
 }

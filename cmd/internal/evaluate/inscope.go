@@ -130,5 +130,3 @@ func RecallAtFalse(score []float64, in, other []bool, maxFalse float64) (recall,
 	}
 	return best, bestT
 }
-
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
