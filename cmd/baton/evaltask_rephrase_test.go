@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/retrieval/onnx"
 )
@@ -39,13 +40,13 @@ func TestRephraseWithKnowledgeBase(t *testing.T) {
 		}
 		other := topics[(i+1)%len(topics)]
 		for j := range tp.asks {
-			penc.Encode(rephrasePair{A: tp.asks[j], B: tp.asks[(j+1)%len(tp.asks)], Lang: "en", Paraphrase: true})
-			penc.Encode(rephrasePair{A: tp.asks[j], B: other.asks[j], Lang: "en", Paraphrase: false})
+			penc.Encode(evaluate.RephrasePair{A: tp.asks[j], B: tp.asks[(j+1)%len(tp.asks)], Lang: "en", Paraphrase: true})
+			penc.Encode(evaluate.RephrasePair{A: tp.asks[j], B: other.asks[j], Lang: "en", Paraphrase: false})
 		}
 	}
 	for i := range 10 {
-		penc.Encode(rephrasePair{A: fmt.Sprintf("退款%d天能到账吗", i+1), B: fmt.Sprintf("退款要%d天吗", i+1), Lang: "zh", Paraphrase: true})
-		penc.Encode(rephrasePair{A: fmt.Sprintf("退款%d天能到账吗", i+1), B: "怎么修改收货地址", Lang: "zh", Paraphrase: false})
+		penc.Encode(evaluate.RephrasePair{A: fmt.Sprintf("退款%d天能到账吗", i+1), B: fmt.Sprintf("退款要%d天吗", i+1), Lang: "zh", Paraphrase: true})
+		penc.Encode(evaluate.RephrasePair{A: fmt.Sprintf("退款%d天能到账吗", i+1), B: "怎么修改收货地址", Lang: "zh", Paraphrase: false})
 	}
 	kbDir := filepath.Join(dir, "shop")
 	if err := os.MkdirAll(kbDir, 0o755); err != nil {
@@ -90,7 +91,7 @@ func TestRephraseWithKnowledgeBase(t *testing.T) {
 	}
 	var rep struct {
 		Model string
-		EN    *rephraseMetrics
+		EN    *evaluate.RephraseMetrics
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("eval output %q: %v", out.String(), err)

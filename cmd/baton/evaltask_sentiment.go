@@ -1,98 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
-	"sync"
 
-	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 	"github.com/batonhq/baton/escalate"
-	"github.com/batonhq/baton/retrieval/onnx"
 )
-
-// The sentiment file is both the training and the development set, so the
-// figures worth reporting are out-of-fold ones, with fixed folds.
-const (
-	sentimentFolds     = 5
-	sentimentSeed      = 20240917
-	sentimentThreshold = 0.5
-)
-
-// Ridge penalties tried, on standardised features. The embedding variant
-// keeps the lexicon variant's penalty on the lexicon features and tries
-// stronger ones on the embedding dimensions: 512 weak, correlated
-// features fitted as loosely as 20 meaningful ones learn the dev sets'
-// domains (airline tweets, reviews) rather than the customer's mood. The
-// strongest penalty that costs no language more than sentimentL2Slack of
-// its best cross-validated F1 ships: on a dev set this size, smaller
-// differences are noise, and a smoother model travels better.
-var (
-	sentimentL2Lexicon   = []float64{1, 10, 100}
-	sentimentL2Embedding = []float64{300, 1000, 3000}
-)
-
-const sentimentL2Slack = 0.005
-
-// sentimentPenalty is the L2 penalty on the lexicon features and on the
-// embedding dimensions (unused by the lexicon variant).
-type sentimentPenalty struct{ Lex, Emb float64 }
-
-func (p sentimentPenalty) String() string {
-	if p.Emb == 0 {
-		return fmt.Sprintf("l2=%g", p.Lex)
-	}
-	return fmt.Sprintf("l2=%g, embedding l2=%g", p.Lex, p.Emb)
-}
-
-// sentimentRow is one line of sentiment.jsonl.
-type sentimentRow struct {
-	Text  string `json:"text"`
-	Lang  string `json:"lang"`
-	Label string `json:"label"`
-	Split string `json:"split"`
-}
-
-// negative is the binary target: what should count toward a hand-off.
-func (r sentimentRow) negative() bool { return r.Label == "negative" }
-
-// sentimentPRF are the figures of the negative class in one language.
-type sentimentPRF struct {
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	F1        float64 `json:"f1"`
-	N         int     `json:"n"`
-}
-
-// sentimentReport is what `baton eval --task sentiment --json` prints.
-type sentimentReport struct {
-	N         int           `json:"n"`
-	EN        *sentimentPRF `json:"en,omitempty"`
-	ZH        *sentimentPRF `json:"zh,omitempty"`
-	Threshold float64       `json:"threshold"`
-	Model     string        `json:"model"`
-	Note      string        `json:"note,omitempty"`
-	// CV repeats the shipped model's cross-validated figures when these
-	// are in-sample.
-	CV []string `json:"cv,omitempty"`
-}
 
 // evalSentiment scores every row of file with the shipped model, as the bot
-// does, and reports precision, recall and F1 of the negative class per
-// language at threshold 0.5.
+// does, and prints precision, recall and F1 of the negative class per
+// language (evaluate.EvalSentiment).
 func evalSentiment(ctx context.Context, cfg Config, file string, asJSON bool, stdout io.Writer, log *slog.Logger) error {
-	rows, sum, err := readSentimentRows(file)
+	rows, sum, err := evaluate.ReadSentimentRows(file)
 	if err != nil {
 		return err
 	}
@@ -111,27 +34,9 @@ func evalSentiment(ctx context.Context, cfg Config, file string, asJSON bool, st
 	} else {
 		s = escalate.NewSentiment(nil)
 	}
-	probs := make([]float64, len(rows))
-	err = sentimentParallel(len(rows), func(i int) error {
-		p, _, err := s.Negative(ctx, rows[i].Text)
-		if err != nil {
-			return fmt.Errorf("row %d: %w", i+1, err)
-		}
-		probs[i] = p
-		return nil
-	})
+	rep, err := evaluate.EvalSentiment(ctx, s, shipped, rows, sum)
 	if err != nil {
-		return fmt.Errorf("eval sentiment: %w", err)
-	}
-	rep := sentimentReport{N: len(rows), Threshold: sentimentThreshold, Model: s.Variant()}
-	rep.EN, rep.ZH = sentimentScores(rows, probs)
-	switch {
-	case sum == shipped.TrainSHA256:
-		rep.Note = "in-sample: the shipped model was fitted on this file; cv holds its cross-validated figures"
-		rep.CV = shipped.CV
-	case allDev(rows):
-		rep.Note = "rows of a development set (split dev), which the shipped model may have been fitted on: treat as in-sample; cv holds its cross-validated figures"
-		rep.CV = shipped.CV
+		return err
 	}
 	if asJSON {
 		b, err := json.Marshal(rep)
@@ -145,297 +50,58 @@ func evalSentiment(ctx context.Context, cfg Config, file string, asJSON bool, st
 	if rep.Note != "" {
 		fmt.Fprintf(stdout, "note: %s\n", rep.Note)
 	}
-	printSentimentTable(stdout, "", map[string]*sentimentPRF{"en": rep.EN, "zh": rep.ZH})
+	printSentimentTable(stdout, "", map[string]*evaluate.SentimentPRF{"en": rep.EN, "zh": rep.ZH})
 	for _, line := range rep.CV {
 		fmt.Fprintf(stdout, "cv: %s\n", line)
 	}
 	return nil
 }
 
-// fitSentiment fits the lexicon-only and the embedding variants, reports
-// their 5-fold cross-validated figures per language on stderr, and writes
-// the model to out (stdout when empty). Without the embedding model only
-// the lexicon variant is written.
+// fitSentiment fits the lexicon-only and the embedding variants
+// (evaluate.FitSentiment), reports their cross-validated figures per
+// language on stderr, and writes the model to out (stdout when empty).
+// Without the embedding model only the lexicon variant is written.
 func fitSentiment(ctx context.Context, cfg Config, file, out string, stdout, stderr io.Writer, log *slog.Logger) error {
-	rows, sum, err := readSentimentRows(file)
+	rows, sum, err := evaluate.ReadSentimentRows(file)
 	if err != nil {
 		return err
-	}
-	lex := make([][]float64, len(rows))
-	ys := make([]bool, len(rows))
-	for i, r := range rows {
-		lex[i], _ = escalate.SentimentFeatures(r.Text)
-		ys[i] = r.negative()
 	}
 	emb, err := openTriggerEmbedder(cfg, log, "sentiment")
 	if err != nil {
 		return err
 	}
-	var full [][]float64 // lexicon features then the embedding
+	var e escalate.Embedder
 	if emb != nil {
 		defer emb.Close()
-		full = make([][]float64, len(rows))
-		err := sentimentParallel(len(rows), func(i int) error {
-			v, err := emb.Embed(ctx, []string{rows[i].Text})
-			if err != nil {
-				return fmt.Errorf("row %d: %w", i+1, err)
-			}
-			full[i] = escalate.SentimentVector(lex[i], v[0])
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("calibrate sentiment: %w", err)
-		}
-	} else {
-		fmt.Fprintf(stderr, "sentiment: no embedding model (--embedder none, or not installed: bash scripts/setup-model.sh): fitting the lexicon variant only\n")
+		e = emb
 	}
-
-	fold := sentimentFoldsOf(rows)
-	fmt.Fprintf(stderr, "sentiment: %d-fold cross-validation stratified by language and label (seed %d), negative if p >= %.2f\n",
-		sentimentFolds, sentimentSeed, sentimentThreshold)
-	m := &escalate.SentimentModel{Features: escalate.SentimentFeatureNames, TrainSHA256: sum}
-	var grid []sentimentPenalty
-	for _, l2 := range sentimentL2Lexicon {
-		grid = append(grid, sentimentPenalty{Lex: l2})
-	}
-	pen, cv, err := chooseSentimentPenalty("lexicon", lex, rows, fold, grid, stderr)
+	m, variants, err := evaluate.FitSentiment(ctx, e, rows, sum, file)
 	if err != nil {
 		return err
 	}
-	fit, err := fitSentimentLR(lex, ys, pen)
-	if err != nil {
-		return fmt.Errorf("calibrate sentiment lexicon: %w", err)
+	if emb == nil {
+		fmt.Fprintf(stderr, "sentiment: no embedding model (--embedder none, or not installed: bash scripts/setup-model.sh): fitting the lexicon variant only\n")
 	}
-	m.Lexicon, m.CV = *fit, cv
-	if full != nil {
-		name := "lexicon+" + onnx.ModelName
-		grid = grid[:0]
-		for _, l2 := range sentimentL2Embedding {
-			grid = append(grid, sentimentPenalty{Lex: pen.Lex, Emb: l2})
+	fmt.Fprintf(stderr, "sentiment: %d-fold cross-validation stratified by language and label (seed %d), negative if p >= %.2f\n",
+		evaluate.SentimentFolds, evaluate.SentimentSeed, evaluate.SentimentThreshold)
+	for _, v := range variants {
+		for _, t := range v.Trials {
+			printSentimentTable(stderr, fmt.Sprintf("%s %s", v.Name, t.Penalty), t.Scores)
 		}
-		pen, cv, err := chooseSentimentPenalty(name, full, rows, fold, grid, stderr)
-		if err != nil {
-			return err
-		}
-		if m.Embedding, err = fitSentimentLR(full, ys, pen); err != nil {
-			return fmt.Errorf("calibrate sentiment %s: %w", name, err)
-		}
-		m.EmbeddingModel, m.Dims, m.CV = onnx.ModelName, onnx.Dims, append(m.CV, cv...)
+		fmt.Fprintf(stderr, "%s: %s chosen (the strongest within %.3f F1 of the best in each language)\n", v.Name, v.Trials[v.Chosen].Penalty, evaluate.SentimentL2Slack)
 	}
 	fmt.Fprintf(stderr, "lexicon weights:")
 	for i, w := range m.Lexicon.Weights {
 		fmt.Fprintf(stderr, " %s=%.2f", escalate.SentimentFeatureNames[i], w)
 	}
 	fmt.Fprintf(stderr, " bias=%.2f\n", m.Lexicon.Bias)
-
-	m.FittedOn = fmt.Sprintf("baton calibrate --task sentiment on %s (%d rows; target label == negative); cv: %d-fold stratified by language and label, seed %d",
-		filepath.Base(file), len(rows), sentimentFolds, sentimentSeed)
-	// The file must load in the build that wrote it.
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("calibrate sentiment: %w", err)
-	}
-	if _, err := escalate.ParseSentimentModel(b); err != nil {
-		return fmt.Errorf("calibrate sentiment: %w", err)
-	}
 	if err := writeModel(out, stdout, m); err != nil {
 		return fmt.Errorf("calibrate sentiment: %w", err)
 	}
 	return nil
 }
 
-// sentimentFoldsOf assigns rows to folds, shuffled with a fixed seed within
-// each language and label so every fold mirrors the whole file.
-func sentimentFoldsOf(rows []sentimentRow) []int {
-	rng := rand.New(rand.NewPCG(sentimentSeed, 0))
-	groups := map[string][]int{}
-	var keys []string
-	for i, r := range rows {
-		k := fmt.Sprintf("%s/%v", r.Lang, r.negative())
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
-	fold := make([]int, len(rows))
-	for _, k := range keys {
-		idx := groups[k]
-		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-		for n, i := range idx {
-			fold[i] = n % sentimentFolds
-		}
-	}
-	return fold
-}
-
-// chooseSentimentPenalty cross-validates each penalty of grid (weakest
-// first), prints the figures and returns the chosen penalty with its
-// figures as the model file records them.
-func chooseSentimentPenalty(name string, xs [][]float64, rows []sentimentRow, fold []int, grid []sentimentPenalty, stderr io.Writer) (sentimentPenalty, []string, error) {
-	ys := make([]bool, len(rows))
-	for i, r := range rows {
-		ys[i] = r.negative()
-	}
-	all := make([]map[string]*sentimentPRF, len(grid))
-	top := map[string]float64{}
-	for k, pen := range grid {
-		probs, err := crossValidateSentiment(xs, ys, fold, pen)
-		if err != nil {
-			return pen, nil, fmt.Errorf("calibrate sentiment %s: %w", name, err)
-		}
-		en, zh := sentimentScores(rows, probs)
-		all[k] = map[string]*sentimentPRF{"en": en, "zh": zh}
-		printSentimentTable(stderr, fmt.Sprintf("%s %s", name, pen), all[k])
-		for lang, s := range all[k] {
-			if s != nil {
-				top[lang] = max(top[lang], s.F1)
-			}
-		}
-	}
-	var best int
-	for k := range grid {
-		ok := true
-		for lang, s := range all[k] {
-			ok = ok && (s == nil || s.F1 >= top[lang]-sentimentL2Slack)
-		}
-		if ok {
-			best = k
-		}
-	}
-	fmt.Fprintf(stderr, "%s: %s chosen (the strongest within %.3f F1 of the best in each language)\n", name, grid[best], sentimentL2Slack)
-	var lines []string
-	for _, lang := range []string{"en", "zh"} {
-		if s := all[best][lang]; s != nil {
-			lines = append(lines, fmt.Sprintf("%s %s (%s): precision %.3f recall %.3f f1 %.3f (n=%d)",
-				name, lang, grid[best], s.Precision, s.Recall, s.F1, s.N))
-		}
-	}
-	return grid[best], lines, nil
-}
-
-// crossValidateSentiment returns each row's probability from the model
-// fitted on the other folds. Folds are fitted side by side: with the
-// embedding dimensions one fit takes tens of seconds.
-func crossValidateSentiment(xs [][]float64, ys []bool, fold []int, pen sentimentPenalty) ([]float64, error) {
-	probs := make([]float64, len(xs))
-	err := sentimentParallel(sentimentFolds, func(f int) error {
-		var trX [][]float64
-		var trY []bool
-		for i := range xs {
-			if fold[i] != f {
-				trX, trY = append(trX, xs[i]), append(trY, ys[i])
-			}
-		}
-		m, err := fitSentimentLR(trX, trY, pen)
-		if err != nil {
-			return fmt.Errorf("fold %d: %w", f+1, err)
-		}
-		for i := range xs {
-			if fold[i] == f {
-				probs[i] = m.Prob(xs[i])
-			}
-		}
-		return nil
-	})
-	return probs, err
-}
-
-// fitSentimentLR fits on standardised features, then folds the scaling
-// back into weights over the raw features. The embedding dimensions
-// (those after the lexicon features) are shrunk by sqrt(Lex/Emb) before
-// the fit, which is the same as penalising them by pen.Emb instead of
-// pen.Lex: answer.Fit knows one penalty only.
-func fitSentimentLR(xs [][]float64, ys []bool, pen sentimentPenalty) (*escalate.SentimentRegression, error) {
-	d, k := len(xs[0]), len(escalate.SentimentFeatureNames)
-	mean, sd := make([]float64, d), make([]float64, d)
-	for _, x := range xs {
-		for j, v := range x {
-			mean[j] += v
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(len(xs))
-	}
-	for _, x := range xs {
-		for j, v := range x {
-			sd[j] += (v - mean[j]) * (v - mean[j])
-		}
-	}
-	for j := range sd {
-		sd[j] = math.Sqrt(sd[j] / float64(len(xs)))
-		if sd[j] < 1e-9 {
-			sd[j] = 1
-		}
-		if j >= k && pen.Emb > 0 {
-			sd[j] /= math.Sqrt(pen.Lex / pen.Emb)
-		}
-	}
-	zs := make([][]float64, len(xs))
-	for i, x := range xs {
-		zs[i] = make([]float64, d)
-		for j, v := range x {
-			zs[i][j] = (v - mean[j]) / sd[j]
-		}
-	}
-	fit, err := answer.Fit(zs, ys, nil, pen.Lex)
-	if err != nil {
-		return nil, err
-	}
-	m := &escalate.SentimentRegression{Weights: make([]float64, d), Bias: fit.Bias}
-	for j, w := range fit.Weights {
-		m.Weights[j] = w / sd[j]
-		m.Bias -= w * mean[j] / sd[j]
-	}
-	// Five decimals keep the model file readable and change no
-	// probability by more than about 1e-4.
-	for j, w := range m.Weights {
-		m.Weights[j] = math.Round(w*1e5) / 1e5
-	}
-	m.Bias = math.Round(m.Bias*1e5) / 1e5
-	return m, nil
-}
-
-// sentimentScores returns the figures of the negative class per language.
-func sentimentScores(rows []sentimentRow, probs []float64) (en, zh *sentimentPRF) {
-	type counts struct{ tp, fp, fn, n int }
-	c := map[string]*counts{}
-	for i, r := range rows {
-		k := c[r.Lang]
-		if k == nil {
-			k = &counts{}
-			c[r.Lang] = k
-		}
-		k.n++
-		pred := probs[i] >= sentimentThreshold
-		switch {
-		case pred && r.negative():
-			k.tp++
-		case pred:
-			k.fp++
-		case r.negative():
-			k.fn++
-		}
-	}
-	prf := func(k *counts) *sentimentPRF {
-		if k == nil {
-			return nil
-		}
-		s := &sentimentPRF{N: k.n}
-		if k.tp+k.fp > 0 {
-			s.Precision = round3(float64(k.tp) / float64(k.tp+k.fp))
-		}
-		if k.tp+k.fn > 0 {
-			s.Recall = round3(float64(k.tp) / float64(k.tp+k.fn))
-		}
-		if s.Precision+s.Recall > 0 {
-			s.F1 = round3(2 * s.Precision * s.Recall / (s.Precision + s.Recall))
-		}
-		return s
-	}
-	return prf(c["en"]), prf(c["zh"])
-}
-
-func printSentimentTable(w io.Writer, title string, scores map[string]*sentimentPRF) {
+func printSentimentTable(w io.Writer, title string, scores map[string]*evaluate.SentimentPRF) {
 	if title != "" {
 		fmt.Fprintf(w, "%s\n", title)
 	}
@@ -445,83 +111,4 @@ func printSentimentTable(w io.Writer, title string, scores map[string]*sentiment
 			fmt.Fprintf(w, "  %-4s %6d %10.3f %7.3f %6.3f\n", lang, s.N, s.Precision, s.Recall, s.F1)
 		}
 	}
-}
-
-// readSentimentRows reads a sentiment.jsonl file and returns its rows and
-// its sha256, by which an evaluation recognises the training file.
-func readSentimentRows(file string) ([]sentimentRow, string, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, "", fmt.Errorf("read sentiment rows: %w", err)
-	}
-	h := sha256.Sum256(b)
-	var rows []sentimentRow
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
-	for line := 1; sc.Scan(); line++ {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var r sentimentRow
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, "", fmt.Errorf("read sentiment rows: %s:%d: %w", file, line, err)
-		}
-		if r.Lang != "en" && r.Lang != "zh" {
-			return nil, "", fmt.Errorf("read sentiment rows: %s:%d: lang %q, want en or zh", file, line, r.Lang)
-		}
-		rows = append(rows, r)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, "", fmt.Errorf("read sentiment rows: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, "", fmt.Errorf("read sentiment rows: %s holds no rows", file)
-	}
-	return rows, hex.EncodeToString(h[:]), nil
-}
-
-func allDev(rows []sentimentRow) bool {
-	for _, r := range rows {
-		if r.Split != "dev" {
-			return false
-		}
-	}
-	return true
-}
-
-// sentimentParallel runs do(0..n-1) on one worker per CPU (the local model
-// runs one text on one thread) and returns the first error.
-func sentimentParallel(n int, do func(i int) error) error {
-	workers := min(runtime.NumCPU(), 8)
-	next := make(chan int)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := do(i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	var err error
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case err = <-errs:
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	if err == nil {
-		err = <-errs
-	}
-	return err
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 )
 
 // runEvalTask evaluates one trigger model on a labelled file; kbs are the
@@ -41,12 +40,3 @@ func runFitTask(ctx context.Context, cfg Config, task, file string, kbs []string
 		return fmt.Errorf("calibrate: unknown task %q (want sentiment or rephrase)", task)
 	}
 }
-
-func ratio(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return round3(float64(a) / float64(b))
-}
-
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
