@@ -95,7 +95,9 @@ func (c *Composer) Compose(ctx context.Context, collection, question string) (*R
 		res.Features.Scale, _ = c.Searcher.Scale(collection)
 	}
 	res.ModelConfidence = c.Model.Prob(res.Features)
-	res.InScopeFeatures = InScopeVector(res.Features, oos, res.ModelConfidence)
+	// Whether some article answers is asked of the features alone: a
+	// collection of near-duplicates is as answerable as any.
+	res.InScopeFeatures = InScopeVector(res.Features, oos, c.Model.ProbBeforePrior(res.Features))
 	res.ModelInScope = c.inScopeModel().Prob(res.InScopeFeatures)
 	conf, inScope := res.ModelConfidence, res.ModelInScope
 	if r, ok := c.Recalibrations.Get(collection); ok {

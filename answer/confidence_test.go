@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/batonhq/baton/retrieval"
 )
 
 func TestFitRecoversCoefficients(t *testing.T) {
@@ -187,5 +189,35 @@ func TestLoadModel(t *testing.T) {
 				t.Errorf("LoadModel = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestPriorShift(t *testing.T) {
+	s := func(top1 float64, n int) retrieval.Scale { return retrieval.Scale{SelfTop1: top1, SelfN: n} }
+	if got := PriorShift(0, s(0.2, 256)); got != 0 {
+		t.Errorf("no reference: shift %v, want 0", got)
+	}
+	if got := PriorShift(0.85, s(0.2, 10)); got != 0 {
+		t.Errorf("measured on 10 questions: shift %v, want 0", got)
+	}
+	if got := PriorShift(0.85, s(0.85, 256)); math.Abs(got) > 1e-12 {
+		t.Errorf("at the reference: shift %v, want 0", got)
+	}
+	// Odds 0.25 against odds 1: log 0.25.
+	if got := PriorShift(0.5, s(0.2, 256)); math.Abs(got-math.Log(0.25)) > 1e-9 {
+		t.Errorf("shift %v, want log(0.25)", got)
+	}
+	m := &Model{Weights: make([]float64, len(Names)), Bias: 0, PriorRef: 0.5}
+	f := Features{VecTop: 0.8, Scale: s(0.2, 256)}
+	if got, want := m.Prob(f), 0.2; math.Abs(got-want) > 1e-9 {
+		t.Errorf("Prob = %v, want %v (even odds times 0.25)", got, want)
+	}
+	if got := m.ProbBeforePrior(f); got != 0.5 {
+		t.Errorf("ProbBeforePrior = %v, want 0.5", got)
+	}
+	// Keyword-only turns (no vectors, so no scale) are not shifted.
+	m.Keyword = &Model{Weights: make([]float64, len(Names))}
+	if got := m.Prob(Features{Scale: s(0.2, 256)}); got != 0.5 {
+		t.Errorf("keyword-only Prob = %v, want 0.5", got)
 	}
 }

@@ -21,6 +21,13 @@ type Scale struct {
 	// Background is the mean cosine between texts of different articles:
 	// what an unrelated question scores.
 	Background float64
+	// SelfTop1 is the share of the similar questions (of articles with at
+	// least two) whose nearest other title or similar question is of their
+	// own article: how often the nearest article is the right one for an
+	// answerable question, before any labels. Near-duplicate articles pull
+	// it down. Measured on SelfN questions; 0 when SelfN is 0.
+	SelfTop1 float64
+	SelfN    int
 }
 
 // scaleSample bounds how many texts a scale is measured on, and so its
@@ -38,6 +45,12 @@ func measureScale(items []VectorItem) (s Scale, ok bool) {
 	}
 	if len(perArticle) < 2 {
 		return Scale{}, false
+	}
+	labels := map[string]int{}
+	for _, it := range items {
+		if it.Label {
+			labels[it.ArticleID]++
+		}
 	}
 	var probes []int
 	for i, it := range items {
@@ -59,10 +72,11 @@ func measureScale(items []VectorItem) (s Scale, ok bool) {
 	own := make([]float64, 0, len(probes))
 	near := make([]float64, 0, len(probes))
 	var bgSum float64
-	var bgN int
+	var bgN, selfHit int
 	for _, i := range probes {
 		p := items[i]
 		bestOwn, bestNear := -1.0, -1.0
+		ownLabel, nearLabel := -1.0, -1.0
 		for j, it := range items {
 			if j == i {
 				continue
@@ -70,19 +84,35 @@ func measureScale(items []VectorItem) (s Scale, ok bool) {
 			c := float64(dot(p.Vec, it.Vec))
 			if it.ArticleID == p.ArticleID {
 				bestOwn = max(bestOwn, c)
+				if it.Label {
+					ownLabel = max(ownLabel, c)
+				}
 				continue
 			}
 			bestNear = max(bestNear, c)
+			if it.Label {
+				nearLabel = max(nearLabel, c)
+			}
 			bgSum += c
 			bgN++
 		}
 		own = append(own, bestOwn)
 		near = append(near, bestNear)
+		if labels[p.ArticleID] > 1 {
+			s.SelfN++
+			if ownLabel > nearLabel {
+				selfHit++
+			}
+		}
 	}
 	if bgN == 0 {
 		return Scale{}, false
 	}
-	return Scale{Own: median(own), Near: median(near), Background: bgSum / float64(bgN)}, true
+	s.Own, s.Near, s.Background = median(own), median(near), bgSum/float64(bgN)
+	if s.SelfN > 0 {
+		s.SelfTop1 = float64(selfHit) / float64(s.SelfN)
+	}
+	return s, true
 }
 
 func median(v []float64) float64 {

@@ -38,6 +38,16 @@ func TestMeasureScale(t *testing.T) {
 	if s.Background >= s.Near || s.Background < 0 {
 		t.Errorf("Background = %.3f, want in [0, Near=%.3f)", s.Background, s.Near)
 	}
+	// a's two labels and b's two are each other's nearest: all right.
+	if s.SelfN != 4 || s.SelfTop1 != 1 {
+		t.Errorf("SelfTop1 = %.2f of %d, want 1 of 4", s.SelfTop1, s.SelfN)
+	}
+	// A near-duplicate of a's first label in article d: that label's
+	// nearest is now the wrong article.
+	dup := append(items, VectorItem{ArticleID: "d", Label: true, Vec: unit(0, 1, 0.11)})
+	if s, _ := measureScale(dup); s.SelfN != 4 || s.SelfTop1 != 0.75 {
+		t.Errorf("with a near-duplicate SelfTop1 = %.2f of %d, want 0.75 of 4", s.SelfTop1, s.SelfN)
+	}
 	if _, ok := measureScale(items[:3]); ok {
 		t.Error("one article: want no scale")
 	}

@@ -31,6 +31,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	loso := fs.Bool("loso", false, "with DIR...: leave-one-set-out: fit on all sets but one, score the one left out, for the features models had before the out-of-scope ones and with --loso-extra added; writes nothing")
 	losoExtra := fs.String("loso-extra", "", "with --loso: comma-separated extra out-of-scope features to compare (answer.OOSNames)")
 	losoCurrent := fs.Bool("loso-current", false, "with --loso: the baseline is the current model's features, not those before the out-of-scope ones")
+	losoPrior := fs.Bool("loso-prior", false, "with --loso: compare the confidence fitted without and with each collection's prior (its similar questions' self top-1), AUROC, ECE and answers at the default thresholds")
 	losoCache := fs.String("loso-cache", "", "with --loso: directory to keep each set's rows in, to compare variants without re-running the queries")
 	queries := fs.String("queries", "", "refit on your own labelled questions (queries.jsonl schema: query, gold_id or null, collection) against the knowledge base in --data")
 	recalibrate := fs.Bool("recalibrate", false, "refit, for each collection in --data with at least --recalibrate-min labelled questions (agents' verdicts, customers' thumbs), the two numbers that adapt the confidence to it, and save them for the server (which also refits them every --recalibrate-every)")
@@ -68,6 +69,9 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("calibrate: give --queries labelled.jsonl, or directories holding kb.jsonl and queries.jsonl")
+	}
+	if *loso && *losoPrior {
+		return priorLOSO(ctx, cfg, fs.Args(), *l2, *losoCache, stdout, stderr)
 	}
 	if *loso {
 		var extra []string

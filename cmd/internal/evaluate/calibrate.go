@@ -19,19 +19,26 @@ import (
 // size.
 func FitConfidence(names []string, sets [][][]Row, l2 float64) (*answer.Model, error) {
 	xs, ys, ws := make([][][]float64, 2), make([][]bool, 2), make([][]float64, 2)
+	var offsets []float64
 	for _, set := range sets {
 		for m, mrows := range set[:2] {
 			for _, r := range mrows {
 				xs[m] = append(xs[m], r.Features.Vector())
 				ys[m] = append(ys[m], r.Correct)
 				ws[m] = append(ws[m], 1000/float64(len(mrows)))
+				if m == 0 {
+					offsets = append(offsets, answer.PriorShift(answer.DefaultPriorRef, r.Features.Scale))
+				}
 			}
 		}
 	}
-	m, err := answer.Fit(xs[0], ys[0], ws[0], l2)
+	// The hybrid model learns what the features say beyond each
+	// collection's prior (answer.Model.PriorRef).
+	m, err := answer.FitOffset(xs[0], ys[0], ws[0], offsets, l2)
 	if err != nil {
 		return nil, err
 	}
+	m.PriorRef = answer.DefaultPriorRef
 	if m.Keyword, err = answer.Fit(xs[1], ys[1], ws[1], l2); err != nil {
 		return nil, err
 	}

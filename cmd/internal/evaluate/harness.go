@@ -142,6 +142,7 @@ func RowOf(q Query, res *answer.TurnResult) Row {
 	}
 	if res.Composed != nil {
 		row.Features = res.Composed.Features
+		row.InScopeFeatures = res.Composed.InScopeFeatures
 		for i, h := range res.Composed.Hits {
 			if i < 5 {
 				row.Top = append(row.Top, h.ArticleID)

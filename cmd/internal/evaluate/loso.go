@@ -113,7 +113,11 @@ func scoreHeldOut(m *answer.Model, rows []Row, feat func(Row) []float64) LOSOSco
 func InScopeSet(s RowSet) LabelledSet {
 	ls := LabelledSet{Name: s.Name}
 	for _, r := range s.Rows {
-		ls.X = append(ls.X, answer.InScopeVector(r.Features, answer.OOSFeatures(r.Fused()), r.Confidence))
+		x := r.InScopeFeatures
+		if len(x) != len(answer.InScopeNames) {
+			x = answer.InScopeVector(r.Features, answer.OOSFeatures(r.Fused()), r.Confidence)
+		}
+		ls.X = append(ls.X, x)
 		ls.In = append(ls.In, r.Gold != "")
 		ls.Other = append(ls.Other, r.OtherTrigger())
 	}

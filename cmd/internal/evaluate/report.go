@@ -26,6 +26,10 @@ type Row struct {
 	Suggested []string        `json:"suggested,omitempty"`
 	Correct   bool            `json:"correct"`
 	Features  answer.Features `json:"features"`
+	// InScopeFeatures are what InScope was computed from
+	// (answer.InScopeNames order); rows written before they were kept
+	// lack them.
+	InScopeFeatures []float64 `json:"in_scope_features,omitempty"`
 	// Hits are every fused candidate with its rank and score per ranking,
 	// for tuning fusion offline.
 	Hits []Hit `json:"hits,omitempty"`
