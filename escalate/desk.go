@@ -28,6 +28,9 @@ type Desk struct {
 	// handoff.transferred, handoff.returned, handoff.resolved,
 	// handoff.contact.
 	Notify func(event string, h *kb.Handoff)
+	// Forget, when set, hears which conversations were erased, so that
+	// what is queued about them elsewhere (webhook retries) is dropped.
+	Forget func(conversationIDs []string)
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }

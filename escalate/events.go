@@ -19,6 +19,9 @@ const (
 	// EventPolicies: the hand-off policies were changed (staff; Data: nil),
 	// so nodes sharing a database reload them.
 	EventPolicies = "policies"
+	// EventErased: the conversation was erased (Data: nil); its customer's
+	// stream ends and consoles drop it.
+	EventErased = "erased"
 )
 
 // Event is something that happened that a live page should show.

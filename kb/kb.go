@@ -429,6 +429,25 @@ type Vector struct {
 	Vec       []float32
 }
 
+// IdleFilter selects conversations whose time is up: not with a person
+// (status bot or closed) and silent since Before. Collection "" selects
+// every collection but those in Except.
+type IdleFilter struct {
+	Collection string
+	Except     []string
+	Before     time.Time
+	Limit      int // at most Limit when set
+}
+
+// ConversationExport is everything stored of one conversation that is the
+// customer's: the conversation with its signed context, the transcript,
+// and the hand-offs with any contact details left.
+type ConversationExport struct {
+	Conversation *Conversation `json:"conversation"`
+	Messages     []*Message    `json:"messages"`
+	Handoffs     []*Handoff    `json:"handoffs"`
+}
+
 // ArticleCount is how often an article was used.
 type ArticleCount struct {
 	ArticleID string
@@ -507,6 +526,17 @@ type Store interface {
 	// signed context's customer id, and the chain of PreviousID.
 	EarlierConversations(ctx context.Context, id string, limit int) ([]*Conversation, error)
 	SetConversationStatus(ctx context.Context, id, status string) error
+	// CustomerConversations lists, oldest first, the conversations whose
+	// signed context has this customer id, and the unsigned ones started
+	// from them ("New conversation", PreviousID), and from those.
+	CustomerConversations(ctx context.Context, customerID string) ([]*Conversation, error)
+	// IdleConversations lists the ids of the conversations f selects,
+	// oldest first.
+	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)
+	// EraseConversations deletes conversations and everything stored of
+	// them (messages, hand-offs, misses, relayed events) and says how many
+	// there were; ids that do not exist are skipped.
+	EraseConversations(ctx context.Context, ids []string) (int, error)
 	AddMessage(ctx context.Context, m *Message) error
 	// SetMessageSignals records the trigger signals of a stored message.
 	SetMessageSignals(ctx context.Context, id string, negative float64, rephrase bool) error

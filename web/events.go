@@ -33,7 +33,7 @@ func (s *Server) customerEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, func(m *kb.Message) any { return viewCustomerMessage(m) })
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, func(m *kb.Message) any { return viewCustomerMessage(m) }, escalate.EventErased)
 }
 
 // staffEvents streams every event to a console; the agent console asks
@@ -51,13 +51,14 @@ func (s *Server) staffEvents(c *gin.Context) {
 		}
 	}
 	touch()
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, func(m *kb.Message) any { return viewMessage(m) })
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, func(m *kb.Message) any { return viewMessage(m) }, "")
 }
 
 // stream writes Server-Sent Events until the client goes away: first the
 // initial events, then live ones, with a comment every heartbeat. Messages
-// go out as view shows them to this reader (agent or customer).
-func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), view func(*kb.Message) any) {
+// go out as view shows them to this reader (agent or customer). An event
+// of type end, once sent, ends the stream.
+func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), view func(*kb.Message) any, end string) {
 	w := c.Writer
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -94,7 +95,7 @@ func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []
 		case <-s.closing:
 			return
 		case e := <-events:
-			if !send(e) {
+			if !send(e) || (end != "" && e.Type == end) {
 				return
 			}
 		case <-tick.C:

@@ -222,6 +222,14 @@ func (s *Server) routes() {
 	admin.GET("/policies", s.getPolicies)
 	admin.PUT("/policies", s.putPolicies)
 	admin.GET("/recalibration", s.getRecalibrations)
+	// The privacy API needs a member of staff with the admin role (a
+	// session or a bk_ key), so that every export and erasure is audited
+	// under a name; the shared admin token does not open it.
+	privacy := api.Group("/admin", s.requireStaff(kb.UserAdmin))
+	privacy.GET("/conversations/:id/export", s.exportConversation)
+	privacy.DELETE("/conversations/:id", s.eraseConversation)
+	privacy.GET("/customers/:customer_id/export", s.exportCustomer)
+	privacy.DELETE("/customers/:customer_id", s.eraseCustomer)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody(c, "not_found", "no such endpoint"))
 	})

@@ -58,6 +58,13 @@ type Webhook struct {
 	closed bool
 	queue  chan delivery
 
+	// forgotten maps an erased conversation to the last delivery queued
+	// before its erasure: up to there, deliveries about it are dropped.
+	// seq numbers the deliveries queued.
+	forgetMu  sync.Mutex
+	forgotten map[string]uint64
+	seq       uint64
+
 	// ctx is cancelled when Close runs out of time: it aborts the attempt
 	// in flight and any retry wait, and the rest of the queue is dropped.
 	ctx    context.Context
@@ -80,9 +87,11 @@ type WebhookOptions struct {
 // delivery is one queued event, already encoded so every attempt sends the
 // same bytes under the same id.
 type delivery struct {
-	id    string
-	event string
-	body  []byte
+	id           string
+	event        string
+	body         []byte
+	conversation string // the conversation the event is about, if any
+	seq          uint64
 }
 
 // webhookPayload is the JSON body of a delivery.
@@ -138,17 +147,18 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Webhook{
-		url:     u.String(),
-		secret:  []byte(o.Secret),
-		retries: o.Retries,
-		backoff: o.Backoff,
-		timeout: o.Timeout,
-		client:  o.Client,
-		log:     o.Log,
-		queue:   make(chan delivery, o.Queue),
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
+		url:       u.String(),
+		secret:    []byte(o.Secret),
+		retries:   o.Retries,
+		backoff:   o.Backoff,
+		timeout:   o.Timeout,
+		client:    o.Client,
+		log:       o.Log,
+		queue:     make(chan delivery, o.Queue),
+		forgotten: map[string]uint64{},
+		ctx:       ctx,
+		cancel:    cancel,
+		done:      make(chan struct{}),
 	}
 	go w.run()
 	return w, nil
@@ -169,11 +179,19 @@ func (w *Webhook) Notify(event string, data any) {
 		w.log.Error("webhook event dropped: cannot encode", "event", event, "id", id, "err", err)
 		return
 	}
+	d := delivery{id: id, event: event, body: body}
+	if h, ok := data.(*kb.Handoff); ok {
+		d.conversation = h.ConversationID
+	}
 	var closed, queued bool
 	w.mu.RLock()
 	if !w.closed {
+		w.forgetMu.Lock()
+		w.seq++
+		d.seq = w.seq
+		w.forgetMu.Unlock()
 		select {
-		case w.queue <- delivery{id: id, event: event, body: body}:
+		case w.queue <- d:
 			queued = true
 		default:
 		}
@@ -211,15 +229,53 @@ func (w *Webhook) Close(ctx context.Context) error {
 	}
 }
 
+// Forget drops the deliveries queued about conversations, and stops the
+// retries of one in flight: they were erased, and their customers' contact
+// details must not leave after that.
+func (w *Webhook) Forget(conversationIDs []string) {
+	w.forgetMu.Lock()
+	defer w.forgetMu.Unlock()
+	for _, id := range conversationIDs {
+		w.forgotten[id] = w.seq
+	}
+}
+
+// isForgotten reports whether d is about a conversation erased after it
+// was queued.
+func (w *Webhook) isForgotten(d delivery) bool {
+	if d.conversation == "" {
+		return false
+	}
+	w.forgetMu.Lock()
+	defer w.forgetMu.Unlock()
+	last, ok := w.forgotten[d.conversation]
+	return ok && d.seq <= last
+}
+
+// delivered forgets the erasures that no queued delivery can be about any more.
+func (w *Webhook) delivered(d delivery) {
+	w.forgetMu.Lock()
+	defer w.forgetMu.Unlock()
+	for id, last := range w.forgotten {
+		if last <= d.seq {
+			delete(w.forgotten, id)
+		}
+	}
+}
+
 // run delivers queued events in order until the queue is closed and empty.
 func (w *Webhook) run() {
 	defer close(w.done)
 	for d := range w.queue {
-		if w.ctx.Err() != nil {
+		switch {
+		case w.ctx.Err() != nil:
 			w.log.Error("webhook event dropped: shut down before delivery", "event", d.event, "id", d.id)
-			continue
+		case w.isForgotten(d):
+			w.log.Info("webhook event dropped: its conversation was erased", "event", d.event, "id", d.id)
+		default:
+			w.deliver(d)
 		}
-		w.deliver(d)
+		w.delivered(d)
 	}
 }
 
@@ -227,6 +283,10 @@ func (w *Webhook) run() {
 func (w *Webhook) deliver(d delivery) {
 	delay := w.backoff
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 && w.isForgotten(d) {
+			w.log.Info("webhook retries stopped: the conversation was erased", "event", d.event, "id", d.id, "attempts", attempt-1)
+			return
+		}
 		hint, retry, err := w.attempt(d)
 		switch {
 		case err == nil:

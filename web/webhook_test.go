@@ -613,3 +613,38 @@ func TestNewWebhookValidates(t *testing.T) {
 		})
 	}
 }
+
+// An erased conversation's events are not delivered after its erasure:
+// neither the retry of the one in flight nor those queued behind it.
+// Others' events, and events about it queued later, still are.
+func TestWebhookForget(t *testing.T) {
+	failed := make(chan struct{})
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			close(failed)
+		}
+	})
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Backoff: 200 * time.Millisecond})
+	w.Notify("handoff.created", &kb.Handoff{ID: "h1", ConversationID: "erased"})
+	<-failed // h1 now waits for its retry
+	w.Notify("handoff.contact", &kb.Handoff{ID: "h2", ConversationID: "erased", Contact: "ann@example.com"})
+	w.Notify("handoff.created", &kb.Handoff{ID: "h3", ConversationID: "kept"})
+	w.Forget([]string{"erased"})
+	w.Notify("handoff.created", &kb.Handoff{ID: "h4", ConversationID: "erased"})
+	closeWebhook(t, w)
+	var got []string
+	for _, r := range rc.requests() {
+		var p struct{ Data kb.Handoff }
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Data.ID)
+	}
+	if want := []string{"h1", "h3", "h4"}; !slices.Equal(got, want) {
+		t.Errorf("receiver saw %v, want %v (h1's first attempt only, no h2)", got, want)
+	}
+	if l := logs.lines("conversation was erased"); len(l) != 2 {
+		t.Errorf("log lines about erased deliveries = %q, want 2 (h1's retry, h2)", l)
+	}
+}

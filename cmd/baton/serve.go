@@ -53,6 +53,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 			return nil, fmt.Errorf("webhook: %w", err)
 		}
 		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
+		app.Bot.Desk.Forget = hook.Forget
 	}
 	// Validate checked both.
 	convLimit, _ := web.ParseLimit(cfg.ConversationLimit)

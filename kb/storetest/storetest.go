@@ -34,6 +34,9 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"JobsAndAudit", testJobsAndAudit},
 		{"Misses", testMisses},
 		{"Vectors", testVectors},
+		{"CustomerConversations", testCustomerConversations},
+		{"IdleConversations", testIdleConversations},
+		{"EraseConversations", testEraseConversations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

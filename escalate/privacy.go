@@ -1,0 +1,151 @@
+package escalate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// The customer's side of the privacy lifecycle: export of what is stored
+// of them, and erasure on request, each audited.
+
+// Export is what is stored of one customer, or of one conversation.
+type Export struct {
+	ExportedAt time.Time `json:"exported_at"`
+	// CustomerID is set when the export is of a customer's conversations.
+	CustomerID    string                   `json:"customer_id,omitempty"`
+	Conversations []*kb.ConversationExport `json:"conversations"`
+}
+
+// Erasure says what an erasure removed.
+type Erasure struct {
+	Conversations []string `json:"conversations"`
+}
+
+// CustomerRef names a customer in the audit log without keeping their id:
+// whoever knows the id can tell the entry is theirs, nobody can read it off.
+func CustomerRef(customerID string) string {
+	h := sha256.Sum256([]byte(customerID))
+	return "customer sha256:" + hex.EncodeToString(h[:])
+}
+
+// ExportConversation returns what is stored of one conversation and audits
+// that actor exported it; kb.ErrNotFound when there is no such conversation.
+func (d *Desk) ExportConversation(ctx context.Context, actor, id string) (*Export, error) {
+	c, err := d.Store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.export(ctx, actor, "conversation.export", id, "", []*kb.Conversation{c})
+}
+
+// ExportCustomer returns what is stored of a customer's conversations (see
+// kb.Store.CustomerConversations) and audits that actor exported it;
+// kb.ErrNotFound when none is stored.
+func (d *Desk) ExportCustomer(ctx context.Context, actor, customerID string) (*Export, error) {
+	cs, err := d.customer(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	return d.export(ctx, actor, "customer.export", CustomerRef(customerID), customerID, cs)
+}
+
+func (d *Desk) customer(ctx context.Context, customerID string) ([]*kb.Conversation, error) {
+	cs, err := d.Store.CustomerConversations(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("no conversations of customer %q: %w", customerID, kb.ErrNotFound)
+	}
+	return cs, nil
+}
+
+func (d *Desk) export(ctx context.Context, actor, action, target, customerID string, cs []*kb.Conversation) (*Export, error) {
+	e := &Export{ExportedAt: d.now(), CustomerID: customerID, Conversations: make([]*kb.ConversationExport, 0, len(cs))}
+	ids := make([]string, 0, len(cs))
+	for _, c := range cs {
+		ms, err := d.Store.Messages(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		hs, err := d.Store.Handoffs(ctx, kb.HandoffFilter{ConversationID: c.ID})
+		if err != nil {
+			return nil, err
+		}
+		e.Conversations = append(e.Conversations, &kb.ConversationExport{Conversation: c, Messages: nonNilList(ms), Handoffs: nonNilList(hs)})
+		ids = append(ids, c.ID)
+	}
+	if err := d.audit(ctx, actor, action, target, ids); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// EraseConversation erases one conversation (see Erase); kb.ErrNotFound
+// when there is no such conversation.
+func (d *Desk) EraseConversation(ctx context.Context, actor, id string) (*Erasure, error) {
+	if _, err := d.Store.Conversation(ctx, id); err != nil {
+		return nil, err
+	}
+	return d.Erase(ctx, actor, "conversation.erase", id, []string{id})
+}
+
+// EraseCustomer erases a customer's conversations (see
+// kb.Store.CustomerConversations and Erase); kb.ErrNotFound when none is
+// stored.
+func (d *Desk) EraseCustomer(ctx context.Context, actor, customerID string) (*Erasure, error) {
+	cs, err := d.customer(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return d.Erase(ctx, actor, "customer.erase", CustomerRef(customerID), ids)
+}
+
+// Erase deletes conversations with everything stored of them, open ones
+// too: their tokens stop working, their live streams end (EventErased),
+// the queue drops their hand-offs, webhook deliveries not yet made about
+// them are dropped (Forget). The audit log records actor, action, target
+// and the conversation ids, never the customer's text.
+func (d *Desk) Erase(ctx context.Context, actor, action, target string, ids []string) (*Erasure, error) {
+	if _, err := d.Store.EraseConversations(ctx, ids); err != nil {
+		return nil, err
+	}
+	if d.Forget != nil {
+		d.Forget(ids)
+	}
+	for _, id := range ids {
+		d.publish(Event{Type: EventErased, ConversationID: id})
+	}
+	d.publish(Event{Type: EventQueue, StaffOnly: true})
+	if err := d.audit(ctx, actor, action, target, ids); err != nil {
+		return nil, err
+	}
+	return &Erasure{Conversations: ids}, nil
+}
+
+func (d *Desk) audit(ctx context.Context, actor, action, target string, ids []string) error {
+	detail, _ := json.Marshal(struct {
+		Conversations []string `json:"conversations"`
+	}{ids})
+	if err := d.Store.AddAudit(ctx, &kb.AuditEntry{Actor: actor, Action: action, Target: target, Detail: string(detail)}); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+func nonNilList[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
