@@ -32,9 +32,11 @@ var _ kb.Store = (*DB)(nil)
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations. Use ":memory:" for a throwaway store.
 func Open(ctx context.Context, path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	// secure_delete overwrites deleted rows with zeros, so that an erased
+	// customer's text is gone from the file, not only from queries.
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	if path == ":memory:" {
-		dsn = "file::memory:?_pragma=foreign_keys(1)"
+		dsn = "file::memory:?_pragma=foreign_keys(1)&_pragma=secure_delete(1)"
 	}
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
