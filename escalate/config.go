@@ -95,6 +95,8 @@ func (p Policy) Validate() error {
 	switch {
 	case p.HandoffThreshold < 0 || p.HandoffThreshold > 1 || p.AnswerThreshold < 0 || p.AnswerThreshold > 1:
 		return fmt.Errorf("thresholds: want handoff_threshold (%v, of in_scope) and answer_threshold (%v, of confidence) in [0,1]: %w", p.HandoffThreshold, p.AnswerThreshold, kb.ErrInvalid)
+	case p.RetentionDays < 0:
+		return fmt.Errorf("retention_days must not be negative (0 keeps conversations forever): %w", kb.ErrInvalid)
 	case p.RepeatedMiss < 0 || p.Rephrases < 0:
 		return fmt.Errorf("repeated_miss and rephrases must not be negative: %w", kb.ErrInvalid)
 	case p.NegativeTurn < 0 || p.NegativeTurn > 1 || p.NegativeTrend < 0 || p.NegativeTrend > 1:

@@ -54,6 +54,11 @@ type Policy struct {
 	SmallTalk SmallTalkRules `yaml:"small_talk" json:"small_talk"`
 	// Welcome is what the chat page shows before the customer asks.
 	Welcome Welcome `yaml:"welcome" json:"welcome"`
+	// RetentionDays is how long a conversation no longer with a person
+	// (status bot or closed) is kept after its last message; then the
+	// retention sweep erases it as an erasure on request would. 0 keeps
+	// conversations forever.
+	RetentionDays int `yaml:"retention_days" json:"retention_days"`
 }
 
 // Welcome is a collection's greeting and starter questions by language

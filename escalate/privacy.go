@@ -149,3 +149,47 @@ func nonNilList[T any](s []T) []T {
 	}
 	return s
 }
+
+// sweepBatch is how many conversations one erasure of the sweep takes.
+const sweepBatch = 500
+
+// SweepRetention erases the conversations whose collection's retention
+// period (Policy.RetentionDays) has passed since their last message,
+// unless they are with a person, and says how many. Each batch is audited
+// as retention.erase by "system", the collection as its target.
+func (d *Desk) SweepRetention(ctx context.Context) (int, error) {
+	if d.Policies == nil {
+		return 0, nil
+	}
+	cfg := d.Policies()
+	now := d.now()
+	named := make([]string, 0, len(cfg.Collections))
+	filters := map[string]kb.IdleFilter{}
+	for name, p := range cfg.Collections {
+		named = append(named, name)
+		if p.RetentionDays > 0 {
+			filters[name] = kb.IdleFilter{Collection: name, Before: now.AddDate(0, 0, -p.RetentionDays), Limit: sweepBatch}
+		}
+	}
+	if days := cfg.Default.RetentionDays; days > 0 {
+		// Every collection without a policy of its own keeps the default's.
+		filters["(default policy)"] = kb.IdleFilter{Except: named, Before: now.AddDate(0, 0, -days), Limit: sweepBatch}
+	}
+	total := 0
+	for target, f := range filters {
+		for {
+			ids, err := d.Store.IdleConversations(ctx, f)
+			if err != nil {
+				return total, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			if _, err := d.Erase(ctx, "system", "retention.erase", target, ids); err != nil {
+				return total, err
+			}
+			total += len(ids)
+		}
+	}
+	return total, nil
+}

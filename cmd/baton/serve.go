@@ -107,6 +107,8 @@ func (s *Server) Run(ctx context.Context) error {
 				func(err error) { s.App.Log.Warn("confidence not recalibrated", "err", err) })
 		})()
 	}
+	// Conversations past their collection's retention period are erased.
+	defer background(s.sweepRetention)()
 	if n, err := s.App.Jobs.Resume(ctx); err != nil {
 		s.App.Log.Error("resume upload jobs", "err", err)
 	} else if n > 0 {
@@ -197,6 +199,31 @@ func seedEmpty(ctx context.Context, app *App, paths []string, collection string,
 	}
 	log.Info("seeded the empty store", "paths", paths, "added", sum.Added, "failed", sum.Failed)
 	return app.Searcher.TrainClassifiers(ctx)
+}
+
+// retentionEvery is how often the retention sweep runs: periods are in
+// days, so an hour late is on time.
+const retentionEvery = time.Hour
+
+// sweepRetention erases, at start and then every retentionEvery, the
+// conversations whose collection's retention_days have passed.
+func (s *Server) sweepRetention(ctx context.Context) {
+	tick := time.NewTicker(retentionEvery)
+	defer tick.Stop()
+	for {
+		n, err := s.App.Bot.Desk.SweepRetention(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.App.Log.Warn("retention sweep stopped; it runs again within the hour", "erased", n, "err", err)
+		case n > 0:
+			s.App.Log.Info("retention sweep erased conversations", "conversations", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // embedMissing embeds the articles that have no vectors, logging progress
