@@ -128,20 +128,39 @@ func evalSets(ctx context.Context, h evaluate.Harness, dirs []string, modes []st
 		fmt.Fprintln(stdout, "| set | search | n_in | n_oos | top1 | recall5 | in_scope auroc | in_scope ece | confidence ece | recall at false <= 0.10 (in_scope threshold) | plain cosine, same | default: false hand-off | hand-off recall | answered wrong | clarify | gold in suggestions |")
 		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
+	// Every set's rows, per mode, for the pooled row after them.
+	pooled := make([][]evaluate.Row, len(modes))
+	var search []string
 	for _, dir := range dirs {
 		kbPath, queriesPath := evaluate.SetFiles(dir)
-		_, reps, err := h.EvaluateModes(ctx, kbPath, queriesPath, modes)
+		rows, reps, err := h.EvaluateModes(ctx, kbPath, queriesPath, modes)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
-		for _, rep := range reps {
+		search = search[:0]
+		for i, rep := range reps {
 			if err := printSetRow(stdout, filepath.Base(dir), rep, asJSON); err != nil {
 				return err
 			}
+			pooled[i] = append(pooled[i], rows[i]...)
+			search = append(search, rep.Search)
+		}
+	}
+	if len(dirs) < 2 {
+		return nil
+	}
+	for i, rows := range pooled {
+		rep := evaluate.Summarize(rows)
+		rep.Search = search[i]
+		if err := printSetRow(stdout, pooledSet, rep, asJSON); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// pooledSet names the row of every set's questions taken together.
+const pooledSet = "pooled"
 
 func printSetRow(stdout io.Writer, name string, rep evaluate.Report, asJSON bool) error {
 	if asJSON {

@@ -127,3 +127,48 @@ func TestEvalClusters(t *testing.T) {
 		t.Errorf("eval --task clusters without --sets: got %v, want an error naming --sets", err)
 	}
 }
+
+// TestEvalSetsPooled checks that eval over several sets ends with a row
+// of all their questions taken together.
+func TestEvalSetsPooled(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, b := clusterFixture(t), clusterFixture(t)
+	var out, errb bytes.Buffer
+	if err := runEval(ctx, []string{"--embedder", "none", "--sets", a + "," + b, "--json"}, &out, &errb, log); err != nil {
+		t.Fatalf("eval --sets: %v (%s)", err, errb.String())
+	}
+	var rows []struct {
+		Set string `json:"set"`
+		evaluate.Report
+	}
+	for line := range strings.Lines(out.String()) {
+		var r struct {
+			Set string `json:"set"`
+			evaluate.Report
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) != 3 || rows[2].Set != pooledSet {
+		t.Fatalf("got %d rows (%+v), want one per set and a pooled one last", len(rows), rows)
+	}
+	one, all := rows[0].Report, rows[2].Report
+	if all.NIn != 2*one.NIn || all.NOOS != 2*one.NOOS || all.NIn != 15*2 {
+		t.Errorf("pooled row has %d in scope and %d out of scope, want %d and %d", all.NIn, all.NOOS, 2*one.NIn, 2*one.NOOS)
+	}
+	// The same questions twice over: every share is the same as one set's.
+	if all.Top1 != one.Top1 || all.FalseHandoff != one.FalseHandoff || all.Search != one.Search {
+		t.Errorf("pooled top-1 %v, false hand-off %v, search %q; want one set's %v, %v, %q", all.Top1, all.FalseHandoff, all.Search, one.Top1, one.FalseHandoff, one.Search)
+	}
+
+	out.Reset()
+	if err := runEval(ctx, []string{"--embedder", "none", "--sets", a}, &out, &errb, log); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "| "+pooledSet+" |") {
+		t.Errorf("one set got a pooled row:\n%s", out.String())
+	}
+}
