@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -86,11 +87,22 @@ func serveData(t testing.TB, data string, edit func(*Config)) *Server {
 	t.Cleanup(func() {
 		cancel()
 		start := time.Now()
-		if err := <-done; err != nil {
+		// A slow shutdown says what it was waiting on.
+		var stacks bytes.Buffer
+		dumped := make(chan struct{})
+		slow := time.AfterFunc(4*time.Second, func() {
+			pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+			close(dumped)
+		})
+		err := <-done
+		if !slow.Stop() {
+			<-dumped
+		}
+		if err != nil {
 			t.Errorf("server shutdown: %v", err)
 		}
 		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("server took %v to shut down, want under 5s (a stream left open?)", d)
+			t.Errorf("server took %v to shut down, want under 5s (a stream left open?); goroutines after 4s:\n%s", d, &stacks)
 		}
 		if err := srv.Close(); err != nil {
 			t.Errorf("server close: %v", err)
