@@ -69,7 +69,11 @@ func priorLOSO(ctx context.Context, cfg Config, dirs []string, l2 float64, cache
 	fmt.Fprintln(stdout, "| held-out set | self top-1 | AUROC | with prior | ECE | with prior | answered (wrong) | with prior |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|")
 	for _, f := range folds {
-		fmt.Fprintf(stdout, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d (%.3f) | %d (%.3f) |\n", f.Set, f.SelfTop1,
+		self := "none (no shift)"
+		if f.SelfTop1 > 0 {
+			self = fmt.Sprintf("%.3f", f.SelfTop1)
+		}
+		fmt.Fprintf(stdout, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %d (%.3f) | %d (%.3f) |\n", f.Set, self,
 			f.Without.AUROC, f.With.AUROC, f.Without.ECE, f.With.ECE,
 			f.Without.Answered, f.Without.AnsweredWrong, f.With.Answered, f.With.AnsweredWrong)
 	}
