@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/batonhq/baton/escalate"
@@ -53,7 +54,18 @@ type Bot struct {
 	// Desk, when set, queues hand-offs for agents and carries messages to
 	// the live pages; without it (eval, ask) hand-offs are only recorded.
 	Desk *escalate.Desk
+	// TokenIdle, when positive, is how long a customer's token lasts
+	// with no message in its conversation: after that Authorize refuses
+	// it with ErrTokenExpired, and the chat page starts a new
+	// conversation. A conversation with a person does not expire.
+	TokenIdle time.Duration
+	// Now is the clock TokenIdle is measured on; nil is time.Now.
+	Now func() time.Time
 }
+
+// ErrTokenExpired is a customer's token refused because its conversation
+// has been idle longer than Bot.TokenIdle.
+var ErrTokenExpired = errors.New("conversation token expired")
 
 // SentimentScorer estimates the probability that a message expresses
 // dissatisfaction, anger, anxiety or urgency.
@@ -150,6 +162,26 @@ func (b *Bot) Authorize(ctx context.Context, id, token string) (*kb.Conversation
 	}
 	if token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(c.TokenHash)) != 1 {
 		return nil, fmt.Errorf("conversation %s: token does not match: %w", id, kb.ErrForbidden)
+	}
+	if b.TokenIdle <= 0 || c.Status == kb.StatusHandoff {
+		return c, nil
+	}
+	msgs, err := b.Store.Messages(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	last := c.CreatedAt
+	for _, m := range msgs {
+		if m.CreatedAt.After(last) {
+			last = m.CreatedAt
+		}
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	if idle := now().Sub(last); idle > b.TokenIdle {
+		return nil, fmt.Errorf("conversation %s: idle for %v, tokens last %v: %w", id, idle.Round(time.Second), b.TokenIdle, ErrTokenExpired)
 	}
 	return c, nil
 }

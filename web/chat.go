@@ -49,7 +49,13 @@ func (s *Server) createConversation(c *gin.Context) {
 	var previous *kb.Conversation
 	if req.Previous != nil {
 		var err error
-		if previous, err = s.bot.Authorize(c.Request.Context(), req.Previous.ID, req.Previous.Token); err != nil {
+		previous, err = s.bot.Authorize(c.Request.Context(), req.Previous.ID, req.Previous.Token)
+		switch {
+		case errors.Is(err, answer.ErrTokenExpired):
+			// An expired token proves nothing: the new conversation
+			// starts on its own.
+			previous = nil
+		case err != nil:
 			s.fail(c, err)
 			return
 		}

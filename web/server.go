@@ -318,6 +318,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.JSON(http.StatusNotFound, errorBody(c, "not_found", message(err, kb.ErrNotFound)))
 	case errors.Is(err, errSignIn):
 		c.JSON(http.StatusUnauthorized, errorBody(c, "unauthorized", "sign in first"))
+	case errors.Is(err, answer.ErrTokenExpired):
+		c.JSON(http.StatusUnauthorized, errorBody(c, "token_expired", "this conversation has been idle too long; start a new one"))
 	case errors.Is(err, kb.ErrForbidden):
 		c.JSON(http.StatusForbidden, errorBody(c, "forbidden", message(err, kb.ErrForbidden)))
 	case errors.Is(err, answer.ErrEnded):

@@ -108,6 +108,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Bot = &answer.Bot{Store: store, Composer: composer,
 		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
 		SmallTalk:     escalate.DefaultSmallTalk(),
+		TokenIdle:     cfg.TokenIdle,
 		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Bot.SetPolicies(policies)
 	events := escalate.NewBroker()

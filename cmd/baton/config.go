@@ -15,6 +15,11 @@ import (
 
 // Config is everything Baton is configured with: flags first, then
 // BATON_* environment variables for what no flag set, then Validate.
+// defaultTokenIdle is how long a customer's token lasts with no message:
+// a week, so a customer who comes back days later still sees their
+// conversation.
+const defaultTokenIdle = 7 * 24 * time.Hour
+
 type Config struct {
 	Addr string
 	Data string
@@ -45,9 +50,12 @@ type Config struct {
 	// apply).
 	RecalibrateMin   int
 	RecalibrateEvery time.Duration
-	EmbedBaseURL     string
-	EmbedModel       string
-	EmbedAPIKey      string
+	// TokenIdle is how long a customer's conversation token lasts with no
+	// message (negative: forever).
+	TokenIdle    time.Duration
+	EmbedBaseURL string
+	EmbedModel   string
+	EmbedAPIKey  string
 
 	// Rerank, when a base URL is set, reorders the fused candidates.
 	RerankBaseURL string
@@ -120,6 +128,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.NoClassifier, "no-classifier", false, "do not train per-collection article classifiers on the embeddings (env BATON_CLASSIFIER=off)")
 	fs.IntVar(&c.RecalibrateMin, "recalibrate-min", 0, "labelled questions (agents' verdicts, customers' thumbs) a collection needs before its confidence is recalibrated (env BATON_RECALIBRATE_MIN, default 100)")
 	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
+	fs.DurationVar(&c.TokenIdle, "token-idle", 0, "how long a customer's conversation token lasts with no message; then the chat page starts a new conversation; -1s never (env BATON_TOKEN_IDLE, default 168h)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.StringVar(&c.FrameAncestors, "frame-ancestors", "", "sites whose pages may frame the chat page (the widget's hosts), CSP sources such as https://shop.example (env BATON_FRAME_ANCESTORS; default any)")
@@ -208,6 +217,13 @@ func (c *Config) fromEnv() error {
 	if c.RecalibrateEvery == 0 {
 		c.RecalibrateEvery = defaultRecalibrateEvery
 	}
+	if err := duration(&c.TokenIdle, "BATON_TOKEN_IDLE"); err != nil {
+		return err
+	}
+	if c.TokenIdle == 0 {
+		c.TokenIdle = defaultTokenIdle
+	}
+	// Negative: tokens never expire (Bot.TokenIdle <= 0).
 	if os.Getenv("BATON_CLASSIFIER") == "off" {
 		c.NoClassifier = true
 	}

@@ -336,7 +336,21 @@
     return pump();
   }
 
-  function send(text) {
+  // forget drops a conversation whose token expired: its transcript is no
+  // longer shown, and the next message starts a new one.
+  function forget() {
+    localStorage.removeItem(key);
+    if (listener) listener.abort();
+    conv = null;
+    previous = null;
+    seen = {};
+    pending = [];
+    log.textContent = "";
+    showState(null);
+    showWelcome();
+  }
+
+  function send(text, retried) {
     errBox.hidden = true;
     followLang(text);
     render({ role: "customer", text: text });
@@ -355,6 +369,11 @@
           if (p.text === text) p.li.classList.add("failed");
           return p.text !== text;
         });
+        if (e.code === "token_expired" && !retried) {
+          // Idle too long: the message goes to a new conversation.
+          forget();
+          return send(text, true);
+        }
         input.value = input.value || text; // nothing typed is lost
         if (e.code === "conversation_ended") { showState({ status: "resolved", ended: true }); return; }
         errBox.textContent = e.message || t.failed;
@@ -379,15 +398,9 @@
   // An ended conversation: start a new one (the old stays with the team's
   // records), or reopen it to go on where it stopped.
   document.getElementById("new-conversation").onclick = function () {
-    localStorage.removeItem(key);
-    if (conv) previous = { id: conv.id, token: conv.token };
-    if (listener) listener.abort();
-    conv = null;
-    seen = {};
-    pending = [];
-    log.textContent = "";
-    showState(null);
-    showWelcome();
+    var ended = conv && { id: conv.id, token: conv.token };
+    forget();
+    previous = ended;
     input.focus();
   };
   document.getElementById("reopen").onclick = function () {
@@ -436,7 +449,7 @@
     };
     fetch("/api/v1/conversations/" + conv.id + "/events", { headers: { Authorization: "Bearer " + conv.token }, signal: mine.signal })
       .then(function (res) {
-        if (!res.ok || !res.body) { if (res.status !== 403 && res.status !== 404) retry(); else listening = false; return; }
+        if (!res.ok || !res.body) { if (res.status !== 401 && res.status !== 403 && res.status !== 404) retry(); else listening = false; return; }
         return readEvents(res.body, function (name, ev) { handle(ev); }).then(retry);
       })
       .catch(retry);
@@ -454,6 +467,7 @@
       if (!r.messages.some(function (m) { return m.role === "customer"; })) showWelcome();
       return api("GET", "/api/v1/conversations/" + conv.id + "/handoff");
     }).then(function (r) { if (r) showState(r.state); }).catch(function (e) {
+      if (e.code === "token_expired") { forget(); return; }
       if (e.status === 403 || e.status === 404) { localStorage.removeItem(key); conv = null; }
     });
   }
