@@ -3,11 +3,13 @@ package evaluate
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -153,5 +155,32 @@ func TestSummarizeOneKind(t *testing.T) {
 				t.Errorf("Summarize = %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestWriteSweepMatchesPolicy: each line hands off what a policy with
+// that hand-off threshold would, rows exactly at a threshold included.
+func TestWriteSweepMatchesPolicy(t *testing.T) {
+	var rows []Row
+	for i := 1; i <= 15; i++ {
+		rows = append(rows, Row{Gold: "a", InScope: float64(i) / 20}, Row{InScope: float64(i) / 20})
+	}
+	var b bytes.Buffer
+	WriteSweep(&b, rows)
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n")[2:] {
+		var th, recall, fh float64
+		if _, err := fmt.Sscanf(line, "| %f | %f | %f |", &th, &recall, &fh); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		p := escalate.Policy{HandoffThreshold: th}
+		in := 0
+		for _, r := range rows {
+			if r.Gold != "" && p.Band(1, r.InScope) == kb.BandHandoff {
+				in++
+			}
+		}
+		if want := ratio(in, len(rows)/2); fh != want || recall != want {
+			t.Errorf("%q: want %.3f of each kind handed off, as the policy does at %.2f", line, want, th)
+		}
 	}
 }
