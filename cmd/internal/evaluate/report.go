@@ -180,7 +180,10 @@ func Summarize(rows []Row) Report {
 func WriteSweep(w io.Writer, rows []Row) {
 	fmt.Fprintln(w, "| hand-off threshold (in_scope) | hand-off recall | false hand-off |")
 	fmt.Fprintln(w, "|---|---|---|")
-	for t := 0.05; t < 0.76; t += 0.05 {
+	// Thresholds are i/20, not a running sum of 0.05, which drifts off
+	// the value a policy file's 0.15 or 0.7 parses to.
+	for i := 1; i <= 15; i++ {
+		t := float64(i) / 20
 		var in, oos, hin, hoos int
 		for _, r := range rows {
 			handoff := r.OtherTrigger() || r.InScope < t

@@ -2,10 +2,14 @@ package evaluate
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -30,7 +34,7 @@ func TestSummarize(t *testing.T) {
 		{"n_oos", float64(rep.NOOS), 2},
 		{"top1", rep.Top1, 0.333},       // a and c
 		{"recall5", rep.Recall5, 0.667}, // a, b, c, d
-		{"false_handoff", rep.FalseHandoff, 0.167},
+		{"fhhandoff", rep.FalseHandoff, 0.167},
 		{"handoff_recall", rep.HandoffRecal, 0.5},
 		{"clarify_rate", rep.ClarifyRate, 0.25},
 		{"answered_wrong", rep.AnsweredWrong, 0.5}, // b and the out-of-scope one of 4 answered
@@ -38,7 +42,7 @@ func TestSummarize(t *testing.T) {
 		// in_scope separates perfectly but for the 0.2 in-scope one below
 		// the 0.3 out-of-scope one; a threshold may hand off one in-scope
 		// question in ten, so none here: below 0.2 takes one of two.
-		{"handoff_recall_at_false_0.10", rep.RecallAtFH10, 0.5},
+		{"handoff_recall_at_fh0.10", rep.RecallAtFH10, 0.5},
 		{"at_threshold", rep.AtThreshold, 0.2},
 		{"in_scope_auroc", rep.InScopeAUROC, round3(11.0 / 12)},
 		// The right answers' 0.9 and 0.7 outrank all six others but 0.8.
@@ -118,6 +122,65 @@ func TestWriteSweep(t *testing.T) {
 	for _, want := range []string{"| 0.05 | 0.500 | 0.000 |", "| 0.15 | 1.000 | 0.000 |", "| 0.35 | 1.000 | 0.500 |", "| 0.75 | 1.000 | 0.500 |"} {
 		if !strings.Contains(b.String(), want+"\n") {
 			t.Errorf("sweep lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestSummarizeOneKind: a set with questions of one kind only reports
+// zeros, not NaN, for the figures of the other, so --json still encodes.
+func TestSummarizeOneKind(t *testing.T) {
+	tests := []struct {
+		name string
+		rows []Row
+		want Report
+	}{
+		{"out of scope only", []Row{
+			{Band: kb.BandHandoff, Reasons: []string{kb.ReasonLowConfidence}, Confidence: 0.1, InScope: 0.1},
+			{Band: kb.BandAnswer, Confidence: 0.8, InScope: 0.9},
+		}, Report{NOOS: 2, HandoffRecal: 0.5, AnsweredWrong: 1, AUROC: 0.5, InScopeAUROC: 0.5}},
+		{"in scope only", []Row{
+			{Gold: "a", Top: []string{"a"}, Band: kb.BandAnswer, Correct: true, Confidence: 0.9, InScope: 0.9},
+			{Gold: "b", Top: []string{"a"}, Band: kb.BandClarify, Suggested: []string{"a"}, Confidence: 0.4, InScope: 0.6},
+		}, Report{NIn: 2, Top1: 0.5, Recall5: 0.5, ClarifyRate: 0.5, AUROC: 1, InScopeAUROC: 0.5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := Summarize(tc.rows)
+			if _, err := json.Marshal(rep); err != nil {
+				t.Fatalf("encode report: %v", err)
+			}
+			got := rep
+			got.Reasons, got.ECE, got.InScopeECE = nil, 0, 0
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Summarize = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestWriteSweepMatchesPolicy: each line hands off what a policy with
+// that hand-off threshold would, rows exactly at a threshold included.
+func TestWriteSweepMatchesPolicy(t *testing.T) {
+	var rows []Row
+	for i := 1; i <= 15; i++ {
+		rows = append(rows, Row{Gold: "a", InScope: float64(i) / 20}, Row{InScope: float64(i) / 20})
+	}
+	var b bytes.Buffer
+	WriteSweep(&b, rows)
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n")[2:] {
+		var th, recall, fh float64
+		if _, err := fmt.Sscanf(line, "| %f | %f | %f |", &th, &recall, &fh); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		p := escalate.Policy{HandoffThreshold: th}
+		in := 0
+		for _, r := range rows {
+			if r.Gold != "" && p.Band(1, r.InScope) == kb.BandHandoff {
+				in++
+			}
+		}
+		if want := ratio(in, len(rows)/2); fh != want || recall != want {
+			t.Errorf("%q: want %.3f of each kind handed off, as the policy does at %.2f", line, want, th)
 		}
 	}
 }
