@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +156,38 @@ func TestBrowserTokenExpired(t *testing.T) {
 	s.shot(customer, "token-expired-reloaded")
 	if ex := customer.exceptions(); len(ex) > 0 {
 		t.Errorf("page exceptions: %v", ex)
+	}
+}
+
+// TestBrowserConversationErased: a conversation erased on request while
+// its customer has the chat page open disappears from the page too, with
+// a notice, and the next message starts a new conversation.
+func TestBrowserConversationErased(t *testing.T) {
+	execPath := chromiumPath(t)
+	srv := launch(t, "", nil)
+	base := "http://" + srv.Addr()
+	s := &browserSession{t: t}
+	customer := s.open(execPath, "customer", artifactsDir(t), 60*time.Second)
+	convID := `JSON.parse(localStorage.getItem("baton.conversation.default") || "null")?.id || ""`
+
+	s.do(customer, "open chat", chromedp.Navigate(base+"/chat"), chromedp.WaitVisible(chromedp.ID("text")))
+	s.do(customer, "ask", chromedp.SendKeys(chromedp.ID("text"), "how do I send something back"), chromedp.Click(chromedp.CSS(`#ask button[type=submit]`)))
+	s.waitFor(customer, "answered", 15*time.Second, `!!document.querySelector("#log li.bot .cite a")`)
+	old := eval[string](s, customer, "conversation id", convID)
+	// The page's live stream must be open for the erasure to reach it.
+	time.Sleep(500 * time.Millisecond)
+	if _, err := srv.App.Bot.Desk.EraseConversation(context.Background(), "admin", old); err != nil {
+		t.Fatal(err)
+	}
+	notice := s.waitFor(customer, "transcript gone, with a notice", 10*time.Second,
+		`(() => { const e = document.getElementById("error"); return document.querySelectorAll("#log li.customer, #log li.bot:not(#welcome)").length === 0 && !e.hidden && e.textContent; })()`)
+	if !strings.Contains(notice, "deleted") {
+		t.Errorf("notice = %q, want it to say the conversation was deleted", notice)
+	}
+	s.shot(customer, "conversation-erased")
+	s.do(customer, "ask again", chromedp.SendKeys(chromedp.ID("text"), "how can I pay"), chromedp.Click(chromedp.CSS(`#ask button[type=submit]`)))
+	s.waitFor(customer, "answered in a new conversation", 15*time.Second, `!!document.querySelector("#log li.bot .cite a") && document.getElementById("error").hidden`)
+	if id := eval[string](s, customer, "new conversation id", convID); id == "" || id == old {
+		t.Errorf("conversation after erasure = %q, want a new one", id)
 	}
 }

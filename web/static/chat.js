@@ -8,6 +8,7 @@
     en: {
       title: "Help centre", placeholder: "Ask a question", send: "Send", person: "Talk to a person",
       confidence: "confidence", source: "Source", failed: "Could not send, please try again.",
+      erased: "This conversation was deleted, as asked. A new message starts a new one.",
       helpful: "Helpful", unhelpful: "Not helpful", thanks: "Thanks for the feedback",
       queued: function (s) { return "You are number " + s.position + " in the queue. Estimated wait: " + wait(s.eta_seconds, "en") + ". You can keep typing here; everything you write is passed on."; },
       claimed: function (s) { return (s.agent || "An agent") + " has joined the conversation."; },
@@ -22,6 +23,7 @@
     zh: {
       title: "帮助中心", placeholder: "请输入您的问题", send: "发送", person: "转人工",
       confidence: "置信度", source: "来源", failed: "发送失败，请重试。",
+      erased: "此对话已按要求删除。发送新消息将开始新的对话。",
       helpful: "有帮助", unhelpful: "没帮助", thanks: "感谢您的反馈",
       queued: function (s) { return "您前面还有 " + (s.position - 1) + " 位客户（排第 " + s.position + " 位），预计等待 " + wait(s.eta_seconds, "zh") + "。您可以继续输入，所有内容都会转交给客服。"; },
       claimed: function (s) { return "客服 " + (s.agent || "") + " 已接入对话。"; },
@@ -456,6 +458,13 @@
   }
 
   function handle(ev) {
+    if (ev.type === "erased") {
+      // Erased on request: nothing of it stays on the page either.
+      forget();
+      errBox.textContent = t.erased;
+      errBox.hidden = false;
+      return;
+    }
     if (ev.type === "message" && ev.data) render(ev.data);
     if (ev.type === "state") showState(ev.data);
   }
@@ -467,8 +476,8 @@
       if (!r.messages.some(function (m) { return m.role === "customer"; })) showWelcome();
       return api("GET", "/api/v1/conversations/" + conv.id + "/handoff");
     }).then(function (r) { if (r) showState(r.state); }).catch(function (e) {
-      if (e.code === "token_expired") { forget(); return; }
-      if (e.status === 403 || e.status === 404) { localStorage.removeItem(key); conv = null; }
+      // Expired, erased or not this customer's: the page starts afresh.
+      if (e.code === "token_expired" || e.status === 403 || e.status === 404) forget();
     });
   }
 
