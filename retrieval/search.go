@@ -38,6 +38,10 @@ type Searcher struct {
 	// ClassifierDir, when set, keeps trained classifiers across restarts
 	// (see LoadClassifiers).
 	ClassifierDir string
+	// KNN, when set, gives each question's vector candidates in place of
+	// a scan of the in-memory vectors (see VectorSource); when it fails,
+	// the search scans them after all and OnEmbedError hears why.
+	KNN VectorSource
 
 	embedded atomic.Int64 // texts embedded by Index, for progress reports
 }
@@ -324,7 +328,7 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 		}
 		return rank(s.fusion().Keyword, kw, kq, nil, nil, nil, nil, nil), nil
 	}
-	scores := s.vectors.scores(ctx, collection, q)
+	scores := s.vectorScores(ctx, collection, q, n, kw, kq)
 	vmax := topHits(scores, n, func(v vecScore) float64 { return v.max })
 	switch s.Only {
 	case "vector":
@@ -346,6 +350,21 @@ func (s *Searcher) Search(ctx context.Context, collection, question string, n in
 		}
 	}
 	return rank(fm.Hybrid, kw, kq, scores, vmax, vknn, nil, nil), nil
+}
+
+// vectorScores scores the articles of collection for q: those KNN finds,
+// else every article by the in-memory index.
+func (s *Searcher) vectorScores(ctx context.Context, collection string, q []float32, n int, kw, kq []Hit) map[string]vecScore {
+	if s.KNN != nil {
+		scores, err := s.sourceScores(ctx, collection, q, n, kw, kq)
+		if err == nil {
+			return scores
+		}
+		if s.OnEmbedError != nil {
+			s.OnEmbedError(fmt.Errorf("vector search in %s, scanned in memory instead: %w", collection, err))
+		}
+	}
+	return s.vectors.scores(ctx, collection, q)
 }
 
 // onlyFeature returns fusion weights that weigh nothing but the named

@@ -336,30 +336,40 @@ func (v *Vectors) scores(_ context.Context, collection string, q []float32) map[
 	}
 	m := map[string]vecScore{}
 	for _, it := range items {
-		s := float64(dot(q, it.Vec))
-		vs, ok := m[it.ArticleID]
-		if !ok || s > vs.max {
-			vs.max, vs.chunkID = s, it.ChunkID
-		}
-		if !it.Label && (vs.passageID == "" || s > vs.passage) {
-			vs.passage, vs.passageID = s, it.ChunkID
-		}
-		// Keep the knnK best cosines, largest first; a new slot starts
-		// empty (-Inf) so the first items always get in.
-		if vs.n < knnK {
-			vs.n++
-			vs.best[vs.n-1] = math.Inf(-1)
-		}
-		for i := 0; i < vs.n; i++ {
-			if s > vs.best[i] {
-				copy(vs.best[i+1:vs.n], vs.best[i:vs.n-1])
-				vs.best[i] = s
-				break
-			}
-		}
-		m[it.ArticleID] = vs
+		m[it.ArticleID] = m[it.ArticleID].add(float64(dot(q, it.Vec)), it.ChunkID, it.Label)
 	}
 	v.mu.RUnlock()
+	finishScores(m)
+	return m
+}
+
+// add takes one item's cosine s into an article's score; chunkID is the
+// item's passage, label whether it is the title or a similar question.
+func (vs vecScore) add(s float64, chunkID string, label bool) vecScore {
+	if vs.n == 0 || s > vs.max {
+		vs.max, vs.chunkID = s, chunkID
+	}
+	if !label && (vs.passageID == "" || s > vs.passage) {
+		vs.passage, vs.passageID = s, chunkID
+	}
+	// Keep the knnK best cosines, largest first; a new slot starts
+	// empty (-Inf) so the first items always get in.
+	if vs.n < knnK {
+		vs.n++
+		vs.best[vs.n-1] = math.Inf(-1)
+	}
+	for i := 0; i < vs.n; i++ {
+		if s > vs.best[i] {
+			copy(vs.best[i+1:vs.n], vs.best[i:vs.n-1])
+			vs.best[i] = s
+			break
+		}
+	}
+	return vs
+}
+
+// finishScores computes each article's knn score from its best cosines.
+func finishScores(m map[string]vecScore) {
 	for id, vs := range m {
 		var sum float64
 		for _, s := range vs.best[:vs.n] {
@@ -368,7 +378,6 @@ func (v *Vectors) scores(_ context.Context, collection string, q []float32) map[
 		vs.knn = sum / float64(vs.n)
 		m[id] = vs
 	}
-	return m
 }
 
 // topHits returns the n best articles by score(s), ties by id.

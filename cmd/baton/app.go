@@ -159,11 +159,30 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.useVectorSource(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if _, err := a.Searcher.LoadClassifiers(); err != nil {
 		// They train again in the background; nothing is lost but time.
 		log.Warn("saved classifiers not loaded", "err", err)
 	}
 	return a, nil
+}
+
+// useVectorSource sends each question's kNN to pgvector when configured
+// (--vector-search pgvector), after making sure of the HNSW indexes over
+// the vectors stored before they were made.
+func (a *App) useVectorSource(ctx context.Context) error {
+	pg, ok := a.Store.(*postgres.Store)
+	if !ok || a.Config.VectorSearch != "pgvector" || a.embedder == nil {
+		return nil
+	}
+	if err := pg.EnsureVectorIndexes(ctx, a.embedder.Name()); err != nil {
+		return err
+	}
+	a.Searcher.KNN = pgvectorSource{pg}
+	return nil
 }
 
 // PolicyFile is where the admin API saves hand-off policies, in the data

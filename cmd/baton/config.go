@@ -44,6 +44,10 @@ type Config struct {
 	EmbedThreads int
 	IVFThreshold int  // vectors per collection above which search is approximate; -1 never
 	NoClassifier bool // leave out the per-collection article classifier
+	// VectorSearch is where a question's vector candidates come from:
+	// "memory" (default; a scan of the vectors each node holds) or, on
+	// PostgreSQL, "pgvector" (the HNSW indexes in the database).
+	VectorSearch string
 	// RecalibrateMin is how many labelled questions a collection needs
 	// before its confidence is recalibrated; RecalibrateEvery how often
 	// the server refits (negative: never; saved recalibrations still
@@ -125,6 +129,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LLMModel, "llm-model", "", "chat model name (env BATON_LLM_MODEL)")
 	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 0, "per-call timeout of the chat model (env BATON_LLM_TIMEOUT, default 20s)")
 	fs.IntVar(&c.IVFThreshold, "ivf-threshold", 0, "vectors per collection above which vector search scans only the nearest clusters; -1 never (env BATON_IVF_THRESHOLD, default 20000)")
+	fs.StringVar(&c.VectorSearch, "vector-search", "", "memory or pgvector (PostgreSQL only): scan each node's in-memory vectors, or ask the database's HNSW indexes (env BATON_VECTOR_SEARCH, default memory)")
 	fs.BoolVar(&c.NoClassifier, "no-classifier", false, "do not train per-collection article classifiers on the embeddings (env BATON_CLASSIFIER=off)")
 	fs.IntVar(&c.RecalibrateMin, "recalibrate-min", 0, "labelled questions (agents' verdicts, customers' thumbs) a collection needs before its confidence is recalibrated (env BATON_RECALIBRATE_MIN, default 100)")
 	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
@@ -239,6 +244,7 @@ func (c *Config) fromEnv() error {
 	str(&c.TrustedProxies, "BATON_TRUSTED_PROXIES", "")
 	str(&c.DatabaseURL, "BATON_DATABASE_URL", "")
 	str(&c.LogFormat, "BATON_LOG_FORMAT", "")
+	str(&c.VectorSearch, "BATON_VECTOR_SEARCH", "memory")
 	str(&c.FrameAncestors, "BATON_FRAME_ANCESTORS", "")
 	str(&c.ConversationLimit, "BATON_CONVERSATION_LIMIT", "20/1m")
 	str(&c.MessageLimit, "BATON_MESSAGE_LIMIT", "30/1m")
@@ -293,6 +299,15 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("BATON_TRUSTED_PROXIES: %q is neither an address nor a CIDR", p)
 			}
 		}
+	}
+	switch c.VectorSearch {
+	case "", "memory":
+	case "pgvector":
+		if c.DatabaseURL == "" {
+			return fmt.Errorf("--vector-search pgvector needs the PostgreSQL backend (BATON_DATABASE_URL)")
+		}
+	default:
+		return fmt.Errorf("--vector-search %q: want memory or pgvector", c.VectorSearch)
 	}
 	if f := c.LogFormat; f != "" && f != "text" && f != "json" {
 		return fmt.Errorf("--log-format %q: want text or json", f)

@@ -142,3 +142,55 @@ func openNode(t *testing.T, data string) *App {
 	}
 	return a
 }
+
+// TestPostgresVectorSearch: a node searching with --vector-search
+// pgvector (kNN through the HNSW index) ranks the same top article as a
+// node scanning its in-memory vectors, on the fixture knowledge base and
+// the same database, and answers through the server as well.
+func TestPostgresVectorSearch(t *testing.T) {
+	t.Setenv("BATON_DATABASE_URL", pgtest.Database(t))
+	mem := launch(t, "", nil)
+	pgv := serveData(t, t.TempDir(), func(cfg *Config) { cfg.VectorSearch = "pgvector" })
+	if pgv.App.Searcher.KNN == nil || mem.App.Searcher.KNN != nil {
+		t.Fatalf("vector sources: pgvector node %v, memory node %v", pgv.App.Searcher.KNN, mem.App.Searcher.KNN)
+	}
+	questions := []string{
+		"how do I send something back", "can I pay with PayPal?", "how long does delivery take",
+		"my account was hacked", "I want a refund", "which payment methods do you accept",
+		"where is my parcel", "how do I reset my password",
+	}
+	var memTimes, pgTimes []time.Duration
+	for _, q := range questions {
+		start := time.Now()
+		want, err := mem.App.Searcher.Search(t.Context(), "default", q, 10)
+		memTimes = append(memTimes, time.Since(start))
+		if err != nil || len(want) == 0 {
+			t.Fatalf("%q in memory: %v, %v", q, want, err)
+		}
+		start = time.Now()
+		got, err := pgv.App.Searcher.Search(t.Context(), "default", q, 10)
+		pgTimes = append(pgTimes, time.Since(start))
+		if err != nil || len(got) == 0 {
+			t.Fatalf("%q through pgvector: %v, %v", q, got, err)
+		}
+		if got[0].ArticleID != want[0].ArticleID || got[0].ChunkID != want[0].ChunkID {
+			t.Errorf("%q: top %s %s through pgvector, %s %s in memory", q, got[0].ArticleID, got[0].ChunkID, want[0].ArticleID, want[0].ChunkID)
+		}
+		if got[0].Ranks[retrieval.RankVector] == 0 {
+			t.Errorf("%q through pgvector: top article has no vector rank (%v)", q, got[0].Ranks)
+		}
+	}
+	slices.Sort(memTimes)
+	slices.Sort(pgTimes)
+	t.Logf("median search of %d questions (embedding, keyword, vector, fusion): memory %v, pgvector %v",
+		len(questions), memTimes[len(memTimes)/2], pgTimes[len(pgTimes)/2])
+	if logs := logsOf(pgv); strings.Contains(logs, "scanned in memory instead") {
+		t.Errorf("the pgvector node fell back to memory:\n%s", logs)
+	}
+	c := client{t, "http://" + pgv.Addr()}
+	id, token := c.start()
+	code, turn := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":"how do I send something back"}`)
+	if reply := jm(turn["reply"]); code != http.StatusOK || !strings.Contains(js(reply["text"]), "return most items within 30 days") {
+		t.Errorf("turn on the pgvector node = %d %v, want the returns answer", code, turn)
+	}
+}

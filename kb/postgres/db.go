@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,9 @@ const migrationLock = 0x6261746f6e // "baton"
 // Store is a kb.Store backed by PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	// indexed remembers the (model, dimension) pairs whose HNSW index
+	// this process has made sure of (see EnsureVectorIndex).
+	indexed sync.Map
 }
 
 var _ kb.Store = (*Store)(nil)

@@ -10,9 +10,11 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-// PutVectors replaces an article's vectors for a model.
+// PutVectors replaces an article's vectors for a model, and makes sure
+// of the model's HNSW index (see EnsureVectorIndex) when its dimension
+// can have one.
 func (s *Store) PutVectors(ctx context.Context, articleID, model, hash string, vs []kb.Vector) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM vectors WHERE model = $1 AND article_id = $2`, model, articleID); err != nil {
 			return fmt.Errorf("replace vectors of %s: %w", articleID, err)
 		}
@@ -25,6 +27,13 @@ func (s *Store) PutVectors(ctx context.Context, articleID, model, hash string, v
 		}
 		return nil
 	})
+	if err != nil || len(vs) == 0 {
+		return err
+	}
+	if dim := len(vs[0].Vec); dim <= maxHNSWDim {
+		return s.EnsureVectorIndex(ctx, model, dim)
+	}
+	return nil
 }
 
 // Vectors streams the current vectors of a model.
