@@ -127,7 +127,9 @@ func (d *Desk) Erase(ctx context.Context, actor, action, target string, ids []st
 		d.publish(Event{Type: EventErased, ConversationID: id})
 	}
 	d.publish(Event{Type: EventQueue, StaffOnly: true})
-	if err := d.audit(ctx, actor, action, target, ids); err != nil {
+	// The erasure is done: its audit entry is written even when ctx ends
+	// now (a shutdown in the middle of a retention sweep).
+	if err := d.audit(context.WithoutCancel(ctx), actor, action, target, ids); err != nil {
 		return nil, err
 	}
 	return &Erasure{Conversations: ids}, nil

@@ -99,3 +99,36 @@ func TestRetentionDaysValidated(t *testing.T) {
 		t.Error("retention_days -1 accepted")
 	}
 }
+
+// cancelAfterErase is the store as it is, except that the context of the
+// erasure ends as soon as the rows are gone, as at a shutdown mid-sweep.
+type cancelAfterErase struct {
+	kb.Store
+	cancel context.CancelFunc
+}
+
+func (s cancelAfterErase) EraseConversations(ctx context.Context, ids []string) (int, error) {
+	n, err := s.Store.EraseConversations(ctx, ids)
+	s.cancel()
+	return n, err
+}
+
+// TestEraseAuditedThoughCanceled: an erasure whose context ends once the
+// rows are gone is still audited; an erasure never goes unrecorded.
+func TestEraseAuditedThoughCanceled(t *testing.T) {
+	d, _, _ := newDesk(t, Hours{})
+	bg := context.Background()
+	if err := d.Store.CreateConversation(bg, &kb.Conversation{ID: "c-1", Collection: "shop", Lang: "en", TokenHash: "x", Status: kb.StatusClosed}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	d.Store = cancelAfterErase{d.Store, cancel}
+	if _, err := d.Erase(ctx, "system", "retention.erase", "shop", []string{"c-1"}); err != nil {
+		t.Fatalf("erase: %v", err)
+	}
+	log, err := d.Store.Audit(bg, 10)
+	if err != nil || len(log) != 1 || log[0].Action != "retention.erase" || !strings.Contains(log[0].Detail, "c-1") {
+		t.Errorf("audit log = %v (%v), want the erasure of c-1", log, err)
+	}
+}
