@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -29,7 +30,14 @@ type Ingester struct {
 	Store     kb.Store
 	Index     Index
 	MaxTokens int
-	// Progress, when set, is called after each article with the counts so far.
+	// Workers is how many goroutines read, parse and embed files ahead of
+	// the one being stored (see Stream); GOMAXPROCS when zero. One works
+	// through the files one at a time; fewer than the cores leaves cores
+	// to chat turns while a bulk upload runs.
+	Workers int
+	// Progress, when set, is called after each file with the files done
+	// and the files known so far: an archive's files are counted, each as
+	// a file, once the archive is opened.
 	Progress func(done, total int)
 	// Reindex indexes articles even when the store has them unchanged:
 	// after a crash the store may be ahead of the indexes.
@@ -107,55 +115,43 @@ func (in *Ingester) IngestPaths(ctx context.Context, paths []string, collection 
 	}
 	sort.Strings(files)
 
-	// Parse everything first so progress counts articles, not files.
-	type parsed struct {
-		path     string
-		articles []*kb.Article
-		err      error
-	}
-	var all []parsed
-	total := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err == nil && extOf(f) == ".zip" {
-			var entries []ZipEntry
-			if entries, err = Unzip(data, DefaultZipLimits); err == nil {
-				// Each file in the archive is a source of its own, named
-				// by its path under the archive's.
-				for _, e := range entries {
-					name := filepath.ToSlash(f) + "/" + e.Name
-					arts, err := Parse(name, e.Data, collection)
-					all = append(all, parsed{name, arts, err})
-					total += len(arts)
+	var sum Summary
+	done, total := 0, len(files)
+	var opened sync.Mutex // total grows as the reader opens archives
+	sources := func(yield func(Source) bool) {
+		for _, f := range files {
+			if extOf(f) != ".zip" {
+				if !yield(Source{Name: f, Read: func() ([]byte, error) { return os.ReadFile(f) }}) {
+					return
 				}
 				continue
 			}
-			err = fmt.Errorf("unzip %s: %w", f, err)
-		}
-		var arts []*kb.Article
-		if err == nil {
-			arts, err = Parse(f, data, collection)
-		}
-		all = append(all, parsed{f, arts, err})
-		total += len(arts)
-	}
-	var sum Summary
-	done := 0
-	for _, p := range all {
-		r := FileResult{Path: p.path}
-		if p.err == nil {
-			p.err = in.apply(ctx, p.path, p.articles, &r, func() {
-				done++
-				if in.Progress != nil {
-					in.Progress(done, total)
+			// Each file in the archive is a source of its own, named by
+			// its path under the archive's.
+			entries, err := readZip(f)
+			if err != nil {
+				if !yield(Source{Name: f, Read: func() ([]byte, error) { return nil, err }}) {
+					return
 				}
-			})
-		}
-		if p.err != nil {
-			if ctx.Err() != nil {
-				return sum, ctx.Err()
+				continue
 			}
-			r.Err = p.err.Error()
+			opened.Lock()
+			total += len(entries) - 1
+			opened.Unlock()
+			for _, e := range entries {
+				src := Source{Name: filepath.ToSlash(f) + "/" + e.Name, Read: func() ([]byte, error) { return e.Data, nil }}
+				if !yield(src) {
+					return
+				}
+			}
+		}
+	}
+	err := in.Stream(ctx, collection, sources, func(_ Source, r FileResult, err error) error {
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.Err = err.Error()
 			sum.Failed++
 		}
 		sum.Files = append(sum.Files, r)
@@ -163,8 +159,29 @@ func (in *Ingester) IngestPaths(ctx context.Context, paths []string, collection 
 		sum.Updated += r.Updated
 		sum.Unchanged += r.Unchanged
 		sum.Removed += r.Removed
+		done++
+		if in.Progress != nil {
+			opened.Lock()
+			n := total
+			opened.Unlock()
+			in.Progress(done, n)
+		}
+		return nil
+	})
+	return sum, err
+}
+
+// readZip reads and expands one archive.
+func readZip(path string) ([]ZipEntry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	return sum, nil
+	entries, err := Unzip(data, DefaultZipLimits)
+	if err != nil {
+		return nil, fmt.Errorf("unzip %s: %w", path, err)
+	}
+	return entries, nil
 }
 
 // IngestFile ingests one file's content under the given source name.
@@ -174,21 +191,27 @@ func (in *Ingester) IngestFile(ctx context.Context, name string, data []byte, co
 	if err != nil {
 		return r, err
 	}
-	return r, in.apply(ctx, name, arts, &r, func() {})
+	return r, in.apply(ctx, name, arts, nil, &r)
+}
+
+func (in *Ingester) maxTokens() int {
+	if in.MaxTokens <= 0 {
+		return DefaultMaxTokens
+	}
+	return in.MaxTokens
 }
 
 // apply stores a source's articles, re-indexes those that changed and
-// removes the ones the source no longer has.
-func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article, r *FileResult, step func()) error {
-	maxTok := in.MaxTokens
-	if maxTok <= 0 {
-		maxTok = DefaultMaxTokens
-	}
+// removes the ones the source no longer has. index, when not nil, holds
+// for each article the function that indexes it with what Stream
+// prepared ahead, or nil to index it with in.Index.
+func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article, index []func(context.Context, *kb.Article, []kb.Chunk) error, r *FileResult) error {
+	maxTok := in.maxTokens()
 	if err := UniqueIDs(ctx, in.Store, source, arts); err != nil {
 		return err
 	}
 	keep := map[string]map[string]bool{} // collection -> ids
-	for _, a := range arts {
+	for i, a := range arts {
 		if keep[a.Collection] == nil {
 			keep[a.Collection] = map[string]bool{}
 		}
@@ -209,11 +232,14 @@ func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article
 			r.Updated++
 		}
 		if changed || in.Reindex {
-			if err := in.Index.Index(ctx, a, chunks); err != nil {
+			indexFn := in.Index.Index
+			if index != nil && index[i] != nil {
+				indexFn = index[i]
+			}
+			if err := indexFn(ctx, a, chunks); err != nil {
 				return err
 			}
 		}
-		step()
 	}
 	for coll, ids := range keep {
 		old, err := in.Store.ArticlesBySource(ctx, coll, source)

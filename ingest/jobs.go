@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +163,26 @@ func (c countingIndex) Index(ctx context.Context, a *kb.Article, chunks []kb.Chu
 
 func (c countingIndex) Delete(ctx context.Context, id string) error { return c.next.Delete(ctx, id) }
 
+// Prepare prepares with the next index, when it can, and counts the
+// passages as the article is indexed (on Stream's calling goroutine).
+func (c countingIndex) Prepare(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (func(context.Context, *kb.Article, []kb.Chunk) error, error) {
+	p, ok := c.next.(Preparer)
+	if !ok {
+		return c.Index, nil
+	}
+	index, err := p.Prepare(ctx, a, chunks)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+		*c.chunks += len(chunks)
+		return index(ctx, a, chunks)
+	}, nil
+}
+
+// errUploadLost reports a job's kept file gone before it was ingested.
+var errUploadLost = errors.New("upload lost before it was ingested; send it again")
+
 func (j *Jobs) run(ctx context.Context, id string) error {
 	job, err := j.Store.Job(ctx, id)
 	if err != nil {
@@ -206,20 +227,9 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	if j.Embedded != nil {
 		embedded0 = j.Embedded() - int64(job.Embedded)
 	}
-	for i := range job.Files {
-		f := &job.Files[i]
-		if f.Status != kb.FilePending {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%05d", i)))
-		if err != nil {
-			f.Status, f.Reason = kb.FileRejected, "upload lost before it was ingested; send it again"
-		} else {
-			j.file(ctx, &in, job, f, data)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err() // stopped mid-job: it resumes at the next start
-		}
+	// Each file done is recorded in order; the files after it may be
+	// parsed and embedded already (see Ingester.Stream).
+	finish := func(i int) error {
 		job.FilesDone = i + 1
 		if j.Embedded != nil {
 			job.Embedded = int(j.Embedded() - embedded0)
@@ -230,6 +240,55 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 			}
 			lastSave = time.Now()
 		}
+		return nil
+	}
+	var todo []int
+	for i, f := range job.Files {
+		if f.Status == kb.FilePending {
+			todo = append(todo, i)
+		}
+	}
+	if job.Draft {
+		for _, i := range todo {
+			f := &job.Files[i]
+			data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%05d", i)))
+			if err != nil {
+				f.Status, f.Reason = kb.FileRejected, errUploadLost.Error()
+			} else {
+				j.draft(ctx, job, f, data)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err() // stopped mid-job: it resumes at the next start
+			}
+			if err := finish(i); err != nil {
+				return err
+			}
+		}
+	} else {
+		sources := make([]Source, len(todo))
+		for n, i := range todo {
+			path := filepath.Join(dir, fmt.Sprintf("%05d", i))
+			sources[n] = Source{Name: job.Files[i].Name, Read: func() ([]byte, error) {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return nil, errUploadLost
+				}
+				return data, nil
+			}}
+		}
+		next := 0
+		err := in.Stream(ctx, job.Collection, slices.Values(sources), func(_ Source, r FileResult, err error) error {
+			i := todo[next]
+			next++
+			record(&job.Files[i], r, err)
+			if ctx.Err() != nil {
+				return ctx.Err() // stopped mid-job: it resumes at the next start
+			}
+			return finish(i)
+		})
+		if err != nil {
+			return err
+		}
 	}
 	job.FilesDone, job.Status = len(job.Files), kb.JobDone
 	if err := checkpoint(); err != nil {
@@ -238,33 +297,33 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	return os.RemoveAll(dir)
 }
 
-// file ingests one file into the job's collection and records the result.
-func (j *Jobs) file(ctx context.Context, in *Ingester, job *kb.Job, f *kb.JobFileResult, data []byte) {
-	if job.Draft {
-		arts, err := Parse(f.Name, data, job.Collection)
-		if err != nil {
-			f.Status, f.Reason = kb.FileRejected, Reason(err)
-			return
-		}
-		if err := UniqueIDs(ctx, j.Store, f.Name, arts); err != nil {
-			f.Status, f.Reason = kb.FileRejected, Reason(err)
-			return
-		}
-		for _, a := range arts {
-			base := 0
-			if cur, err := j.Store.Article(ctx, a.ID); err == nil {
-				base = cur.Version
-			}
-			if _, err := j.Editor.SaveDraft(ctx, job.CreatedBy, a, base); err != nil {
-				f.Status, f.Reason = kb.FileRejected, Reason(err)
-				return
-			}
-			f.Articles = append(f.Articles, a.ID)
-		}
-		f.Status, f.Added = kb.FileIngested, len(arts)
+// draft parses one file of a draft job into drafts and records the result.
+func (j *Jobs) draft(ctx context.Context, job *kb.Job, f *kb.JobFileResult, data []byte) {
+	arts, err := Parse(f.Name, data, job.Collection)
+	if err != nil {
+		f.Status, f.Reason = kb.FileRejected, Reason(err)
 		return
 	}
-	r, err := in.IngestFile(ctx, f.Name, data, job.Collection)
+	if err := UniqueIDs(ctx, j.Store, f.Name, arts); err != nil {
+		f.Status, f.Reason = kb.FileRejected, Reason(err)
+		return
+	}
+	for _, a := range arts {
+		base := 0
+		if cur, err := j.Store.Article(ctx, a.ID); err == nil {
+			base = cur.Version
+		}
+		if _, err := j.Editor.SaveDraft(ctx, job.CreatedBy, a, base); err != nil {
+			f.Status, f.Reason = kb.FileRejected, Reason(err)
+			return
+		}
+		f.Articles = append(f.Articles, a.ID)
+	}
+	f.Status, f.Added = kb.FileIngested, len(arts)
+}
+
+// record writes what became of one published file into its result.
+func record(f *kb.JobFileResult, r FileResult, err error) {
 	if err != nil {
 		f.Status, f.Reason = kb.FileRejected, Reason(err)
 		return

@@ -96,35 +96,92 @@ func (s *Searcher) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) 
 	if err := s.Keyword.Index(ctx, a, chunks); err != nil {
 		return err
 	}
-	return s.indexVectors(ctx, a, chunks)
+	return s.indexVectors(ctx, a, chunks, nil)
 }
 
-// indexVectors embeds and stores an article's vectors.
-func (s *Searcher) indexVectors(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
-	if s.embedder == nil {
-		return nil
+// Prepare embeds an article's texts ahead of indexing it and writes
+// nothing, so that a bulk load can embed several articles at once on
+// several cores. Each text is still embedded on its own (the local model
+// runs one text at a time), so the vectors are those Index would make.
+// It returns the function that indexes the article as Index does, with
+// those vectors; given the article as finally stored (its id or version
+// may have changed since), it embeds afresh if the texts differ. Prepare
+// is safe for concurrent use; the function it returns is not.
+func (s *Searcher) Prepare(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (func(context.Context, *kb.Article, []kb.Chunk) error, error) {
+	pre, err := s.embedArticle(ctx, a, chunks)
+	if err != nil {
+		return nil, err
 	}
+	return func(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+		if err := s.Keyword.Index(ctx, a, chunks); err != nil {
+			return err
+		}
+		return s.indexVectors(ctx, a, chunks, pre)
+	}, nil
+}
+
+// articleVectors is an article's embedded texts: the title, each similar
+// question and each passage that is not the title, in that order.
+type articleVectors struct {
+	texts  []string
+	ids    []string // the chunk each text stands for
+	labels int      // texts[:labels] are the title and questions
+	vecs   [][]float32
+}
+
+// articleTexts lists what indexVectors embeds for an article.
+func articleTexts(a *kb.Article, chunks []kb.Chunk) *articleVectors {
 	first := a.ID + "#0"
 	if len(chunks) > 0 {
 		first = chunks[0].ID
 	}
-	texts := append([]string{a.Title}, a.Questions...)
-	labels := len(texts)
-	ids := make([]string, len(texts))
-	for i := range ids {
-		ids[i] = first
+	v := &articleVectors{texts: append([]string{a.Title}, a.Questions...)}
+	v.labels = len(v.texts)
+	v.ids = make([]string, len(v.texts))
+	for i := range v.ids {
+		v.ids[i] = first
 	}
 	for _, c := range chunks {
 		if c.Text == a.Title {
 			continue
 		}
-		texts = append(texts, c.Text)
-		ids = append(ids, c.ID)
+		v.texts = append(v.texts, c.Text)
+		v.ids = append(v.ids, c.ID)
 	}
-	vecs, err := s.embedder.Embed(ctx, texts)
+	return v
+}
+
+// embedArticle embeds an article's texts; nil without an embedder.
+func (s *Searcher) embedArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (*articleVectors, error) {
+	if s.embedder == nil {
+		return nil, nil
+	}
+	v := articleTexts(a, chunks)
+	vecs, err := s.embedder.Embed(ctx, v.texts)
 	if err != nil {
-		return fmt.Errorf("embed article %s: %w", a.ID, err)
+		return nil, fmt.Errorf("embed article %s: %w", a.ID, err)
 	}
+	v.vecs = vecs
+	return v, nil
+}
+
+// indexVectors stores an article's vectors, embedding its texts unless
+// pre (from Prepare) holds them already.
+func (s *Searcher) indexVectors(ctx context.Context, a *kb.Article, chunks []kb.Chunk, pre *articleVectors) error {
+	if s.embedder == nil {
+		return nil
+	}
+	v := articleTexts(a, chunks)
+	if pre != nil && slices.Equal(pre.texts, v.texts) {
+		v.vecs = pre.vecs
+	} else {
+		got, err := s.embedArticle(ctx, a, chunks)
+		if err != nil {
+			return err
+		}
+		v.vecs = got.vecs
+	}
+	vecs, ids, labels := v.vecs, v.ids, v.labels
 	s.embedded.Add(int64(len(vecs)))
 	items := make([]VectorItem, len(vecs))
 	for i, v := range vecs {
@@ -216,7 +273,7 @@ func (s *Searcher) EmbedMissing(ctx context.Context, progress func(done, total i
 		if err != nil {
 			return i, err
 		}
-		if err := s.indexVectors(ctx, a, chunks); err != nil {
+		if err := s.indexVectors(ctx, a, chunks, nil); err != nil {
 			return i, err
 		}
 		if progress != nil {
@@ -265,6 +322,23 @@ func (s *Searcher) NewBatch() *IndexBatch {
 
 // Index adds or replaces an article.
 func (b *IndexBatch) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	return b.index(ctx, a, chunks, nil)
+}
+
+// Prepare embeds an article ahead of indexing it, as Searcher.Prepare
+// does, and returns the function that adds it to this batch. Prepare is
+// safe for concurrent use; the function it returns, like Index, is not.
+func (b *IndexBatch) Prepare(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (func(context.Context, *kb.Article, []kb.Chunk) error, error) {
+	pre, err := b.s.embedArticle(ctx, a, chunks)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+		return b.index(ctx, a, chunks, pre)
+	}, nil
+}
+
+func (b *IndexBatch) index(ctx context.Context, a *kb.Article, chunks []kb.Chunk, pre *articleVectors) error {
 	if b.pending[a.ID] || b.kw.Size() >= batchDocs {
 		// An article batched twice would keep its first version's extra
 		// passages: write the batch before replacing it.
@@ -276,7 +350,7 @@ func (b *IndexBatch) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk
 		return err
 	}
 	b.pending[a.ID] = true
-	return b.s.indexVectors(ctx, a, chunks)
+	return b.s.indexVectors(ctx, a, chunks, pre)
 }
 
 // Delete removes an article at once, after writing what is batched.

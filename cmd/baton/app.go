@@ -133,7 +133,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if cfg.LLMBaseURL != "" {
 		a.Bot.Generator = answer.NewGenerator(answer.LLMConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey, Timeout: cfg.LLMTimeout})
 	}
-	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher}
+	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher, Workers: cfg.IngestWorkers}
 	a.Editor = &ingest.Editor{Store: store, Index: a.Searcher}
 	a.Jobs = &ingest.Jobs{Ingester: a.Ingester, Editor: a.Editor, Store: store, Dir: filepath.Join(cfg.Data, "uploads"),
 		Log: log, Embedded: a.Searcher.Embedded, Batch: func() ingest.BatchIndex { return a.Searcher.NewBatch() },

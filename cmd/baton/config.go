@@ -42,8 +42,12 @@ type Config struct {
 	Embedder     string
 	ModelDir     string
 	EmbedThreads int
-	IVFThreshold int  // vectors per collection above which search is approximate; -1 never
-	NoClassifier bool // leave out the per-collection article classifier
+	// IngestWorkers is how many files ingestion parses and embeds at once
+	// (`baton ingest` and upload jobs); 0 means GOMAXPROCS. Fewer leaves
+	// cores to chat turns during a bulk upload.
+	IngestWorkers int
+	IVFThreshold  int  // vectors per collection above which search is approximate; -1 never
+	NoClassifier  bool // leave out the per-collection article classifier
 	// VectorSearch is where a question's vector candidates come from:
 	// "memory" (default; a scan of the vectors each node holds) or, on
 	// PostgreSQL, "pgvector" (the HNSW indexes in the database).
@@ -135,6 +139,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
 	fs.DurationVar(&c.TokenIdle, "token-idle", 0, "how long a customer's conversation token lasts with no message; then the chat page starts a new conversation; -1s never (env BATON_TOKEN_IDLE, default 168h)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
+	fs.IntVar(&c.IngestWorkers, "ingest-workers", 0, "files ingestion parses and embeds at once (env BATON_INGEST_WORKERS; default the number of cores)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.StringVar(&c.FrameAncestors, "frame-ancestors", "", "sites whose pages may frame the chat page (the widget's hosts), CSP sources such as https://shop.example (env BATON_FRAME_ANCESTORS; default any)")
 	fs.StringVar(&c.ConversationLimit, "conversation-limit", "", "new conversations per client address, N/DURATION or off (env BATON_CONVERSATION_LIMIT, default 20/1m)")
@@ -208,7 +213,7 @@ func (c *Config) fromEnv() error {
 	for _, v := range []struct {
 		dst *int
 		env string
-	}{{&c.IVFThreshold, "BATON_IVF_THRESHOLD"}, {&c.EmbedThreads, "BATON_EMBED_THREADS"}, {&c.RecalibrateMin, "BATON_RECALIBRATE_MIN"}} {
+	}{{&c.IVFThreshold, "BATON_IVF_THRESHOLD"}, {&c.EmbedThreads, "BATON_EMBED_THREADS"}, {&c.IngestWorkers, "BATON_INGEST_WORKERS"}, {&c.RecalibrateMin, "BATON_RECALIBRATE_MIN"}} {
 		if err := integer(v.dst, v.env); err != nil {
 			return err
 		}
@@ -326,6 +331,9 @@ func (c *Config) Validate() error {
 	}
 	if c.EmbedThreads < 0 {
 		return fmt.Errorf("embed threads: want 0 (runtime default) or more, got %d", c.EmbedThreads)
+	}
+	if c.IngestWorkers < 0 {
+		return fmt.Errorf("ingest workers: want 0 (one per core) or more, got %d", c.IngestWorkers)
 	}
 	return nil
 }

@@ -69,20 +69,25 @@ func mixedZip(tb testing.TB, n int) []byte {
 
 // BenchmarkUploadZip uploads a ZIP of 1,000 mixed documents through the
 // HTTP API and waits for its job, printing progress as the page would see
-// it; hybrid (local model) against keyword-only in the same run:
+// it; keyword-only, hybrid (local model) on one ingest worker (one file
+// at a time, as before parallel ingestion) and hybrid on the default
+// workers (one per core) in the same run:
 //
 //	go test -run XXX -bench UploadZip -benchtime 1x -count 3 ./cmd/baton
 func BenchmarkUploadZip(b *testing.B) {
 	zipped := mixedZip(b, 1000)
-	for _, mode := range []string{"keyword", "hybrid"} {
+	for _, mode := range []string{"keyword", "hybrid-1worker", "hybrid"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				data := b.TempDir()
 				key := staffKey(b, data, "editor", "bench")
 				srv := launch(b, data, func(c *Config) {
-					if mode == "keyword" {
+					switch mode {
+					case "keyword":
 						c.Embedder = "none"
+					case "hybrid-1worker":
+						c.IngestWorkers = 1
 					}
 				})
 				base := "http://" + srv.Addr()

@@ -73,3 +73,44 @@ func benchPassages(n, words int) []string {
 	}
 	return out
 }
+
+// BenchmarkEmbedConcurrent embeds 32 passages one text per run, from one
+// goroutine (workers=1) or several at once on the same Embedder, as
+// parallel ingestion does, and reports chunks per second. It answers
+// whether one ONNX Runtime session runs concurrent Run calls in parallel.
+func BenchmarkEmbedConcurrent(b *testing.B) {
+	passages := benchPassages(32, 60)
+	for _, threads := range []int{1, 2} {
+		for _, workers := range []int{1, 2, 4} {
+			b.Run(fmt.Sprintf("threads=%d/workers=%d", threads, workers), func(b *testing.B) {
+				e := openModel(b, Options{Threads: threads})
+				ctx := context.Background()
+				for b.Loop() {
+					next := make(chan string)
+					errs := make(chan error, workers)
+					for range workers {
+						go func() {
+							var err error
+							for p := range next {
+								if err == nil {
+									_, err = e.Embed(ctx, []string{p})
+								}
+							}
+							errs <- err
+						}()
+					}
+					for _, p := range passages {
+						next <- p
+					}
+					close(next)
+					for range workers {
+						if err := <-errs; err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(len(passages)*b.N)/b.Elapsed().Seconds(), "chunks/s")
+			})
+		}
+	}
+}
