@@ -13,20 +13,18 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-// requireAdmin admits requests bearing the admin token. Staff sessions
-// and roles replace it when the consoles arrive; until then one secret
-// from the environment guards the admin API, and without it the API is off.
+// requireAdmin admits a member of staff with the admin role (a session or
+// a bk_ key) and, as a bootstrap before any admin account exists,
+// requests bearing the admin token from the environment when one is set.
 func (s *Server) requireAdmin(c *gin.Context) {
-	if s.opts.AdminToken == "" {
-		c.AbortWithStatusJSON(http.StatusNotFound, errorBody(c, "not_found", "the admin API is off: set BATON_ADMIN_TOKEN to turn it on"))
-		return
+	if s.opts.AdminToken != "" {
+		token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) == 1 {
+			c.Next()
+			return
+		}
 	}
-	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) != 1 {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody(c, "unauthorized", "an admin token is required"))
-		return
-	}
-	c.Next()
+	s.adminStaff(c)
 }
 
 func (s *Server) getPolicies(c *gin.Context) {

@@ -42,6 +42,7 @@ type Server struct {
 	log         *slog.Logger
 	opts        Options
 	engine      *gin.Engine
+	adminStaff  gin.HandlerFunc // requireStaff(kb.UserAdmin)
 	loginByAddr *limiter
 	loginByPair *limiter
 	loginByName *limiter
@@ -60,7 +61,9 @@ func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // Options configure the optional parts of the API.
 type Options struct {
-	// AdminToken guards /api/v1/admin; empty turns the admin API off.
+	// AdminToken, when set, also opens /api/v1/admin/policies and
+	// recalibration (a bootstrap before any admin account exists); staff
+	// with the admin role always can.
 	AdminToken string
 	// PolicyFile is where PUT /api/v1/admin/policies saves; empty when a
 	// --policy file manages the policies (PUT is then refused).
@@ -218,6 +221,7 @@ func (s *Server) routes() {
 		api.GET("/misses", s.requireStaff(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.misses)
 		api.GET("/analytics", s.requireStaff(kb.UserEditor, kb.UserAdmin, kb.UserAgent), s.analytics)
 	}
+	s.adminStaff = s.requireStaff(kb.UserAdmin)
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/policies", s.getPolicies)
 	admin.PUT("/policies", s.putPolicies)
@@ -225,7 +229,7 @@ func (s *Server) routes() {
 	// The privacy API needs a member of staff with the admin role (a
 	// session or a bk_ key), so that every export and erasure is audited
 	// under a name; the shared admin token does not open it.
-	privacy := api.Group("/admin", s.requireStaff(kb.UserAdmin))
+	privacy := api.Group("/admin", s.adminStaff)
 	privacy.GET("/conversations/:id/export", s.exportConversation)
 	privacy.DELETE("/conversations/:id", s.eraseConversation)
 	privacy.GET("/customers/:customer_id/export", s.exportCustomer)
@@ -330,4 +334,14 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.log.Error("request failed", "request_id", c.GetString(requestIDKey), "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		c.JSON(http.StatusInternalServerError, errorBody(c, "internal", "internal error"))
 	}
+}
+
+// Routes lists every route the server answers, as "METHOD /path" with
+// gin's parameters (":id", "*id"), for tests that must cover them all.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
 }

@@ -11,11 +11,22 @@ import (
 	"testing"
 )
 
-func TestAdminPoliciesOff(t *testing.T) {
+// TestAdminPoliciesByRole: without the bootstrap token, staff with the
+// admin role use the admin API with their key; others are refused.
+func TestAdminPoliciesByRole(t *testing.T) {
 	t.Setenv("BATON_ADMIN_TOKEN", "")
-	c := client{t, startBaton(t)}
-	if code, m := c.do("GET", "/api/v1/admin/policies", "anything", ""); code != http.StatusNotFound {
-		t.Errorf("admin API without a configured token = %d %v, want 404", code, m)
+	data := t.TempDir()
+	adminKey, agentKey := addKey(t, data, "admin", "root"), addKey(t, data, "agent", "ann")
+	c := client{t, "http://" + launch(t, data, nil).Addr()}
+	for _, tt := range []struct {
+		who, key string
+		want     int
+	}{{"an admin's key", adminKey, 200}, {"an agent's key", agentKey, 403}, {"a made-up token", "anything-at-all-here", 401}, {"nobody", "", 401}} {
+		for _, path := range []string{"/api/v1/admin/policies", "/api/v1/admin/recalibration"} {
+			if code, m := c.do("GET", path, tt.key, ""); code != tt.want {
+				t.Errorf("GET %s with %s = %d %v, want %d", path, tt.who, code, m, tt.want)
+			}
+		}
 	}
 }
 

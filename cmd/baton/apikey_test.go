@@ -17,18 +17,7 @@ func TestStaffAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
 	keyRE := regexp.MustCompile(`(?m)^bk_[A-Za-z0-9_-]{43}$`)
-	add := func(role, name string) string {
-		var out bytes.Buffer
-		if err := runUsers(ctx, []string{"add", "--data", data, "--role", role, "--api-key", name}, strings.NewReader(""), &out, io.Discard); err != nil {
-			t.Fatalf("users add %s: %v", name, err)
-		}
-		key := keyRE.FindString(out.String())
-		if key == "" {
-			t.Fatalf("users add --api-key printed no key:\n%s", out.String())
-		}
-		return key
-	}
-	agentKey, editorKey := add("agent", "bot-agent"), add("editor", "uploader")
+	agentKey, editorKey := addKey(t, data, "agent", "bot-agent"), addKey(t, data, "editor", "uploader")
 	base := "http://" + launch(t, data, nil).Addr()
 	call := func(method, path, key, body string) int {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))

@@ -25,7 +25,7 @@ func addKey(t *testing.T, data, role, name string) string {
 	if err := runUsers(context.Background(), []string{"add", "--data", data, "--role", role, "--api-key", name}, strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatalf("users add %s: %v", name, err)
 	}
-	key := regexp.MustCompile(`(?m)^bk_\S+$`).FindString(out.String())
+	key := regexp.MustCompile(`(?m)^bk_[A-Za-z0-9_-]{43}$`).FindString(out.String())
 	if key == "" {
 		t.Fatalf("users add --api-key printed no key:\n%s", out.String())
 	}
