@@ -12,6 +12,15 @@ import (
 // What agents do with a hand-off: claim it, release or transfer it, close
 // it with a verdict, and reply. Only the holder acts on a claimed one.
 
+// record appends an entry to the audit log. The action is done by then,
+// so the entry is written even when ctx has just ended.
+func (d *Desk) record(ctx context.Context, actor, action, target, detail string) error {
+	if err := d.Store.AddAudit(context.WithoutCancel(ctx), &kb.AuditEntry{Actor: actor, Action: action, Target: target, Detail: detail}); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
 func canTakeHandoffs(u *kb.User) error {
 	if u.Role != kb.UserAgent && u.Role != kb.UserAdmin {
 		return fmt.Errorf("%s is %s; only agents and admins handle hand-offs: %w", u.Name, u.Role, kb.ErrForbidden)
@@ -39,7 +48,7 @@ func (d *Desk) Claim(ctx context.Context, u *kb.User, id string) (*kb.Handoff, e
 		return nil, err
 	}
 	d.changed(ctx, h, "handoff.claimed")
-	return h, nil
+	return h, d.record(ctx, u.Name, "handoff.claim", h.ID, "conversation "+h.ConversationID)
 }
 
 // heldError explains why a hand-off cannot be taken.
@@ -83,7 +92,7 @@ func (d *Desk) Release(ctx context.Context, u *kb.User, id string) (*kb.Handoff,
 		return nil, err
 	}
 	d.changed(ctx, h, "handoff.released")
-	return h, nil
+	return h, d.record(ctx, u.Name, "handoff.release", h.ID, "conversation "+h.ConversationID)
 }
 
 // Transfer passes a held hand-off to another agent, by name.
@@ -104,7 +113,7 @@ func (d *Desk) Transfer(ctx context.Context, u *kb.User, id, to string) (*kb.Han
 		return nil, err
 	}
 	d.changed(ctx, h, "handoff.transferred")
-	return h, nil
+	return h, d.record(ctx, u.Name, "handoff.transfer", h.ID, fmt.Sprintf("conversation %s, from %s to %s", h.ConversationID, u.Name, target.Name))
 }
 
 // Close ends a held hand-off: resolved, which ends the conversation (the
@@ -139,12 +148,16 @@ func (d *Desk) Close(ctx context.Context, u *kb.User, id, status, outcome string
 			return nil, err
 		}
 	}
-	event := "handoff.resolved"
+	event, action := "handoff.resolved", "handoff.resolve"
 	if status == kb.HandoffReturned {
-		event = "handoff.returned"
+		event, action = "handoff.returned", "handoff.handback"
 	}
 	d.changed(ctx, h, event)
-	return h, nil
+	verdict := outcome
+	if verdict == "" {
+		verdict = "none"
+	}
+	return h, d.record(ctx, u.Name, action, h.ID, fmt.Sprintf("conversation %s, verdict %s", h.ConversationID, verdict))
 }
 
 // recordVerdict makes the question behind a hand-off the agent said the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,3 +179,52 @@ func TestDeskOwnership(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestDeskActionsAudited: every desk action is in the audit log, by whom,
+// on which hand-off, with the transfer's target and the verdict.
+func TestDeskActionsAudited(t *testing.T) {
+	ctx := context.Background()
+	d, _, ann := newDesk(t, Hours{})
+	bob := &kb.User{ID: "u-bob", Name: "bob", Role: kb.UserAgent, PasswordHash: "x"}
+	if err := d.Store.CreateUser(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	h, err := d.Open(ctx, newConversation(t, d, "c1"), []string{kb.ReasonLowConfidence}, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []func() (*kb.Handoff, error){
+		func() (*kb.Handoff, error) { return d.Claim(ctx, ann, h.ID) },
+		func() (*kb.Handoff, error) { return d.Release(ctx, ann, h.ID) },
+		func() (*kb.Handoff, error) { return d.Claim(ctx, ann, h.ID) },
+		func() (*kb.Handoff, error) { return d.Transfer(ctx, ann, h.ID, "bob") },
+		func() (*kb.Handoff, error) { return d.Close(ctx, bob, h.ID, kb.HandoffResolved, kb.OutcomeBotRight) },
+	}
+	for i, step := range steps {
+		if _, err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	log, err := d.Store.Audit(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		if e.Target != h.ID {
+			t.Errorf("audit entry %s targets %q, want the hand-off %s", e.Action, e.Target, h.ID)
+		}
+		got = append(got, e.Actor+" "+e.Action+": "+e.Detail)
+	}
+	slices.Reverse(got) // the log lists the newest first
+	want := []string{
+		"ann handoff.claim: conversation c1",
+		"ann handoff.release: conversation c1",
+		"ann handoff.claim: conversation c1",
+		"ann handoff.transfer: conversation c1, from ann to bob",
+		"bob handoff.resolve: conversation c1, verdict " + kb.OutcomeBotRight,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -128,8 +128,8 @@ func (d *Desk) Erase(ctx context.Context, actor, action, target string, ids []st
 	}
 	d.publish(Event{Type: EventQueue, StaffOnly: true})
 	// The erasure is done: its audit entry is written even when ctx ends
-	// now (a shutdown in the middle of a retention sweep).
-	if err := d.audit(context.WithoutCancel(ctx), actor, action, target, ids); err != nil {
+	// now (a shutdown in the middle of a retention sweep; see record).
+	if err := d.audit(ctx, actor, action, target, ids); err != nil {
 		return nil, err
 	}
 	return &Erasure{Conversations: ids}, nil
@@ -139,10 +139,7 @@ func (d *Desk) audit(ctx context.Context, actor, action, target string, ids []st
 	detail, _ := json.Marshal(struct {
 		Conversations []string `json:"conversations"`
 	}{ids})
-	if err := d.Store.AddAudit(ctx, &kb.AuditEntry{Actor: actor, Action: action, Target: target, Detail: string(detail)}); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+	return d.record(ctx, actor, action, target, string(detail))
 }
 
 func nonNilList[T any](s []T) []T {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,11 +63,25 @@ func (s *Server) putPolicies(c *gin.Context) {
 	}
 	s.policyMu.Lock()
 	defer s.policyMu.Unlock()
+	before, _ := json.Marshal(s.bot.Policies())
 	if err := s.savePolicies(c.Request.Context(), body); err != nil {
 		s.fail(c, fmt.Errorf("save policies: %w", err))
 		return
 	}
 	s.bot.SetPolicies(cfg)
+	after, _ := json.Marshal(cfg)
+	actor := "admin token"
+	if u, ok := c.Get(userKey); ok {
+		actor = u.(*kb.User).Name
+	}
+	detail, _ := json.Marshal(struct {
+		Before json.RawMessage `json:"before"`
+		After  json.RawMessage `json:"after"`
+	}{before, after})
+	if err := s.store.AddAudit(context.WithoutCancel(c.Request.Context()), &kb.AuditEntry{Actor: actor, Action: "policy.update", Target: "policies", Detail: string(detail)}); err != nil {
+		s.fail(c, fmt.Errorf("audit policy.update: %w", err))
+		return
+	}
 	s.log.Info("hand-off policies replaced", "collections", len(cfg.Collections))
 	c.JSON(http.StatusOK, cfg)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/batonhq/baton/escalate"
 )
 
 // TestAdminPoliciesByRole: without the bootstrap token, staff with the
@@ -17,7 +20,8 @@ func TestAdminPoliciesByRole(t *testing.T) {
 	t.Setenv("BATON_ADMIN_TOKEN", "")
 	data := t.TempDir()
 	adminKey, agentKey := addKey(t, data, "admin", "root"), addKey(t, data, "agent", "ann")
-	c := client{t, "http://" + launch(t, data, nil).Addr()}
+	srv := launch(t, data, nil)
+	c := client{t, "http://" + srv.Addr()}
 	for _, tt := range []struct {
 		who, key string
 		want     int
@@ -27,6 +31,26 @@ func TestAdminPoliciesByRole(t *testing.T) {
 				t.Errorf("GET %s with %s = %d %v, want %d", path, tt.who, code, m, tt.want)
 			}
 		}
+	}
+	// A change is audited under the admin's name, with the policies
+	// before and after it.
+	if code, m := c.do("PUT", "/api/v1/admin/policies", adminKey, `{"collections":{"default":{"answer_threshold":0.91,"handoff_threshold":0.2}}}`); code != http.StatusOK {
+		t.Fatalf("PUT with an admin's key = %d %v", code, m)
+	}
+	log, err := srv.App.Store.Audit(context.Background(), 5)
+	if err != nil || len(log) == 0 {
+		t.Fatalf("audit log %v, %v", log, err)
+	}
+	e := log[0]
+	var detail struct {
+		Before, After escalate.Config
+	}
+	if err := json.Unmarshal([]byte(e.Detail), &detail); err != nil {
+		t.Fatalf("policy.update detail %q: %v", e.Detail, err)
+	}
+	if e.Action != "policy.update" || e.Actor != "root" || detail.After.Collections["default"].AnswerThreshold != 0.91 ||
+		detail.Before.Default.AnswerThreshold != escalate.DefaultPolicy.AnswerThreshold || len(detail.Before.Collections) != 0 {
+		t.Errorf("audit entry %s by %s, before %+v, after %+v; want policy.update by root, from the defaults to 0.91", e.Action, e.Actor, detail.Before, detail.After)
 	}
 }
 

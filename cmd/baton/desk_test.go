@@ -1621,6 +1621,23 @@ func TestUsersCommand(t *testing.T) {
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], "carol") || !strings.Contains(lines[0], "agent") {
 		t.Errorf("users list = %q, want only carol the agent", out)
 	}
+	if _, err := users("", "revoke", "--data", dir, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	// What the command changed is in the audit log; what it refused is not.
+	store, err := openStore(ctx, Config{Data: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := store.Audit(ctx, 10)
+	store.Close()
+	var got []string
+	for _, e := range log {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Target+": "+e.Detail)
+	}
+	if want := []string{"cli user.revoke carol: 0 API keys revoked", "cli user.add carol: role agent"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("audit log %q (%v), want %q", got, err, want)
+	}
 
 	e := startDesk(t, deskOptions{data: dir, noStaff: true})
 	if r, err := loginReq(plainClient(), e.base, "carol", "another-long-pass", nil); err != nil || r.code != http.StatusUnauthorized {

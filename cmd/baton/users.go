@@ -86,7 +86,10 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		return printKey(ctx, store, u, stdout)
+		if err := printKey(ctx, store, u, stdout); err != nil {
+			return err
+		}
+		return auditCLI(ctx, store, "user.key", name, "API key created")
 	case "revoke":
 		u, err := store.UserByName(ctx, name)
 		if err != nil {
@@ -97,7 +100,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked %d API keys of %s\n", n, name)
-		return nil
+		return auditCLI(ctx, store, "user.revoke", name, fmt.Sprintf("%d API keys revoked", n))
 	}
 	hash := noPassword
 	if sub == "passwd" || *fromStdin || !*withKey || isTerminal(stdin) {
@@ -118,20 +121,33 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		fmt.Fprintf(stdout, "password of %s changed; their sessions are signed out\n", name)
-		return nil
+		return auditCLI(ctx, store, "user.passwd", name, "password changed")
 	}
 	if err := addUser(ctx, store, name, *role, hash); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s %s\n", *role, name)
-	if !*withKey {
-		return nil
+	detail := "role " + *role
+	if *withKey {
+		u, err := store.UserByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := printKey(ctx, store, u, stdout); err != nil {
+			return err
+		}
+		detail += ", with an API key"
 	}
-	u, err := store.UserByName(ctx, name)
-	if err != nil {
-		return err
+	return auditCLI(ctx, store, "user.add", name, detail)
+}
+
+// auditCLI records a change made with `baton users` in the audit log, by
+// "cli": whoever runs the command holds the database itself.
+func auditCLI(ctx context.Context, store kb.Store, action, name, detail string) error {
+	if err := store.AddAudit(ctx, &kb.AuditEntry{Actor: "cli", Action: action, Target: name, Detail: detail}); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
 	}
-	return printKey(ctx, store, u, stdout)
+	return nil
 }
 
 // printKey makes an API key for u and prints it; it is never shown again.
