@@ -205,7 +205,7 @@ func TestDeskActionsAudited(t *testing.T) {
 			t.Fatalf("step %d: %v", i, err)
 		}
 	}
-	log, err := d.Store.Audit(ctx, 10)
+	log, err := d.Store.Audit(ctx, kb.AuditFilter{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestSweepRetention(t *testing.T) {
 	default:
 		t.Error("no event on the erased conversation's stream")
 	}
-	log, _ := d.Store.Audit(ctx, 10)
+	log, _ := d.Store.Audit(ctx, kb.AuditFilter{Limit: 10})
 	var got []string
 	for _, e := range log {
 		got = append(got, e.Actor+" "+e.Action+" "+e.Target)
@@ -127,7 +127,7 @@ func TestEraseAuditedThoughCanceled(t *testing.T) {
 	if _, err := d.Erase(ctx, "system", "retention.erase", "shop", []string{"c-1"}); err != nil {
 		t.Fatalf("erase: %v", err)
 	}
-	log, err := d.Store.Audit(bg, 10)
+	log, err := d.Store.Audit(bg, kb.AuditFilter{Limit: 10})
 	if err != nil || len(log) != 1 || log[0].Action != "retention.erase" || !strings.Contains(log[0].Detail, "c-1") {
 		t.Errorf("audit log = %v (%v), want the erasure of c-1", log, err)
 	}

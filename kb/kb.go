@@ -370,6 +370,16 @@ type AuditEntry struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
+// AuditFilter selects audit entries; the zero value selects the newest
+// 200 of all.
+type AuditFilter struct {
+	Actor  string // exactly this actor
+	Action string // exactly this action, or every action it begins when it ends in "." ("handoff.")
+	Target string // exactly this target
+	Before int64  // only entries older than this Seq (the next page)
+	Limit  int    // at most this many; 200 when zero
+}
+
 // Miss triggers and statuses.
 const (
 	MissHandoff      = "handoff"
@@ -503,8 +513,8 @@ type Store interface {
 	ConversationSummaries(ctx context.Context, collection string, since, until time.Time) ([]ConversationSummary, error)
 
 	AddAudit(ctx context.Context, e *AuditEntry) error
-	// Audit lists the newest entries first.
-	Audit(ctx context.Context, limit int) ([]*AuditEntry, error)
+	// Audit lists the entries f selects, the newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 	// ArticlesBySource lists ids of articles ingested from one source.
 	ArticlesBySource(ctx context.Context, collection, source string) ([]string, error)
 	// Chunks returns an article's chunks in order.

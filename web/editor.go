@@ -350,9 +350,36 @@ func (s *Server) retrievalConsole(c *gin.Context) {
 		"reasons": reasons, "passages": res.Passages, "citations": res.Reply.Citations, "hits": hits})
 }
 
+// queryCount reads a query parameter that is a whole number, 0 when absent.
+func queryCount(c *gin.Context, name string) (int64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: want a whole number: %w", name, v, kb.ErrInvalid)
+	}
+	return n, nil
+}
+
+// audit lists the audit log, newest first: ?actor=, ?action= (a prefix
+// when it ends in "."), ?target=, ?limit= (200, at most 1000) and
+// ?before=SEQ for the next page.
 func (s *Server) audit(c *gin.Context) {
-	n, _ := strconv.Atoi(c.DefaultQuery("limit", "200"))
-	log, err := s.store.Audit(c.Request.Context(), n)
+	limit, err := queryCount(c, "limit")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	before, err := queryCount(c, "before")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := kb.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), Target: c.Query("target"),
+		Before: before, Limit: int(min(limit, 1000))}
+	log, err := s.store.Audit(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/kb"
 )
 
 // TestAdminPoliciesByRole: without the bootstrap token, staff with the
@@ -37,7 +38,7 @@ func TestAdminPoliciesByRole(t *testing.T) {
 	if code, m := c.do("PUT", "/api/v1/admin/policies", adminKey, `{"collections":{"default":{"answer_threshold":0.91,"handoff_threshold":0.2}}}`); code != http.StatusOK {
 		t.Fatalf("PUT with an admin's key = %d %v", code, m)
 	}
-	log, err := srv.App.Store.Audit(context.Background(), 5)
+	log, err := srv.App.Store.Audit(context.Background(), kb.AuditFilter{Limit: 5})
 	if err != nil || len(log) == 0 {
 		t.Fatalf("audit log %v, %v", log, err)
 	}
@@ -51,6 +52,17 @@ func TestAdminPoliciesByRole(t *testing.T) {
 	if e.Action != "policy.update" || e.Actor != "root" || detail.After.Collections["default"].AnswerThreshold != 0.91 ||
 		detail.Before.Default.AnswerThreshold != escalate.DefaultPolicy.AnswerThreshold || len(detail.Before.Collections) != 0 {
 		t.Errorf("audit entry %s by %s, before %+v, after %+v; want policy.update by root, from the defaults to 0.91", e.Action, e.Actor, detail.Before, detail.After)
+	}
+	// The audit API filters: by action prefix, by actor, and refuses a
+	// limit that is not a number.
+	if code, m := c.do("GET", "/api/v1/audit?action=policy.&actor=root", adminKey, ""); code != http.StatusOK || len(m["audit"].([]any)) != 1 {
+		t.Errorf("audit of root's policy changes = %d %v, want the one", code, m)
+	}
+	if code, m := c.do("GET", "/api/v1/audit?actor=nobody-here", adminKey, ""); code != http.StatusOK || len(m["audit"].([]any)) != 0 {
+		t.Errorf("audit of an unknown actor = %d %v, want none", code, m)
+	}
+	if code, m := c.do("GET", "/api/v1/audit?limit=lots", adminKey, ""); code != http.StatusBadRequest {
+		t.Errorf("audit?limit=lots = %d %v, want 400", code, m)
 	}
 }
 

@@ -1629,7 +1629,7 @@ func TestUsersCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := store.Audit(ctx, 10)
+	log, err := store.Audit(ctx, kb.AuditFilter{Limit: 10})
 	store.Close()
 	var got []string
 	for _, e := range log {

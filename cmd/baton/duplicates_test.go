@@ -54,7 +54,7 @@ func TestDuplicatesAPI(t *testing.T) {
 	}
 	ctx := context.Background()
 	checkMerged(t, srv)
-	audit, err := srv.App.Store.Audit(ctx, 10)
+	audit, err := srv.App.Store.Audit(ctx, kb.AuditFilter{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -115,11 +116,18 @@ func (s *Store) AddAudit(ctx context.Context, e *kb.AuditEntry) error {
 }
 
 // Audit lists the newest entries first.
-func (s *Store) Audit(ctx context.Context, limit int) ([]*kb.AuditEntry, error) {
+func (s *Store) Audit(ctx context.Context, f kb.AuditFilter) ([]*kb.AuditEntry, error) {
+	limit := f.Limit
 	if limit <= 0 {
 		limit = 200
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT seq, at, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT $1`, limit)
+	prefix := strings.HasSuffix(f.Action, ".")
+	rows, _ := s.pool.Query(ctx, `SELECT seq, at, actor, action, target, detail FROM audit_log
+		WHERE ($1 = '' OR actor = $1)
+		  AND ($2 = '' OR action = $2 OR ($3 AND left(action, length($2)) = $2))
+		  AND ($4 = '' OR target = $4)
+		  AND ($5 = 0 OR seq < $5)
+		ORDER BY seq DESC LIMIT $6`, f.Actor, f.Action, prefix, f.Target, f.Before, limit)
 	es, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[kb.AuditEntry])
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)

@@ -160,11 +160,18 @@ func (d *DB) AddAudit(ctx context.Context, e *kb.AuditEntry) error {
 }
 
 // Audit lists the newest entries first.
-func (d *DB) Audit(ctx context.Context, limit int) ([]*kb.AuditEntry, error) {
+func (d *DB) Audit(ctx context.Context, f kb.AuditFilter) ([]*kb.AuditEntry, error) {
+	limit := f.Limit
 	if limit <= 0 {
 		limit = 200
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT seq, at, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?`, limit)
+	prefix := strings.HasSuffix(f.Action, ".")
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, at, actor, action, target, detail FROM audit_log
+		WHERE (?1 = '' OR actor = ?1)
+		  AND (?2 = '' OR action = ?2 OR (?3 AND substr(action, 1, length(?2)) = ?2))
+		  AND (?4 = '' OR target = ?4)
+		  AND (?5 = 0 OR seq < ?5)
+		ORDER BY seq DESC LIMIT ?6`, f.Actor, f.Action, prefix, f.Target, f.Before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}

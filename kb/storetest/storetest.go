@@ -567,9 +567,37 @@ func testJobsAndAudit(t *testing.T, s kb.Store) {
 			t.Fatal(err)
 		}
 	}
-	log, err := s.Audit(ctx, 10)
+	log, err := s.Audit(ctx, kb.AuditFilter{Limit: 10})
 	if err != nil || len(log) != 2 || log[0].Action != "article.delete" || log[1].Actor != "eve" || log[0].At.IsZero() {
 		t.Errorf("Audit = %+v, %v; want newest first", log, err)
+	}
+	for _, e := range []kb.AuditEntry{{Actor: "ann", Action: "handoff.claim", Target: "h1"}, {Actor: "ann", Action: "handoff.resolve", Target: "h1"},
+		{Actor: "bob", Action: "handoff.claim", Target: "h2"}, {Actor: "ann", Action: "handoffs.export", Target: "h1"}} {
+		if err := s.AddAudit(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest, _ := s.Audit(ctx, kb.AuditFilter{Limit: 1})
+	for _, tt := range []struct {
+		name string
+		f    kb.AuditFilter
+		want []string // actor action target, newest first
+	}{
+		{"by actor", kb.AuditFilter{Actor: "bob"}, []string{"bob handoff.claim h2"}},
+		{"exact action", kb.AuditFilter{Action: "handoff.claim"}, []string{"bob handoff.claim h2", "ann handoff.claim h1"}},
+		{"action prefix", kb.AuditFilter{Action: "handoff.", Actor: "ann"}, []string{"ann handoff.resolve h1", "ann handoff.claim h1"}},
+		{"no prefix without the dot", kb.AuditFilter{Action: "handoff"}, nil},
+		{"by target", kb.AuditFilter{Target: "h1"}, []string{"ann handoffs.export h1", "ann handoff.resolve h1", "ann handoff.claim h1"}},
+		{"next page", kb.AuditFilter{Target: "h1", Before: newest[0].Seq, Limit: 1}, []string{"ann handoff.resolve h1"}},
+	} {
+		log, err := s.Audit(ctx, tt.f)
+		var got []string
+		for _, e := range log {
+			got = append(got, e.Actor+" "+e.Action+" "+e.Target)
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("Audit(%s) = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
 	}
 }
 
