@@ -464,6 +464,28 @@ type ArticleCount struct {
 	Count     int
 }
 
+// Delivery is one webhook event in the outbox, waiting to be sent. Body is
+// the payload exactly as first encoded, so that every attempt, from any
+// node, sends the same bytes under the same ID; only the timestamp and
+// signature headers are made afresh per attempt.
+type Delivery struct {
+	ID    string
+	Event string
+	Body  []byte
+	// ConversationID is the conversation the event is about, if any: an
+	// erasure removes its deliveries, and its deliveries go out in order.
+	ConversationID string
+	CreatedAt      time.Time
+	// NextAt is when the delivery is due: its creation, then each retry.
+	NextAt time.Time
+	// Attempts counts the attempts made so far.
+	Attempts int
+	// LeasedUntil is, while a sender holds the delivery, when its claim
+	// lapses and another may take it; zero when nobody holds it.
+	LeasedUntil time.Time
+	LastError   string
+}
+
 // Store is the persistence Baton needs. Implementations: kb/sqlite (the
 // embedded default) and kb/postgres; both pass kb/storetest.
 type Store interface {
@@ -544,7 +566,8 @@ type Store interface {
 	// oldest first.
 	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)
 	// EraseConversations deletes conversations and everything stored of
-	// them (messages, hand-offs, misses, relayed events) and says how many
+	// them (messages, hand-offs, misses, webhook deliveries, relayed
+	// events) and says how many
 	// there were; ids that do not exist are skipped.
 	EraseConversations(ctx context.Context, ids []string) (int, error)
 	AddMessage(ctx context.Context, m *Message) error
@@ -585,6 +608,27 @@ type Store interface {
 
 	SetPresence(ctx context.Context, p *Presence) error
 	Presences(ctx context.Context) ([]*Presence, error)
+
+	// EnqueueDelivery adds d to the webhook outbox, due at d.NextAt (now
+	// when zero); CreatedAt is set here. ErrConflict when the id is taken.
+	EnqueueDelivery(ctx context.Context, d *Delivery) error
+	// ClaimDeliveries leases to the caller, until now+lease, at most n
+	// deliveries that are due at now and not leased to anyone, oldest
+	// first. Of the deliveries about one conversation (or about none) only
+	// the oldest can be claimed, so they go out in the order they were
+	// enqueued, retries included. Callers claiming at once, on any node,
+	// never get the same delivery.
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, n int) ([]*Delivery, error)
+	// FinishDelivery removes a delivery that was sent or given up on;
+	// ErrNotFound when it is gone.
+	FinishDelivery(ctx context.Context, id string) error
+	// RetryDelivery releases a claimed delivery, due again at at, with the
+	// attempts made and the last error; ErrNotFound when it is gone
+	// (finished by another sender, or its conversation erased).
+	RetryDelivery(ctx context.Context, id string, at time.Time, attempts int, lastErr string) error
+	// ForgetDeliveries removes the deliveries about conversations, leased
+	// ones included, and says how many there were.
+	ForgetDeliveries(ctx context.Context, conversationIDs []string) (int, error)
 
 	Close() error
 }

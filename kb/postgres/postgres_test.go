@@ -32,6 +32,14 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) kb.Store { return open(t, pgtest.Database(t)) })
 }
 
+// Two nodes: two pools on one database.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (kb.Store, kb.Store) {
+		url := pgtest.Database(t)
+		return open(t, url), open(t, url)
+	})
+}
+
 // Nodes starting together against a new database: the advisory lock has
 // them migrate in turn, and each finds the schema complete.
 func TestMigrateConcurrently(t *testing.T) {

@@ -55,7 +55,8 @@ func (s *Store) IdleConversations(ctx context.Context, f kb.IdleFilter) ([]strin
 }
 
 // EraseConversations deletes conversations with their messages, hand-offs,
-// misses and the live events relayed about them, in one transaction.
+// misses, webhook deliveries and the live events relayed about them, in
+// one transaction.
 func (s *Store) EraseConversations(ctx context.Context, ids []string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -70,6 +71,10 @@ func (s *Store) EraseConversations(ctx context.Context, ids []string) (int, erro
 		if _, err := tx.Exec(ctx, `DELETE FROM events e WHERE EXISTS (
 			SELECT 1 FROM unnest($1::text[]) i WHERE position(convert_to(i, 'UTF8') IN e.payload) > 0)`, ids); err != nil {
 			return fmt.Errorf("erase events: %w", err)
+		}
+		// Webhook deliveries about them carry hand-offs and contact details.
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_outbox WHERE conversation_id = ANY($1)`, ids); err != nil {
+			return fmt.Errorf("erase webhook deliveries: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM conversations WHERE id = ANY($1)`, ids)
 		if err != nil {

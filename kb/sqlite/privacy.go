@@ -71,9 +71,10 @@ func (d *DB) IdleConversations(ctx context.Context, f kb.IdleFilter) ([]string, 
 	return out, rows.Err()
 }
 
-// EraseConversations deletes conversations with their messages, hand-offs
-// and misses in one transaction, then checkpoints the write-ahead log so
-// that, with secure_delete, no copy of the erased text stays in a file.
+// EraseConversations deletes conversations with their messages, hand-offs,
+// misses and webhook deliveries in one transaction, then checkpoints the
+// write-ahead log so that, with secure_delete, no copy of the erased text
+// stays in a file.
 func (d *DB) EraseConversations(ctx context.Context, ids []string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -88,6 +89,10 @@ func (d *DB) EraseConversations(ctx context.Context, ids []string) (int, error) 
 	// a foreign key, so that a miss outlives nothing by accident.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM misses WHERE conversation_id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
 		return 0, fmt.Errorf("erase misses: %w", err)
+	}
+	// Webhook deliveries about them carry hand-offs and contact details.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE conversation_id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return 0, fmt.Errorf("erase webhook deliveries: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM conversations WHERE id IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {

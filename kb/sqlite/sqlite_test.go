@@ -19,6 +19,22 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// Two handles on one file, as two processes would have.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (kb.Store, kb.Store) {
+		path := filepath.Join(t.TempDir(), "baton.db")
+		var dbs [2]kb.Store
+		for i := range dbs {
+			db, err := Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dbs[i] = db
+		}
+		return dbs[0], dbs[1]
+	})
+}
+
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "baton.db")

@@ -37,6 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"CustomerConversations", testCustomerConversations},
 		{"IdleConversations", testIdleConversations},
 		{"EraseConversations", testEraseConversations},
+		{"Outbox", testOutbox},
+		{"OutboxOrder", testOutboxOrder},
+		{"ForgetDeliveries", testForgetDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
