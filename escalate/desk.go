@@ -29,8 +29,8 @@ type Desk struct {
 	// handoff.contact.
 	Notify func(event string, h *kb.Handoff)
 	// Forget, when set, hears which conversations were erased, so that
-	// what is queued about them elsewhere (webhook retries) is dropped.
-	Forget func(conversationIDs []string)
+	// what is queued about them elsewhere (webhook deliveries) is dropped.
+	Forget func(ctx context.Context, conversationIDs []string)
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }

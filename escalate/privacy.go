@@ -121,7 +121,8 @@ func (d *Desk) Erase(ctx context.Context, actor, action, target string, ids []st
 		return nil, err
 	}
 	if d.Forget != nil {
-		d.Forget(ids)
+		// Done like the erasure even when the request ends now.
+		d.Forget(context.WithoutCancel(ctx), ids)
 	}
 	for _, id := range ids {
 		d.publish(Event{Type: EventErased, ConversationID: id})

@@ -3,11 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,35 +36,61 @@ const maxRetryDelay = time.Minute
 // noHint marks an attempt whose response said nothing about when to retry.
 const noHint time.Duration = -1
 
-// Webhook posts hand-off events to one URL, signed, retried, in the background.
+const (
+	// pollEvery is how often the outbox is read without a local Notify:
+	// other nodes' deliveries, and deliveries whose sender died, are
+	// picked up within it.
+	pollEvery = time.Second
+	// claimBatch is how many deliveries one claim takes; they are
+	// attempted at once.
+	claimBatch = 8
+	// leaseMargin is how much a claim outlasts an attempt's timeout: the
+	// time to record its outcome. While the lease runs no other sender
+	// takes the delivery, so it is never sent twice at once.
+	leaseMargin = 30 * time.Second
+	// storeTimeout bounds each write to the outbox.
+	storeTimeout = 5 * time.Second
+)
+
+// Webhook posts hand-off events to one URL, signed, retried, in the
+// background, through the store's outbox.
 //
-// Events are delivered one at a time, in the order Notify was called, by a
-// single goroutine; a slow or failing receiver therefore delays later events
-// rather than reordering them. Call Close to stop it.
+// Notify stores each event (kb.Store.EnqueueDelivery) and returns. A
+// goroutine claims the deliveries that are due, attempts them, and
+// removes or reschedules each; on PostgreSQL the outbox is shared, so
+// every node delivers whatever any node queued. Nothing is lost to a
+// restart: what was queued is sent by the next start, or by another node.
+// Delivery is at least once: a sender that dies mid-attempt holds its
+// claim until the lease lapses, then the delivery is sent again, with the
+// same body and X-Baton-Delivery id, by which receivers drop duplicates.
+//
+// A conversation's events arrive in the order Notify was called (and so
+// do events about no conversation): a failing one holds up those behind
+// it until it is delivered or given up on. Other conversations' events do
+// not wait for it. Call Close to stop.
 type Webhook struct {
 	url     string
 	secret  []byte
 	retries int
 	backoff time.Duration
 	timeout time.Duration
+	lease   time.Duration
 	client  *http.Client
+	store   kb.Store
 	log     *slog.Logger
 
-	// mu guards closed and the closing of queue, so Notify never sends on
-	// a closed channel.
-	mu     sync.RWMutex
-	closed bool
-	queue  chan delivery
+	wake      chan struct{} // a local Notify: claim now
+	closing   chan struct{} // closed by Close: deliver what is due, then stop
+	closeOnce sync.Once
 
-	// forgotten maps an erased conversation to the last delivery queued
-	// before its erasure: up to there, deliveries about it are dropped.
-	// seq numbers the deliveries queued.
-	forgetMu  sync.Mutex
-	forgotten map[string]uint64
-	seq       uint64
+	// pending holds the retries this Webhook scheduled and has not
+	// claimed back, by delivery id: Close waits for them, and the poller
+	// wakes for them.
+	mu      sync.Mutex
+	pending map[string]time.Time
 
-	// ctx is cancelled when Close runs out of time: it aborts the attempt
-	// in flight and any retry wait, and the rest of the queue is dropped.
+	// ctx is cancelled when Close runs out of time: it aborts the
+	// attempts in flight, which stay in the outbox for the next start.
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the delivery goroutine exits
@@ -76,22 +100,12 @@ type Webhook struct {
 type WebhookOptions struct {
 	URL     string
 	Secret  string        // HMAC-SHA256 key; required
+	Store   kb.Store      // holds the outbox; required
 	Retries int           // attempts after the first; default 5 (0), negative for none
 	Backoff time.Duration // first retry delay, doubling, capped at 1 minute; default 1s
 	Timeout time.Duration // per attempt; default 10s
-	Queue   int           // pending events buffered; default 1000
 	Client  *http.Client  // default: http.Client with Timeout
 	Log     *slog.Logger  // default: slog.Default()
-}
-
-// delivery is one queued event, already encoded so every attempt sends the
-// same bytes under the same id.
-type delivery struct {
-	id           string
-	event        string
-	body         []byte
-	conversation string // the conversation the event is about, if any
-	seq          uint64
 }
 
 // webhookPayload is the JSON body of a delivery.
@@ -102,8 +116,9 @@ type webhookPayload struct {
 	Data      any    `json:"data"`
 }
 
-// NewWebhook checks o and starts the delivery goroutine. The URL must be an
-// absolute http or https URL and the secret non-empty; otherwise the error
+// NewWebhook checks o and starts the delivery goroutine, which at once
+// takes up what the outbox holds. The URL must be an absolute http or
+// https URL, the secret non-empty and the store set; otherwise the error
 // wraps kb.ErrInvalid.
 func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	u, err := url.Parse(o.URL)
@@ -119,6 +134,9 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 		// address forge hand-offs, so there is no opt-out.
 		return nil, fmt.Errorf("webhook secret is required: %w", kb.ErrInvalid)
 	}
+	if o.Store == nil {
+		return nil, fmt.Errorf("webhook needs a store for its outbox: %w", kb.ErrInvalid)
+	}
 	if o.Retries == 0 {
 		o.Retries = 5
 	}
@@ -129,9 +147,6 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	o.Backoff = min(o.Backoff, maxRetryDelay)
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
-	}
-	if o.Queue <= 0 {
-		o.Queue = 1000
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{
@@ -147,26 +162,30 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Webhook{
-		url:       u.String(),
-		secret:    []byte(o.Secret),
-		retries:   o.Retries,
-		backoff:   o.Backoff,
-		timeout:   o.Timeout,
-		client:    o.Client,
-		log:       o.Log,
-		queue:     make(chan delivery, o.Queue),
-		forgotten: map[string]uint64{},
-		ctx:       ctx,
-		cancel:    cancel,
-		done:      make(chan struct{}),
+		url:     u.String(),
+		secret:  []byte(o.Secret),
+		retries: o.Retries,
+		backoff: o.Backoff,
+		timeout: o.Timeout,
+		lease:   o.Timeout + leaseMargin,
+		client:  o.Client,
+		store:   o.Store,
+		log:     o.Log,
+		wake:    make(chan struct{}, 1),
+		closing: make(chan struct{}),
+		pending: map[string]time.Time{},
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
 	}
 	go w.run()
 	return w, nil
 }
 
-// Notify queues event with data for delivery and returns at once. It never
-// blocks: a hand-off must not wait on a third party's receiver, so when the
-// queue is full, or the Webhook is closed, the event is logged and dropped.
+// Notify stores event with data in the outbox and returns: a hand-off
+// waits for the insert, never for the receiver. An event that cannot be
+// stored is logged and dropped. After Close the event is still stored,
+// for the next start or another node to send.
 func (w *Webhook) Notify(event string, data any) {
 	id := rand.Text()
 	body, err := json.Marshal(webhookPayload{
@@ -179,45 +198,30 @@ func (w *Webhook) Notify(event string, data any) {
 		w.log.Error("webhook event dropped: cannot encode", "event", event, "id", id, "err", err)
 		return
 	}
-	d := delivery{id: id, event: event, body: body}
+	d := &kb.Delivery{ID: id, Event: event, Body: body}
 	if h, ok := data.(*kb.Handoff); ok {
-		d.conversation = h.ConversationID
+		d.ConversationID = h.ConversationID
 	}
-	var closed, queued bool
-	w.mu.RLock()
-	if !w.closed {
-		w.forgetMu.Lock()
-		w.seq++
-		d.seq = w.seq
-		w.forgetMu.Unlock()
-		select {
-		case w.queue <- d:
-			queued = true
-		default:
-		}
-	} else {
-		closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := w.store.EnqueueDelivery(ctx, d); err != nil {
+		w.log.Error("webhook event dropped: not stored in the outbox", "event", event, "id", id, "err", err)
+		return
 	}
-	w.mu.RUnlock()
-	switch {
-	case closed:
-		w.log.Error("webhook event dropped: notifier closed", "event", event, "id", id)
-	case !queued:
-		w.log.Error("webhook event dropped: queue full", "event", event, "id", id, "queue", cap(w.queue))
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already due
 	}
 }
 
-// Close stops accepting events and delivers those already queued, retries
-// included, until ctx ends. If ctx ends first, the attempt in flight is
-// aborted, what remains is logged and dropped, and ctx's error is returned.
-// Close may be called more than once.
+// Close stops the delivery goroutine once the outbox holds nothing due
+// that it could send: it delivers what is due, and waits for the retries
+// it scheduled, until ctx ends. If ctx ends first, the attempts in flight
+// are aborted and ctx's error is returned. Either way what is left stays
+// in the outbox, for the next start or another node. Close may be called
+// more than once.
 func (w *Webhook) Close(ctx context.Context) error {
-	w.mu.Lock()
-	if !w.closed {
-		w.closed = true
-		close(w.queue)
-	}
-	w.mu.Unlock()
+	w.closeOnce.Do(func() { close(w.closing) })
 	select {
 	case <-w.done:
 		w.cancel()
@@ -229,102 +233,190 @@ func (w *Webhook) Close(ctx context.Context) error {
 	}
 }
 
-// Forget drops the deliveries queued about conversations, and stops the
-// retries of one in flight: they were erased, and their customers' contact
-// details must not leave after that.
-func (w *Webhook) Forget(conversationIDs []string) {
-	w.forgetMu.Lock()
-	defer w.forgetMu.Unlock()
-	for _, id := range conversationIDs {
-		w.forgotten[id] = w.seq
+// Forget removes from the outbox the deliveries about conversations, held
+// or waiting for a retry: they were erased, and their customers' contact
+// details must neither leave nor stay on disk. An attempt already in
+// flight is not retried. Deliveries queued after Forget are sent.
+func (w *Webhook) Forget(ctx context.Context, conversationIDs []string) {
+	n, err := w.store.ForgetDeliveries(ctx, conversationIDs)
+	if err != nil {
+		w.log.Error("webhook deliveries about erased conversations not removed", "conversations", len(conversationIDs), "err", err)
+		return
+	}
+	if n > 0 {
+		w.log.Info("webhook deliveries dropped: their conversation was erased", "deliveries", n)
 	}
 }
 
-// isForgotten reports whether d is about a conversation erased after it
-// was queued.
-func (w *Webhook) isForgotten(d delivery) bool {
-	if d.conversation == "" {
-		return false
-	}
-	w.forgetMu.Lock()
-	defer w.forgetMu.Unlock()
-	last, ok := w.forgotten[d.conversation]
-	return ok && d.seq <= last
-}
-
-// delivered forgets the erasures that no queued delivery can be about any more.
-func (w *Webhook) delivered(d delivery) {
-	w.forgetMu.Lock()
-	defer w.forgetMu.Unlock()
-	for id, last := range w.forgotten {
-		if last <= d.seq {
-			delete(w.forgotten, id)
-		}
-	}
-}
-
-// run delivers queued events in order until the queue is closed and empty.
+// run claims and delivers due deliveries until Close, and then until
+// nothing due is left.
 func (w *Webhook) run() {
 	defer close(w.done)
-	for d := range w.queue {
+	timer := time.NewTimer(pollEvery)
+	defer timer.Stop()
+	closing, draining, failing := w.closing, false, false
+	for {
+		now := time.Now()
+		ds, err := w.store.ClaimDeliveries(w.ctx, now, w.lease, claimBatch)
 		switch {
 		case w.ctx.Err() != nil:
-			w.log.Error("webhook event dropped: shut down before delivery", "event", d.event, "id", d.id)
-		case w.isForgotten(d):
-			w.log.Info("webhook event dropped: its conversation was erased", "event", d.event, "id", d.id)
+			w.release(ds)
+			return
+		case err != nil:
+			if draining {
+				w.log.Error("webhook outbox not read at shutdown; what it holds waits for the next start", "err", err)
+				return
+			}
+			if !failing {
+				w.log.Error("webhook outbox not read; trying again every second", "err", err)
+			}
+			failing = true
+		case len(ds) > 0:
+			failing = false
+			w.deliverAll(ds)
+			continue // more may be due, or became claimable
 		default:
-			w.deliver(d)
+			failing = false
 		}
-		w.delivered(d)
+		next, ok := w.nextRetry(now)
+		if draining && !ok {
+			return
+		}
+		wait := pollEvery
+		if ok {
+			wait = min(wait, time.Until(next))
+		}
+		timer.Reset(wait)
+		select {
+		case <-w.wake:
+		case <-timer.C:
+		case <-closing:
+			draining, closing = true, nil
+		case <-w.ctx.Done():
+			return
+		}
 	}
 }
 
-// deliver makes up to retries+1 attempts at d, logging if all fail.
-func (w *Webhook) deliver(d delivery) {
-	delay := w.backoff
-	for attempt := 1; ; attempt++ {
-		if attempt > 1 && w.isForgotten(d) {
-			w.log.Info("webhook retries stopped: the conversation was erased", "event", d.event, "id", d.id, "attempts", attempt-1)
-			return
-		}
-		hint, retry, err := w.attempt(d)
+// release hands back deliveries claimed as Close ran out of time, due at
+// once for whoever sends next.
+func (w *Webhook) release(ds []*kb.Delivery) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	for _, d := range ds {
+		w.reschedule(ctx, d, time.Now(), d.Attempts, errors.New("claimed at shutdown"))
+	}
+}
+
+// nextRetry returns the earliest retry this Webhook scheduled that is
+// still to come. Those due by now that the claim at now did not return
+// were taken by another node or removed, and are forgotten.
+func (w *Webhook) nextRetry(now time.Time) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var next time.Time
+	for id, at := range w.pending {
 		switch {
-		case err == nil:
-			return
-		case w.ctx.Err() != nil:
-			w.log.Error("webhook delivery abandoned at shutdown", "event", d.event, "id", d.id, "attempts", attempt, "err", err)
-			return
-		case !retry:
-			w.log.Error("webhook delivery rejected", "event", d.event, "id", d.id, "attempts", attempt, "err", err)
-			return
-		case attempt > w.retries:
-			w.log.Error("webhook delivery failed", "event", d.event, "id", d.id, "attempts", attempt, "err", err)
-			return
+		case !at.After(now):
+			delete(w.pending, id)
+		case next.IsZero() || at.Before(next):
+			next = at
 		}
-		wait := delay
+	}
+	return next, !next.IsZero()
+}
+
+// deliverAll attempts claimed deliveries at once, each about another
+// conversation, and waits for them.
+func (w *Webhook) deliverAll(ds []*kb.Delivery) {
+	w.mu.Lock()
+	for _, d := range ds {
+		delete(w.pending, d.ID)
+	}
+	w.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Go(func() { w.deliver(d) })
+	}
+	wg.Wait()
+}
+
+// deliver makes one attempt at d and records the outcome in the outbox:
+// removed when sent or given up on, rescheduled otherwise.
+func (w *Webhook) deliver(d *kb.Delivery) {
+	hint, retry, err := w.attempt(d)
+	attempts := d.Attempts + 1
+	// The outcome is recorded even when Close has run out of time.
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	switch {
+	case err == nil:
+		w.finish(ctx, d)
+	case w.ctx.Err() != nil:
+		// Aborted by Close, not refused by the receiver: not counted, and
+		// due at once for whoever sends next.
+		w.log.Warn("webhook delivery interrupted at shutdown; it stays in the outbox", "event", d.Event, "id", d.ID, "attempts", d.Attempts, "err", err)
+		w.reschedule(ctx, d, time.Now(), d.Attempts, err)
+	case !retry:
+		w.log.Error("webhook delivery rejected", "event", d.Event, "id", d.ID, "attempts", attempts, "err", err)
+		w.finish(ctx, d)
+	case attempts > w.retries:
+		w.log.Error("webhook delivery failed", "event", d.Event, "id", d.ID, "attempts", attempts, "err", err)
+		w.finish(ctx, d)
+	default:
+		wait := retryDelay(w.backoff, attempts)
 		if hint != noHint {
 			wait = hint
 		}
-		delay = min(delay*2, maxRetryDelay)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-w.ctx.Done():
-			t.Stop()
-			w.log.Error("webhook delivery abandoned at shutdown", "event", d.event, "id", d.id, "attempts", attempt, "err", err)
-			return
+		at := time.Now().Add(wait)
+		if w.reschedule(ctx, d, at, attempts, err) {
+			w.mu.Lock()
+			w.pending[d.ID] = at
+			w.mu.Unlock()
 		}
 	}
+}
+
+// finish removes d from the outbox.
+func (w *Webhook) finish(ctx context.Context, d *kb.Delivery) {
+	err := w.store.FinishDelivery(ctx, d.ID)
+	if err != nil && !errors.Is(err, kb.ErrNotFound) { // not found: forgotten meanwhile
+		w.log.Error("webhook delivery not removed from the outbox; it is sent again when its lease lapses", "event", d.Event, "id", d.ID, "err", err)
+	}
+}
+
+// reschedule makes d due again at at and reports whether it still is in
+// the outbox.
+func (w *Webhook) reschedule(ctx context.Context, d *kb.Delivery, at time.Time, attempts int, cause error) bool {
+	switch err := w.store.RetryDelivery(ctx, d.ID, at, attempts, cause.Error()); {
+	case errors.Is(err, kb.ErrNotFound):
+		w.log.Info("webhook retries stopped: the delivery left the outbox, its conversation erased", "event", d.Event, "id", d.ID, "attempts", attempts)
+		return false
+	case err != nil:
+		w.log.Error("webhook retry not scheduled; it is retried when its lease lapses", "event", d.Event, "id", d.ID, "err", err)
+		return false
+	}
+	return true
+}
+
+// retryDelay is the wait before the retry that follows attempt number
+// attempts: first, doubled each time, capped at maxRetryDelay.
+func retryDelay(first time.Duration, attempts int) time.Duration {
+	d := first
+	for i := 1; i < attempts && d < maxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryDelay)
 }
 
 // attempt posts d once. It reports whether a failure is worth retrying and,
 // when the receiver said when to come back, how long to wait (else noHint).
-func (w *Webhook) attempt(d delivery) (hint time.Duration, retry bool, err error) {
+func (w *Webhook) attempt(d *kb.Delivery) (hint time.Duration, retry bool, err error) {
 	// The context bounds the attempt even with a caller's Client that has
 	// no timeout, and lets Close abort it.
 	ctx, cancel := context.WithTimeout(w.ctx, w.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(d.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(d.Body))
 	if err != nil {
 		return noHint, false, fmt.Errorf("build webhook request: %w", err)
 	}
@@ -333,10 +425,10 @@ func (w *Webhook) attempt(d delivery) (hint time.Duration, retry bool, err error
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Baton-Webhook/1")
-	req.Header.Set(headerEvent, d.event)
-	req.Header.Set(headerDelivery, d.id)
+	req.Header.Set(headerEvent, d.Event)
+	req.Header.Set(headerDelivery, d.ID)
 	req.Header.Set(headerTimestamp, ts)
-	req.Header.Set(headerSignature, webhookSignature(w.secret, ts, d.body))
+	req.Header.Set(headerSignature, webhookSignature(w.secret, ts, d.Body))
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return noHint, true, fmt.Errorf("post webhook: %w", err)
@@ -379,56 +471,4 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 		return min(max(time.Until(t), 0), maxRetryDelay), true
 	}
 	return 0, false
-}
-
-// webhookMAC is the HMAC-SHA256 of timestamp + "." + body. The timestamp
-// is signed so a captured delivery cannot be replayed later under a new
-// timestamp.
-func webhookMAC(secret []byte, timestamp string, body []byte) []byte {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return mac.Sum(nil)
-}
-
-// webhookSignature is the X-Baton-Signature value for timestamp and body.
-func webhookSignature(secret []byte, timestamp string, body []byte) string {
-	return signaturePrefix + hex.EncodeToString(webhookMAC(secret, timestamp, body))
-}
-
-// VerifyWebhook checks a delivery's signature headers against secret and
-// rejects timestamps older than maxAge. Timestamps more than maxAge in the
-// future are rejected too, so a clock skewed far ahead cannot stretch the
-// replay window; maxAge <= 0 skips the age check. Errors wrap kb.ErrInvalid.
-func VerifyWebhook(secret string, header http.Header, body []byte, maxAge time.Duration) error {
-	ts := header.Get(headerTimestamp)
-	unix, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return fmt.Errorf("webhook timestamp %q is not unix seconds: %w", ts, kb.ErrInvalid)
-	}
-	hexSig, ok := strings.CutPrefix(header.Get(headerSignature), signaturePrefix)
-	if !ok {
-		return fmt.Errorf("webhook signature missing or not %s: %w", strings.TrimSuffix(signaturePrefix, "="), kb.ErrInvalid)
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return fmt.Errorf("webhook signature is not hex: %w", kb.ErrInvalid)
-	}
-	want := webhookMAC([]byte(secret), ts, body)
-	// hmac.Equal compares in constant time, so response timing does not
-	// reveal how much of a forged signature was right.
-	if !hmac.Equal(got, want) {
-		return fmt.Errorf("webhook signature does not match: %w", kb.ErrInvalid)
-	}
-	if maxAge > 0 {
-		age := time.Since(time.Unix(unix, 0))
-		if age > maxAge {
-			return fmt.Errorf("webhook timestamp is %v old, over %v: %w", age.Truncate(time.Second), maxAge, kb.ErrInvalid)
-		}
-		if -age > maxAge {
-			return fmt.Errorf("webhook timestamp is %v in the future: %w", (-age).Truncate(time.Second), kb.ErrInvalid)
-		}
-	}
-	return nil
 }

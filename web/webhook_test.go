@@ -10,8 +10,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/sqlite"
 )
 
 const testSecret = "s3cret"
@@ -54,6 +57,7 @@ func (b *syncBuffer) lines(s string) []string {
 }
 
 type recorded struct {
+	path   string
 	header http.Header
 	body   []byte
 	at     time.Time
@@ -73,7 +77,7 @@ func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *htt
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		rc.mu.Lock()
-		rc.reqs = append(rc.reqs, recorded{header: r.Header.Clone(), body: body, at: time.Now()})
+		rc.reqs = append(rc.reqs, recorded{path: r.URL.Path, header: r.Header.Clone(), body: body, at: time.Now()})
 		n := len(rc.reqs)
 		rc.mu.Unlock()
 		if respond != nil {
@@ -90,14 +94,42 @@ func (rc *receiver) requests() []recorded {
 	return slices.Clone(rc.reqs)
 }
 
-// newTestWebhook fills in the URL, secret, a tiny backoff and a captured log,
-// and closes the Webhook when the test ends.
+// openOutbox opens a store on a temp dir for a webhook's outbox, closed
+// when the test ends (after the webhooks using it).
+func openOutbox(t *testing.T) (kb.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "baton.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+// outboxEmpty reports whether s holds no delivery: with every lease and
+// retry time passed, any delivery left would be claimable.
+func outboxEmpty(t *testing.T, s kb.Store) bool {
+	t.Helper()
+	ds, err := s.ClaimDeliveries(context.Background(), time.Now().Add(24*time.Hour), 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ds) == 0
+}
+
+// newTestWebhook fills in the URL, secret, a store (a fresh one unless
+// o.Store is set), a tiny backoff and a captured log, and closes the
+// Webhook when the test ends.
 func newTestWebhook(t *testing.T, url string, o WebhookOptions) (*Webhook, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	o.URL = url
 	if o.Secret == "" {
 		o.Secret = testSecret
+	}
+	if o.Store == nil {
+		o.Store, _ = openOutbox(t)
 	}
 	if o.Backoff == 0 {
 		o.Backoff = 5 * time.Millisecond
@@ -375,10 +407,16 @@ func TestWebhookRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := newReceiver(t, tt.respond)
+			store, _ := openOutbox(t)
+			tt.opts.Store = store
 			w, logs := newTestWebhook(t, rc.srv.URL, tt.opts)
 			w.Notify("handoff.resolved", map[string]int{"n": 1})
 			// Close waits for retries, so the count below is final.
 			closeWebhook(t, w)
+			// Delivered, rejected or given up on: nothing is left to send.
+			if !outboxEmpty(t, store) {
+				t.Error("the delivery is still in the outbox")
+			}
 
 			reqs := rc.requests()
 			if len(reqs) != tt.want {
@@ -457,6 +495,9 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
+// Notify only stores the event: with the receiver hanging on the first
+// delivery, more events are queued at once, and all are sent once it
+// answers.
 func TestWebhookNotifyNeverBlocks(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
@@ -470,45 +511,39 @@ func TestWebhookNotifyNeverBlocks(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Queue: 1})
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{})
 	unblock := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(unblock) // runs first, so the server can shut down
 
-	w.Notify("handoff.created", 0) // taken by the delivery goroutine, then hangs
+	w.Notify("handoff.created", 0) // claimed by the delivery goroutine, then hangs
 	select {
 	case <-started:
 	case <-time.After(20 * time.Second):
 		t.Fatal("first event never reached the receiver")
 	}
-	w.Notify("handoff.created", 1) // fills the queue of one
-
 	const extra = 50
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range extra {
-			w.Notify("handoff.created", 2+i)
+			w.Notify("handoff.created", 1+i)
 		}
 	}()
 	select {
 	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Notify blocked while the receiver hung and the queue was full")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Notify blocked while the receiver hung")
 	}
-	dropped := logs.lines("queue full")
-	if len(dropped) != extra {
-		t.Fatalf("%d queue-full drops logged, want %d:\n%s", len(dropped), extra, logs)
+	if got := len(rc.requests()); got != 1 {
+		t.Fatalf("receiver saw %d requests while the first hung, want 1 (events about no conversation go in order)", got)
 	}
-	for _, l := range dropped {
-		if !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "id=") {
-			t.Fatalf("drop log %q, want level=ERROR with the event id", l)
-		}
-	}
-
 	unblock()
 	closeWebhook(t, w)
-	if got := len(rc.requests()); got != 2 {
-		t.Fatalf("receiver saw %d requests, want 2 (the hung one and the queued one)", got)
+	if got := len(rc.requests()); got != 1+extra {
+		t.Fatalf("receiver saw %d requests, want %d", got, 1+extra)
+	}
+	if errs := logs.lines("level=ERROR"); len(errs) > 0 {
+		t.Fatalf("unexpected error log: %s", errs)
 	}
 }
 
@@ -542,17 +577,24 @@ func TestWebhookCloseDeliversPending(t *testing.T) {
 		t.Fatalf("receiver saw events %v, want %v", got, want)
 	}
 
-	// After Close, events are dropped and logged, not sent (and no panic).
+	// After Close, events are stored for the next start, not sent (and no panic).
 	w.Notify("handoff.created", 99)
+	time.Sleep(50 * time.Millisecond)
 	if n := len(rc.requests()); n != len(want) {
 		t.Fatalf("receiver saw %d requests after Close, want %d", n, len(want))
 	}
-	if l := logs.lines("notifier closed"); len(l) != 1 || !strings.Contains(l[0], "level=ERROR") {
-		t.Fatalf("log after Notify on a closed Webhook = %q, want one Error", l)
+	if errs := logs.lines("level=ERROR"); len(errs) > 0 {
+		t.Fatalf("unexpected error log: %s", errs)
 	}
 	closeWebhook(t, w) // a second Close is harmless
+	if outboxEmpty(t, w.store) {
+		t.Fatal("the event notified after Close is not in the outbox")
+	}
 }
 
+// Close with a receiver that hangs returns within its context; the
+// interrupted delivery and those behind it stay in the outbox, and the
+// next start sends them all, the interrupted one not counted as tried.
 func TestWebhookCloseStopsAtDeadline(t *testing.T) {
 	rc := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) {
 		select { // hang until the client gives up
@@ -560,10 +602,12 @@ func TestWebhookCloseStopsAtDeadline(t *testing.T) {
 		case <-time.After(10 * time.Second):
 		}
 	})
-	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{})
+	store, _ := openOutbox(t)
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Store: store})
 	for i := range 3 {
 		w.Notify("handoff.created", i)
 	}
+	waitFor(t, "the first attempt", func() bool { return len(rc.requests()) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -577,8 +621,38 @@ func TestWebhookCloseStopsAtDeadline(t *testing.T) {
 	if n := len(rc.requests()); n != 1 {
 		t.Fatalf("receiver saw %d requests, want 1", n)
 	}
-	if a, d := logs.lines("abandoned at shutdown"), logs.lines("shut down before delivery"); len(a) != 1 || len(d) != 2 {
-		t.Fatalf("logged %d abandoned and %d dropped, want 1 and 2:\n%s", len(a), len(d), logs)
+	if l := logs.lines("interrupted at shutdown"); len(l) != 1 || !strings.Contains(l[0], "attempts=0") {
+		t.Fatalf("logged %q, want one interrupted delivery, not counted:\n%s", l, logs)
+	}
+
+	ok := newReceiver(t, nil)
+	next, _ := newTestWebhook(t, ok.srv.URL, WebhookOptions{Store: store, Retries: -1})
+	closeWebhook(t, next)
+	var got []int
+	for _, r := range ok.requests() {
+		var p struct{ Data int }
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Data)
+	}
+	if !slices.Equal(got, []int{0, 1, 2}) {
+		t.Fatalf("the next start sent %v, want [0 1 2]", got)
+	}
+	if rc.requests()[0].header.Get("X-Baton-Delivery") != ok.requests()[0].header.Get("X-Baton-Delivery") {
+		t.Error("the interrupted delivery was sent again under another id")
+	}
+}
+
+// waitFor polls cond for up to 20 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -597,10 +671,16 @@ func TestNewWebhookValidates(t *testing.T) {
 		{"no host", "http:///hook", testSecret, false},
 		{"unparsable", "http://exa mple.com/", testSecret, false},
 		{"opaque", "mailto:ops@example.com", testSecret, false},
+		{"no store", "https://example.com/hook", testSecret, false},
 	}
+	store, _ := openOutbox(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := NewWebhook(WebhookOptions{URL: tt.url, Secret: tt.secret})
+			o := WebhookOptions{URL: tt.url, Secret: tt.secret, Store: store}
+			if tt.name == "no store" {
+				o.Store = nil
+			}
+			w, err := NewWebhook(o)
 			if w != nil {
 				defer w.Close(context.Background())
 			}
@@ -615,8 +695,9 @@ func TestNewWebhookValidates(t *testing.T) {
 }
 
 // An erased conversation's events are not delivered after its erasure:
-// neither the retry of the one in flight nor those queued behind it.
-// Others' events, and events about it queued later, still are.
+// neither the retry of the one that failed nor those queued behind it, and
+// they are gone from the outbox. Others' events, and events about it
+// queued later, still are.
 func TestWebhookForget(t *testing.T) {
 	failed := make(chan struct{})
 	rc := newReceiver(t, func(n int, w http.ResponseWriter, _ *http.Request) {
@@ -625,26 +706,34 @@ func TestWebhookForget(t *testing.T) {
 			close(failed)
 		}
 	})
-	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Backoff: 200 * time.Millisecond})
+	store, _ := openOutbox(t)
+	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Store: store, Backoff: 500 * time.Millisecond})
 	w.Notify("handoff.created", &kb.Handoff{ID: "h1", ConversationID: "erased"})
 	<-failed // h1 now waits for its retry
 	w.Notify("handoff.contact", &kb.Handoff{ID: "h2", ConversationID: "erased", Contact: "ann@example.com"})
 	w.Notify("handoff.created", &kb.Handoff{ID: "h3", ConversationID: "kept"})
-	w.Forget([]string{"erased"})
+	w.Forget(context.Background(), []string{"erased"})
 	w.Notify("handoff.created", &kb.Handoff{ID: "h4", ConversationID: "erased"})
 	closeWebhook(t, w)
-	var got []string
+	got := map[string]int{}
 	for _, r := range rc.requests() {
 		var p struct{ Data kb.Handoff }
 		if err := json.Unmarshal(r.body, &p); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, p.Data.ID)
+		got[p.Data.ID]++
+		if p.Data.Contact != "" {
+			t.Errorf("receiver saw the erased contact in %s", r.body)
+		}
 	}
-	if want := []string{"h1", "h3", "h4"}; !slices.Equal(got, want) {
+	// Different conversations' events may arrive in either order.
+	if want := map[string]int{"h1": 1, "h3": 1, "h4": 1}; !maps.Equal(got, want) {
 		t.Errorf("receiver saw %v, want %v (h1's first attempt only, no h2)", got, want)
 	}
-	if l := logs.lines("conversation was erased"); len(l) != 2 {
-		t.Errorf("log lines about erased deliveries = %q, want 2 (h1's retry, h2)", l)
+	if l := logs.lines("their conversation was erased"); len(l) != 1 || !strings.Contains(l[0], "deliveries=2") {
+		t.Errorf("log lines about erased deliveries = %q, want 1 with deliveries=2 (h1's retry, h2)", l)
+	}
+	if !outboxEmpty(t, store) {
+		t.Error("deliveries left in the outbox")
 	}
 }

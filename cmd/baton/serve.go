@@ -47,7 +47,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	}
 	var hook *web.Webhook
 	if cfg.WebhookURL != "" {
-		if hook, err = web.NewWebhook(web.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Log: log}); err != nil {
+		if hook, err = web.NewWebhook(web.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Store: app.Store, Log: log}); err != nil {
 			app.Close()
 			ln.Close()
 			return nil, fmt.Errorf("webhook: %w", err)
@@ -137,8 +137,8 @@ func background(fn func(context.Context)) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-// Close delivers the webhook events still queued (for up to ten
-// seconds) and releases the app.
+// Close delivers the webhook events that are due (for up to ten seconds;
+// the rest wait in the outbox) and releases the app.
 func (s *Server) Close() error {
 	var err error
 	if s.webhook != nil {
