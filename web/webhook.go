@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,13 +88,19 @@ type Webhook struct {
 	// claimed back, by delivery id: Close waits for them, and the poller
 	// wakes for them.
 	mu      sync.Mutex
-	pending map[string]time.Time
+	pending map[string]scheduled
 
 	// ctx is cancelled when Close runs out of time: it aborts the
 	// attempts in flight, which stay in the outbox for the next start.
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the delivery goroutine exits
+}
+
+// scheduled is a retry a Webhook scheduled: when, and about which conversation.
+type scheduled struct {
+	at           time.Time
+	conversation string
 }
 
 // WebhookOptions configure a Webhook. Zero values take the defaults noted.
@@ -173,7 +180,7 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 		log:     o.Log,
 		wake:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
-		pending: map[string]time.Time{},
+		pending: map[string]scheduled{},
 		ctx:     ctx,
 		cancel:  cancel,
 		done:    make(chan struct{}),
@@ -239,6 +246,15 @@ func (w *Webhook) Close(ctx context.Context) error {
 // flight is not retried. Deliveries queued after Forget are sent.
 func (w *Webhook) Forget(ctx context.Context, conversationIDs []string) {
 	n, err := w.store.ForgetDeliveries(ctx, conversationIDs)
+	// After the delete, so that a retry scheduled meanwhile (under mu,
+	// see deliver) is either gone from the outbox or dropped here.
+	w.mu.Lock()
+	for id, r := range w.pending {
+		if r.conversation != "" && slices.Contains(conversationIDs, r.conversation) {
+			delete(w.pending, id) // Close need not wait for it
+		}
+	}
+	w.mu.Unlock()
 	if err != nil {
 		w.log.Error("webhook deliveries about erased conversations not removed", "conversations", len(conversationIDs), "err", err)
 		return
@@ -278,13 +294,15 @@ func (w *Webhook) run() {
 		default:
 			failing = false
 		}
-		next, ok := w.nextRetry(now)
-		if draining && !ok {
-			return
-		}
 		wait := pollEvery
-		if ok {
-			wait = min(wait, time.Until(next))
+		if err == nil {
+			next, ok := w.nextRetry(now)
+			if draining && !ok {
+				return
+			}
+			if ok {
+				wait = min(wait, time.Until(next))
+			}
 		}
 		timer.Reset(wait)
 		select {
@@ -315,12 +333,12 @@ func (w *Webhook) nextRetry(now time.Time) (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next time.Time
-	for id, at := range w.pending {
+	for id, r := range w.pending {
 		switch {
-		case !at.After(now):
+		case !r.at.After(now):
 			delete(w.pending, id)
-		case next.IsZero() || at.Before(next):
-			next = at
+		case next.IsZero() || r.at.Before(next):
+			next = r.at
 		}
 	}
 	return next, !next.IsZero()
@@ -369,10 +387,10 @@ func (w *Webhook) deliver(d *kb.Delivery) {
 			wait = hint
 		}
 		at := time.Now().Add(wait)
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		if w.reschedule(ctx, d, at, attempts, err) {
-			w.mu.Lock()
-			w.pending[d.ID] = at
-			w.mu.Unlock()
+			w.pending[d.ID] = scheduled{at, d.ConversationID}
 		}
 	}
 }
