@@ -16,18 +16,20 @@ import (
 
 const deliveryColumns = `id, event, body, conversation_id, created_at, next_at, attempts, leased_until, last_error`
 
-// EnqueueDelivery adds d to the outbox; a taken id is kb.ErrConflict.
+// EnqueueDelivery adds d to the outbox; a taken id is kb.ErrConflict. A
+// delivery due now is due by this node's clock, which its claims use too,
+// not the server's.
 func (s *Store) EnqueueDelivery(ctx context.Context, d *kb.Delivery) error {
-	var next *time.Time
-	if !d.NextAt.IsZero() {
-		next = &d.NextAt
+	next := d.NextAt
+	if next.IsZero() {
+		next = time.Now()
 	}
 	var leased *time.Time
 	if !d.LeasedUntil.IsZero() {
 		leased = &d.LeasedUntil
 	}
 	err := s.pool.QueryRow(ctx, `INSERT INTO webhook_outbox (id, event, body, conversation_id, next_at, attempts, leased_until, last_error)
-		VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7, $8) RETURNING created_at, next_at`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING created_at, next_at`,
 		d.ID, d.Event, d.Body, d.ConversationID, next, d.Attempts, leased, d.LastError).Scan(&d.CreatedAt, &d.NextAt)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("delivery %s already queued: %w", d.ID, kb.ErrConflict)
