@@ -221,8 +221,11 @@
     if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(key).then(done, failed);
     else failed();
   };
-  $("key-close").onclick = function () { $("key-dialog").close(); };
-  $("key-dialog").addEventListener("close", function () { $("key-value").textContent = ""; });
+  // The key leaves the page with the dialog: at once on Done, and on the
+  // close event (which comes a moment later) when Escape closes it.
+  function forgetKey() { $("key-value").textContent = ""; }
+  $("key-close").onclick = function () { forgetKey(); $("key-dialog").close(); };
+  $("key-dialog").addEventListener("close", forgetKey);
 
   // ---- Password reset ----
 
