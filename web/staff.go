@@ -29,7 +29,8 @@ type accountState struct {
 	Disabled bool   `json:"disabled"`
 }
 
-func (s *Server) view(ctx context.Context, u *kb.User) (staffView, error) {
+// staffDetails is u as the list shows it, with its count of live keys.
+func (s *Server) staffDetails(ctx context.Context, u *kb.User) (staffView, error) {
 	ks, err := s.store.APIKeys(ctx, u.ID)
 	if err != nil {
 		return staffView{}, err
@@ -52,7 +53,7 @@ func (s *Server) listStaff(c *gin.Context) {
 	}
 	out := make([]staffView, 0, len(us))
 	for _, u := range us {
-		v, err := s.view(ctx, u)
+		v, err := s.staffDetails(ctx, u)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -117,7 +118,7 @@ func (s *Server) createStaff(c *gin.Context) {
 		return
 	}
 	s.log.Info("staff account added", "name", u.Name, "role", u.Role, "by", auditActor(c))
-	if out["user"], err = s.view(ctx, u); err != nil {
+	if out["user"], err = s.staffDetails(ctx, u); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -169,7 +170,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 		}
 		s.log.Info("staff account changed", "name", u.Name, "role", u.Role, "disabled", u.Disabled, "by", auditActor(c))
 	}
-	v, err := s.view(ctx, u)
+	v, err := s.staffDetails(ctx, u)
 	if err != nil {
 		s.fail(c, err)
 		return
