@@ -50,10 +50,10 @@ bench: setup
 
 # The README's screenshots, taken by the browser tests themselves (needs
 # chromium): run after a change to a page and commit docs/screenshots.
-SHOTS := 2-customer-queued 7-customer-chinese 3-agent-packet editor-2-retrieval insights-4-analytics
+SHOTS := 2-customer-queued 7-customer-chinese 3-agent-packet editor-2-retrieval insights-4-analytics admin-1-staff
 SHOTDIR := $(shell mktemp -u /tmp/baton-shots.XXXXXX)
 screenshots: setup
-	BATON_ARTIFACTS=$(SHOTDIR) $(GO) test -count=1 -run 'TestBrowser(Handoff|EditorUpload|Insights)$$' ./cmd/baton
+	BATON_ARTIFACTS=$(SHOTDIR) $(GO) test -count=1 -run 'TestBrowser(Handoff|EditorUpload|Insights|AdminStaff)$$' ./cmd/baton
 	mkdir -p docs/screenshots
 	for s in $(SHOTS); do cp $(SHOTDIR)/$$s.png docs/screenshots/; done
 	rm -rf $(SHOTDIR)

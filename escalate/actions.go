@@ -108,6 +108,9 @@ func (d *Desk) Transfer(ctx context.Context, u *kb.User, id, to string) (*kb.Han
 	if err := canTakeHandoffs(target); err != nil {
 		return nil, fmt.Errorf("transfer: %v: %w", err, kb.ErrInvalid)
 	}
+	if target.Disabled {
+		return nil, fmt.Errorf("transfer: %s's account is disabled: %w", target.Name, kb.ErrInvalid)
+	}
 	h.ClaimedBy = target.ID
 	if err := d.Store.UpdateHandoff(ctx, h, kb.HandoffClaimed, u.ID); err != nil {
 		return nil, err

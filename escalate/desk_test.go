@@ -156,6 +156,13 @@ func TestDeskOwnership(t *testing.T) {
 	if _, err := d.Transfer(ctx, ann, h.ID, "eve"); !errors.Is(err, kb.ErrInvalid) {
 		t.Errorf("transfer to an editor: %v, want ErrInvalid", err)
 	}
+	gone := &kb.User{ID: "u-gone", Name: "gone", Role: kb.UserAgent, Disabled: true, PasswordHash: "x"}
+	if err := d.Store.CreateUser(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Transfer(ctx, ann, h.ID, "gone"); !errors.Is(err, kb.ErrInvalid) {
+		t.Errorf("transfer to a disabled agent: %v, want ErrInvalid", err)
+	}
 	if _, err := d.Close(ctx, ann, h.ID, kb.HandoffResolved, "meh"); !errors.Is(err, kb.ErrInvalid) {
 		t.Errorf("unknown outcome: %v, want ErrInvalid", err)
 	}

@@ -6,7 +6,11 @@ package kb
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Backends and services wrap them with context; the web
@@ -260,13 +264,32 @@ const (
 	UserAgent  = "agent"
 )
 
-// User is a member of staff.
+// User is a member of staff. A disabled user cannot sign in, and their
+// sessions and API keys are refused until they are enabled again.
 type User struct {
 	ID           string    `json:"id"`
 	Name         string    `json:"name"`
 	Role         string    `json:"role"`
+	Disabled     bool      `json:"disabled"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+}
+
+// ValidRole reports whether role is a staff role.
+func ValidRole(role string) bool {
+	return role == UserAgent || role == UserEditor || role == UserAdmin
+}
+
+// Validate checks a staff account's name (1 to 64 characters, no
+// spaces: it is typed at sign-in and named in transfers) and role.
+func (u *User) Validate() error {
+	if !ValidRole(u.Role) {
+		return fmt.Errorf("role %q: want agent, editor or admin: %w", u.Role, ErrInvalid)
+	}
+	if u.Name == "" || utf8.RuneCountInString(u.Name) > 64 || strings.ContainsFunc(u.Name, unicode.IsSpace) {
+		return fmt.Errorf("name %q: want 1 to 64 characters without spaces: %w", u.Name, ErrInvalid)
+	}
+	return nil
 }
 
 // Session is a signed-in staff browser. Only the hash of its cookie
@@ -594,6 +617,12 @@ type Store interface {
 	User(ctx context.Context, id string) (*User, error)
 	UserByName(ctx context.Context, name string) (*User, error)
 	Users(ctx context.Context) ([]*User, error)
+	// UpdateUser writes u's role and disabled flag (ErrNotFound if there is
+	// no such user); disabling also ends the user's sessions. A change that
+	// would leave no enabled admin is refused with ErrConflict, so nobody
+	// locks the desk out; two admins demoting each other at once cannot
+	// both win.
+	UpdateUser(ctx context.Context, u *User) error
 	SetPassword(ctx context.Context, userID, hash string) error
 	CreateSession(ctx context.Context, s *Session) error
 	// Session returns an unexpired session or ErrNotFound.
@@ -605,6 +634,11 @@ type Store interface {
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
 	// RevokeAPIKeys revokes every key of a user and says how many.
 	RevokeAPIKeys(ctx context.Context, userID string) (int, error)
+	// APIKeys lists a user's keys, revoked ones too, the newest first.
+	APIKeys(ctx context.Context, userID string) ([]*APIKey, error)
+	// RevokeAPIKey revokes one live key of a user; ErrNotFound when the
+	// user has no live key by that id.
+	RevokeAPIKey(ctx context.Context, userID, keyID string) error
 
 	SetPresence(ctx context.Context, p *Presence) error
 	Presences(ctx context.Context) ([]*Presence, error)

@@ -19,14 +19,21 @@ import (
 // a bk_ key) and, as a bootstrap before any admin account exists,
 // requests bearing the admin token from the environment when one is set.
 func (s *Server) requireAdmin(c *gin.Context) {
-	if s.opts.AdminToken != "" {
-		token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) == 1 {
-			c.Next()
-			return
-		}
+	if s.bearsAdminToken(c) {
+		c.Next()
+		return
 	}
 	s.adminStaff(c)
+}
+
+// bearsAdminToken reports whether the request carries the bootstrap
+// admin token (never when none is configured).
+func (s *Server) bearsAdminToken(c *gin.Context) bool {
+	if s.opts.AdminToken == "" {
+		return false
+	}
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) == 1
 }
 
 func (s *Server) getPolicies(c *gin.Context) {
@@ -70,10 +77,7 @@ func (s *Server) putPolicies(c *gin.Context) {
 	}
 	s.bot.SetPolicies(cfg)
 	after, _ := json.Marshal(cfg)
-	actor := "admin token"
-	if u, ok := c.Get(userKey); ok {
-		actor = u.(*kb.User).Name
-	}
+	actor := auditActor(c)
 	detail, _ := json.Marshal(struct {
 		Before json.RawMessage `json:"before"`
 		After  json.RawMessage `json:"after"`

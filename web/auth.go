@@ -169,7 +169,9 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if u == nil || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.Password)) != nil {
+	// A disabled account is refused after the same comparison and with the
+	// same answer as a wrong password, so neither says it exists.
+	if u == nil || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.Password)) != nil || u.Disabled {
 		c.JSON(http.StatusUnauthorized, errorBody(c, "unauthorized", "wrong name or password"))
 		return
 	}
@@ -233,6 +235,9 @@ func (s *Server) staffFromCookie(c *gin.Context) (*kb.User, *kb.Session, error) 
 	if errors.Is(err, kb.ErrNotFound) {
 		return nil, nil, errSignIn
 	}
+	if err == nil && u.Disabled {
+		return nil, nil, errSignIn
+	}
 	return u, sess, err
 }
 
@@ -264,6 +269,10 @@ func (s *Server) staffFromKey(c *gin.Context) (u *kb.User, ok bool, err error) {
 	u, err = s.store.User(ctx, k.UserID)
 	if errors.Is(err, kb.ErrNotFound) {
 		return nil, true, errSignIn
+	}
+	if err == nil && u.Disabled {
+		// The key is kept: enabling the account again brings it back.
+		return nil, true, fmt.Errorf("the API key's account is disabled: %w", errSignIn)
 	}
 	return u, true, err
 }

@@ -55,6 +55,13 @@ func (s *Server) editorPage(c *gin.Context) {
 	c.HTML(http.StatusOK, "editor.html", gin.H{"User": u, "CSRF": csrf})
 }
 
+// adminPage is the admin console: staff accounts and their keys.
+func (s *Server) adminPage(c *gin.Context) {
+	u := currentUser(c)
+	csrf, _ := c.Get("baton.csrf")
+	c.HTML(http.StatusOK, "admin.html", gin.H{"User": u, "CSRF": csrf})
+}
+
 // insightsPage is the misses inbox and the analytics, for editors (who
 // fix misses) and agents (who read them).
 func (s *Server) insightsPage(c *gin.Context) {

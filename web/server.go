@@ -62,8 +62,8 @@ func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 // Options configure the optional parts of the API.
 type Options struct {
 	// AdminToken, when set, also opens /api/v1/admin/policies and
-	// recalibration (a bootstrap before any admin account exists); staff
-	// with the admin role always can.
+	// recalibration, and adds staff accounts while no enabled admin
+	// exists (a bootstrap); staff with the admin role always can.
 	AdminToken string
 	// PolicyFile is where PUT /api/v1/admin/policies saves; empty when a
 	// --policy file manages the policies (PUT is then refused).
@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	r.GET("/articles/*id", s.articlePage)
 	r.GET("/login", s.loginPage)
 	r.GET("/console", s.staffPage(kb.UserAgent, kb.UserAdmin), s.consolePage)
+	r.GET("/admin", s.staffPage(kb.UserAdmin), s.adminPage)
 
 	api := r.Group("/api/v1", limitBody(maxBodyBytes, s.opts.BodyTimeout))
 	api.POST("/conversations", s.createConversation)
@@ -229,6 +230,16 @@ func (s *Server) routes() {
 	// The privacy API needs a member of staff with the admin role (a
 	// session or a bk_ key), so that every export and erasure is audited
 	// under a name; the shared admin token does not open it.
+	// Staff accounts likewise need an admin by name, except that the
+	// bootstrap token may add accounts while no enabled admin exists.
+	api.POST("/admin/users", s.adminOrBootstrap, s.createStaff)
+	staff := api.Group("/admin/users", s.adminStaff)
+	staff.GET("", s.listStaff)
+	staff.PATCH("/:id", s.updateStaff)
+	staff.POST("/:id/password", s.resetPassword)
+	staff.GET("/:id/keys", s.listKeys)
+	staff.POST("/:id/keys", s.createKey)
+	staff.DELETE("/:id/keys/:key", s.revokeKey)
 	privacy := api.Group("/admin", s.adminStaff)
 	privacy.GET("/conversations/:id/export", s.exportConversation)
 	privacy.DELETE("/conversations/:id", s.eraseConversation)

@@ -36,6 +36,7 @@ var authzMatrix = map[string]access{
 	"GET /console":           {page: true},
 	"GET /editor":            {page: true},
 	"GET /insights":          {page: true},
+	"GET /admin":             {page: true},
 
 	"POST /api/v1/conversations":                            {public: true},
 	"GET /api/v1/collections/:c/welcome":                    {public: true},
@@ -91,6 +92,13 @@ var authzMatrix = map[string]access{
 	"GET /api/v1/admin/policies":                      {roles: []string{"admin"}},
 	"PUT /api/v1/admin/policies":                      {roles: []string{"admin"}},
 	"GET /api/v1/admin/recalibration":                 {roles: []string{"admin"}},
+	"GET /api/v1/admin/users":                         {roles: []string{"admin"}},
+	"POST /api/v1/admin/users":                        {roles: []string{"admin"}},
+	"PATCH /api/v1/admin/users/:id":                   {roles: []string{"admin"}},
+	"POST /api/v1/admin/users/:id/password":           {roles: []string{"admin"}},
+	"GET /api/v1/admin/users/:id/keys":                {roles: []string{"admin"}},
+	"POST /api/v1/admin/users/:id/keys":               {roles: []string{"admin"}},
+	"DELETE /api/v1/admin/users/:id/keys/:key":        {roles: []string{"admin"}},
 	"GET /api/v1/admin/conversations/:id/export":      {roles: []string{"admin"}},
 	"DELETE /api/v1/admin/conversations/:id":          {roles: []string{"admin"}},
 	"GET /api/v1/admin/customers/:customer_id/export": {roles: []string{"admin"}},
@@ -163,7 +171,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, r := range sorted {
 		a := authzMatrix[r]
 		method, pattern, _ := strings.Cut(r, " ")
-		path := strings.NewReplacer(":customer_id", "nobody-at-all", ":mid", "no-such-message", ":c", "default", "*id", "default/returns", "*filepath", "chat.js").Replace(pattern)
+		path := strings.NewReplacer(":customer_id", "nobody-at-all", ":key", "no-such-key", ":mid", "no-such-message", ":c", "default", "*id", "default/returns", "*filepath", "chat.js").Replace(pattern)
 		if a.customer {
 			path = strings.Replace(path, ":id", own, 1)
 		}

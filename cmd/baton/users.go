@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,10 +33,6 @@ standard input with --password-stdin. With --api-key and no terminal or
 once, signs them in (Authorization: Bearer KEY).
 `
 
-// noPassword is stored for key-only users: no bcrypt hash looks like it,
-// so no password matches.
-const noPassword = "!"
-
 // runUsers manages staff accounts in the data directory's store.
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -68,7 +62,11 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		for _, u := range us {
-			fmt.Fprintf(stdout, "%-20s %-7s %s\n", u.Name, u.Role, u.CreatedAt.Format("2006-01-02"))
+			state := ""
+			if u.Disabled {
+				state = " disabled"
+			}
+			fmt.Fprintf(stdout, "%-20s %-7s %s%s\n", u.Name, u.Role, u.CreatedAt.Format("2006-01-02"), state)
 		}
 		return nil
 	case "add", "passwd", "key", "revoke":
@@ -102,7 +100,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stdout, "revoked %d API keys of %s\n", n, name)
 		return auditCLI(ctx, store, "user.revoke", name, fmt.Sprintf("%d API keys revoked", n))
 	}
-	hash := noPassword
+	hash := web.NoPassword
 	if sub == "passwd" || *fromStdin || !*withKey || isTerminal(stdin) {
 		pw, err := readPassword(stdin, stderr, *fromStdin)
 		if err != nil {
@@ -152,8 +150,8 @@ func auditCLI(ctx context.Context, store kb.Store, action, name, detail string) 
 
 // printKey makes an API key for u and prints it; it is never shown again.
 func printKey(ctx context.Context, store kb.Store, u *kb.User, stdout io.Writer) error {
-	key, hash := web.NewAPIKey()
-	if err := store.CreateAPIKey(ctx, &kb.APIKey{ID: newUserID(), UserID: u.ID, KeyHash: hash}); err != nil {
+	key, _, err := web.IssueAPIKey(ctx, store, u)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "API key for %s (%s), shown once:\n%s\n", u.Name, u.Role, key)
@@ -179,15 +177,11 @@ func openStore(ctx context.Context, cfg Config) (kb.Store, error) {
 
 // addUser checks the name and role and stores the account.
 func addUser(ctx context.Context, store kb.Store, name, role, hash string) error {
-	switch role {
-	case kb.UserAgent, kb.UserEditor, kb.UserAdmin:
-	default:
-		return fmt.Errorf("role %q: want agent, editor or admin: %w", role, kb.ErrInvalid)
+	u, err := web.NewUser(name, role, hash)
+	if err != nil {
+		return err
 	}
-	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n") {
-		return fmt.Errorf("name %q: want 1 to 64 characters without spaces: %w", name, kb.ErrInvalid)
-	}
-	return store.CreateUser(ctx, &kb.User{ID: newUserID(), Name: name, Role: role, PasswordHash: hash})
+	return store.CreateUser(ctx, u)
 }
 
 // readPassword asks twice on a terminal, or reads one line from stdin.
@@ -255,12 +249,4 @@ func ensureAdmin(ctx context.Context, cfg Config, store kb.Store, stdin io.Reade
 	}
 	log.Info("created the first admin", "name", name)
 	return nil
-}
-
-func newUserID() string {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b)
 }

@@ -11,8 +11,8 @@ import (
 
 // CreateUser stores a new staff account; a taken name is kb.ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u *kb.User) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO users (id, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING created_at`,
-		u.ID, u.Name, u.Role, u.PasswordHash).Scan(&u.CreatedAt)
+	err := s.pool.QueryRow(ctx, `INSERT INTO users (id, name, role, disabled, password_hash) VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
+		u.ID, u.Name, u.Role, u.Disabled, u.PasswordHash).Scan(&u.CreatedAt)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("user %q already exists: %w", u.Name, kb.ErrConflict)
 	}
@@ -33,7 +33,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (*kb.User, error) {
 }
 
 func (s *Store) user(ctx context.Context, where, arg string) (*kb.User, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT id, name, role, password_hash, created_at FROM users WHERE `+where, arg)
+	rows, _ := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg)
 	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
 	if err != nil {
 		return nil, notFound(err, "user "+arg)
@@ -43,7 +43,7 @@ func (s *Store) user(ctx context.Context, where, arg string) (*kb.User, error) {
 
 // Users lists all staff accounts by name.
 func (s *Store) Users(ctx context.Context) ([]*kb.User, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT id, name, role, password_hash, created_at FROM users ORDER BY name`)
+	rows, _ := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	us, err := pgx.CollectRows(rows, scanUser)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
@@ -51,10 +51,45 @@ func (s *Store) Users(ctx context.Context) ([]*kb.User, error) {
 	return us, nil
 }
 
+// userColumns are what scanUser reads, in its order.
+const userColumns = `id, name, role, disabled, password_hash, created_at`
+
 func scanUser(row pgx.CollectableRow) (*kb.User, error) {
 	var u kb.User
-	err := row.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Disabled, &u.PasswordHash, &u.CreatedAt)
 	return &u, err
+}
+
+// UpdateUser writes u's role and disabled flag, refusing to leave no
+// enabled admin. The enabled admins' rows are locked first, always in
+// the same order, so two admins demoting each other at once queue: the
+// second sees the first's change and is refused.
+func (s *Store) UpdateUser(ctx context.Context, u *kb.User) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT id FROM users WHERE role = $1 AND NOT disabled ORDER BY id FOR UPDATE`, kb.UserAdmin)
+		admins, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("lock admins: %w", err)
+		}
+		var name, role string
+		var disabled bool
+		err = tx.QueryRow(ctx, `SELECT name, role, disabled FROM users WHERE id = $1 FOR UPDATE`, u.ID).Scan(&name, &role, &disabled)
+		if err != nil {
+			return notFound(err, "user "+u.ID)
+		}
+		if role == kb.UserAdmin && !disabled && (u.Role != kb.UserAdmin || u.Disabled) && len(admins) <= 1 {
+			return fmt.Errorf("%s is the last enabled admin; make another admin first: %w", name, kb.ErrConflict)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET role = $1, disabled = $2 WHERE id = $3`, u.Role, u.Disabled, u.ID); err != nil {
+			return fmt.Errorf("update user %s: %w", u.ID, err)
+		}
+		if u.Disabled {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+				return fmt.Errorf("sign out %s: %w", u.ID, err)
+			}
+		}
+		return nil
+	})
 }
 
 // SetPassword replaces a user's password hash and signs them out everywhere.
@@ -144,6 +179,28 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*kb.APIKey, erro
 		return nil, notFound(err, "api key")
 	}
 	return k, nil
+}
+
+// APIKeys lists a user's keys, revoked ones too, the newest first.
+func (s *Store) APIKeys(ctx context.Context, userID string) ([]*kb.APIKey, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT id, user_id, '', created_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
+	ks, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[kb.APIKey])
+	if err != nil {
+		return nil, fmt.Errorf("list api keys of %s: %w", userID, err)
+	}
+	return ks, nil
+}
+
+// RevokeAPIKey revokes one live key of a user.
+func (s *Store) RevokeAPIKey(ctx context.Context, userID, keyID string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = clock_timestamp() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`, keyID, userID)
+	if err != nil {
+		return fmt.Errorf("revoke api key %s: %w", keyID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("live api key %s of user %s: %w", keyID, userID, kb.ErrNotFound)
+	}
+	return nil
 }
 
 // RevokeAPIKeys revokes every live key of a user.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -11,8 +12,8 @@ import (
 // CreateUser stores a new staff account; a taken name is kb.ErrConflict.
 func (d *DB) CreateUser(ctx context.Context, u *kb.User) error {
 	ts := now()
-	_, err := d.db.ExecContext(ctx, `INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		u.ID, u.Name, u.Role, u.PasswordHash, ts)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO users (id, name, role, disabled, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Name, u.Role, u.Disabled, u.PasswordHash, ts)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("user %q already exists: %w", u.Name, kb.ErrConflict)
 	}
@@ -33,13 +34,22 @@ func (d *DB) UserByName(ctx context.Context, name string) (*kb.User, error) {
 	return d.user(ctx, `name = ?`, name)
 }
 
+// userColumns are what scanUser reads, in its order.
+const userColumns = `id, name, role, disabled, password_hash, created_at`
+
 func (d *DB) user(ctx context.Context, where, arg string) (*kb.User, error) {
-	var u kb.User
-	var created string
-	err := d.db.QueryRowContext(ctx, `SELECT id, name, role, password_hash, created_at FROM users WHERE `+where, arg).
-		Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created)
+	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
 	if err != nil {
 		return nil, notFound(err, "user "+arg)
+	}
+	return u, nil
+}
+
+func scanUser(row interface{ Scan(...any) error }) (*kb.User, error) {
+	var u kb.User
+	var created string
+	if err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Disabled, &u.PasswordHash, &created); err != nil {
+		return nil, err
 	}
 	u.CreatedAt = parseTime(created)
 	return &u, nil
@@ -47,22 +57,55 @@ func (d *DB) user(ctx context.Context, where, arg string) (*kb.User, error) {
 
 // Users lists all staff accounts by name.
 func (d *DB) Users(ctx context.Context) ([]*kb.User, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, name, role, password_hash, created_at FROM users ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
 	var out []*kb.User
 	for rows.Next() {
-		var u kb.User
-		var created string
-		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, err
 		}
-		u.CreatedAt = parseTime(created)
-		out = append(out, &u)
+		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// UpdateUser writes u's role and disabled flag, refusing to leave no
+// enabled admin. The one connection serialises transactions, so the
+// check and the change cannot interleave with another admin's.
+func (d *DB) UpdateUser(ctx context.Context, u *kb.User) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var name, role string
+	var disabled bool
+	err = tx.QueryRowContext(ctx, `SELECT name, role, disabled FROM users WHERE id = ?`, u.ID).Scan(&name, &role, &disabled)
+	if err != nil {
+		return notFound(err, "user "+u.ID)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET role = ?, disabled = ? WHERE id = ?`, u.Role, u.Disabled, u.ID); err != nil {
+		return fmt.Errorf("update user %s: %w", u.ID, err)
+	}
+	if role == kb.UserAdmin && !disabled && (u.Role != kb.UserAdmin || u.Disabled) {
+		var admins int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = ? AND NOT disabled`, kb.UserAdmin).Scan(&admins); err != nil {
+			return fmt.Errorf("count admins: %w", err)
+		}
+		if admins == 0 {
+			return fmt.Errorf("%s is the last enabled admin; make another admin first: %w", name, kb.ErrConflict)
+		}
+	}
+	if u.Disabled {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return fmt.Errorf("sign out %s: %w", u.ID, err)
+		}
+	}
+	return tx.Commit()
 }
 
 // SetPassword replaces a user's password hash and signs them out everywhere.
@@ -162,6 +205,43 @@ func (d *DB) APIKeyByHash(ctx context.Context, hash string) (*kb.APIKey, error) 
 	}
 	k.CreatedAt = parseTime(created)
 	return &k, nil
+}
+
+// APIKeys lists a user's keys, revoked ones too, the newest first.
+func (d *DB) APIKeys(ctx context.Context, userID string) ([]*kb.APIKey, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, user_id, created_at, revoked_at FROM api_keys WHERE user_id = ? ORDER BY rowid DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list api keys of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []*kb.APIKey
+	for rows.Next() {
+		var k kb.APIKey
+		var created string
+		var revoked sql.NullString
+		if err := rows.Scan(&k.ID, &k.UserID, &created, &revoked); err != nil {
+			return nil, err
+		}
+		k.CreatedAt = parseTime(created)
+		if revoked.Valid {
+			at := parseTime(revoked.String)
+			k.RevokedAt = &at
+		}
+		out = append(out, &k)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIKey revokes one live key of a user.
+func (d *DB) RevokeAPIKey(ctx context.Context, userID, keyID string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL`, now(), keyID, userID)
+	if err != nil {
+		return fmt.Errorf("revoke api key %s: %w", keyID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("live api key %s of user %s: %w", keyID, userID, kb.ErrNotFound)
+	}
+	return nil
 }
 
 // RevokeAPIKeys revokes every live key of a user.

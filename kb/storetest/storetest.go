@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,6 +29,9 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"Handoffs", testHandoffs},
 		{"ClaimRace", testClaimRace},
 		{"UsersAndSessions", testUsersAndSessions},
+		{"UpdateUser", testUpdateUser},
+		{"LastAdmin", testLastAdmin},
+		{"APIKeys", testAPIKeys},
 		{"Feedback", testFeedback},
 		{"UpdateArticleVersionCheck", testUpdateArticle},
 		{"Drafts", testDrafts},
@@ -434,6 +438,198 @@ func testUsersAndSessions(t *testing.T, s kb.Store) {
 	ps, err := s.Presences(ctx)
 	if err != nil || len(ps) != 1 || ps[0].Status != kb.PresenceOnline || ps[0].Name != "ann" || !ps[0].SeenAt.Equal(seen) {
 		t.Errorf("Presences = %+v, %v", ps, err)
+	}
+}
+
+func testUpdateUser(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	for _, u := range []*kb.User{
+		{ID: "u1", Name: "root", Role: kb.UserAdmin, PasswordHash: "h"},
+		{ID: "u2", Name: "ann", Role: kb.UserAgent, PasswordHash: "h"},
+	} {
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u, err := s.User(ctx, "u2"); err != nil || u.Disabled {
+		t.Fatalf("new user = %+v, %v; want enabled", u, err)
+	}
+	for _, id := range []string{"s1", "s2"} {
+		if err := s.CreateSession(ctx, &kb.Session{IDHash: id, UserID: map[string]string{"s1": "u1", "s2": "u2"}[id], CSRF: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.UpdateUser(ctx, &kb.User{ID: "u2", Role: kb.UserEditor, Disabled: true}); err != nil {
+		t.Fatalf("disable ann: %v", err)
+	}
+	u, err := s.User(ctx, "u2")
+	if err != nil || u.Role != kb.UserEditor || !u.Disabled || u.Name != "ann" || u.PasswordHash != "h" {
+		t.Errorf("after UpdateUser: %+v, %v; want ann, editor, disabled, password kept", u, err)
+	}
+	if us, err := s.Users(ctx); err != nil || len(us) != 2 || us[0].Name != "ann" || !us[0].Disabled || us[1].Disabled {
+		t.Errorf("Users = %+v, %v; want ann disabled, root enabled", us, err)
+	}
+	if _, err := s.Session(ctx, "s2"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("a disabled user's session survived: %v", err)
+	}
+	if _, err := s.Session(ctx, "s1"); err != nil {
+		t.Errorf("another user's session ended with ann's: %v", err)
+	}
+	if err := s.UpdateUser(ctx, &kb.User{ID: "u2", Role: kb.UserAgent}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.UserByName(ctx, "ann"); err != nil || u.Disabled || u.Role != kb.UserAgent {
+		t.Errorf("enabled again: %+v, %v", u, err)
+	}
+	if err := s.UpdateUser(ctx, &kb.User{ID: "nope", Role: kb.UserAgent}); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("UpdateUser(nope) err = %v, want ErrNotFound", err)
+	}
+	// A disabled account can be created (an import, say) and is kept so.
+	if err := s.CreateUser(ctx, &kb.User{ID: "u3", Name: "gone", Role: kb.UserAgent, Disabled: true, PasswordHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.User(ctx, "u3"); err != nil || !u.Disabled {
+		t.Errorf("created disabled: %+v, %v", u, err)
+	}
+}
+
+// testLastAdmin: the last enabled admin can be neither demoted nor
+// disabled; with several, any can go, but of all stepping down at once
+// one stays.
+func testLastAdmin(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	for _, u := range []*kb.User{
+		{ID: "a1", Name: "root", Role: kb.UserAdmin, PasswordHash: "h"},
+		{ID: "a2", Name: "boss", Role: kb.UserAdmin, PasswordHash: "h"},
+		{ID: "a3", Name: "old", Role: kb.UserAdmin, Disabled: true, PasswordHash: "h"},
+		{ID: "e1", Name: "eve", Role: kb.UserEditor, PasswordHash: "h"},
+	} {
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.UpdateUser(ctx, &kb.User{ID: "a2", Role: kb.UserAdmin, Disabled: true}); err != nil {
+		t.Fatalf("disable one of two admins: %v", err)
+	}
+	for _, tt := range []struct {
+		name string
+		u    *kb.User
+	}{
+		{"demote the last admin", &kb.User{ID: "a1", Role: kb.UserEditor}},
+		{"disable the last admin", &kb.User{ID: "a1", Role: kb.UserAdmin, Disabled: true}},
+	} {
+		if err := s.UpdateUser(ctx, tt.u); !errors.Is(err, kb.ErrConflict) {
+			t.Errorf("%s: err = %v, want ErrConflict", tt.name, err)
+		}
+	}
+	if u, err := s.User(ctx, "a1"); err != nil || u.Role != kb.UserAdmin || u.Disabled {
+		t.Errorf("the last admin after the refused changes: %+v, %v", u, err)
+	}
+	// Changes that leave an enabled admin are fine: others' roles, a
+	// disabled admin's, the last admin's own unchanged.
+	for _, u := range []*kb.User{
+		{ID: "e1", Role: kb.UserAgent},
+		{ID: "a3", Role: kb.UserEditor, Disabled: true},
+		{ID: "a1", Role: kb.UserAdmin},
+	} {
+		if err := s.UpdateUser(ctx, u); err != nil {
+			t.Errorf("UpdateUser(%s to %s, disabled %v): %v", u.ID, u.Role, u.Disabled, err)
+		}
+	}
+	// Eight admins all step down at once: exactly one must stay.
+	admins := []string{"a1", "a2"}
+	for i := range 6 {
+		id := fmt.Sprintf("x%d", i)
+		if err := s.CreateUser(ctx, &kb.User{ID: id, Name: "admin-" + id, Role: kb.UserAdmin, PasswordHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		admins = append(admins, id)
+	}
+	if err := s.UpdateUser(ctx, &kb.User{ID: "a2", Role: kb.UserAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 10 {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, len(admins))
+		for i, id := range admins {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = s.UpdateUser(ctx, &kb.User{ID: id, Role: kb.UserAgent})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, kb.ErrConflict):
+				t.Fatalf("round %d: %v, want nil or ErrConflict", round, err)
+			}
+		}
+		if won != len(admins)-1 {
+			t.Fatalf("round %d: %d of %d admins stepping down at once won, want all but one", round, won, len(admins))
+		}
+		for _, id := range admins {
+			if err := s.UpdateUser(ctx, &kb.User{ID: id, Role: kb.UserAdmin}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func testAPIKeys(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	for _, u := range []*kb.User{{ID: "u1", Name: "ann", Role: kb.UserAgent, PasswordHash: "h"}, {ID: "u2", Name: "bob", Role: kb.UserAgent, PasswordHash: "h"}} {
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ks, err := s.APIKeys(ctx, "u1"); err != nil || len(ks) != 0 {
+		t.Errorf("APIKeys before any = %+v, %v; want none", ks, err)
+	}
+	for _, k := range []*kb.APIKey{{ID: "k1", UserID: "u1", KeyHash: "kh1"}, {ID: "k2", UserID: "u1", KeyHash: "kh2"}, {ID: "k3", UserID: "u1", KeyHash: "kh3"}, {ID: "b1", UserID: "u2", KeyHash: "bh1"}} {
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RevokeAPIKey(ctx, "u1", "k2"); err != nil {
+		t.Fatalf("RevokeAPIKey(k2): %v", err)
+	}
+	for _, tt := range []struct{ name, user, key string }{
+		{"already revoked", "u1", "k2"},
+		{"another user's key", "u1", "b1"},
+		{"unknown key", "u1", "nope"},
+	} {
+		if err := s.RevokeAPIKey(ctx, tt.user, tt.key); !errors.Is(err, kb.ErrNotFound) {
+			t.Errorf("RevokeAPIKey %s: err = %v, want ErrNotFound", tt.name, err)
+		}
+	}
+	if _, err := s.APIKeyByHash(ctx, "kh2"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("a revoked key still signs in: %v", err)
+	}
+	for _, h := range []string{"kh1", "kh3", "bh1"} {
+		if _, err := s.APIKeyByHash(ctx, h); err != nil {
+			t.Errorf("key %s, not revoked: %v", h, err)
+		}
+	}
+	ks, err := s.APIKeys(ctx, "u1")
+	if err != nil || len(ks) != 3 {
+		t.Fatalf("APIKeys(u1) = %+v, %v; want 3", ks, err)
+	}
+	var got []string
+	for _, k := range ks {
+		got = append(got, k.ID)
+		if k.UserID != "u1" || k.KeyHash != "" || k.CreatedAt.IsZero() || (k.RevokedAt != nil) != (k.ID == "k2") {
+			t.Errorf("key %+v: want u1's, no hash, a creation time, revoked only k2", k)
+		}
+	}
+	if strings.Join(got, ",") != "k3,k2,k1" {
+		t.Errorf("APIKeys order = %v, want the newest first: k3,k2,k1", got)
 	}
 }
 

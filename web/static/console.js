@@ -6,7 +6,7 @@
   "use strict";
   var zh = (navigator.language || "").toLowerCase().indexOf("zh") === 0;
   var T = zh ? {
-    presence: "状态", online: "在线", away: "离开", logout: "退出", insights: "漏答与统计", queue: "排队", empty: "暂无等待的客户。",
+    presence: "状态", online: "在线", away: "离开", logout: "退出", insights: "漏答与统计", to_admin: "管理", queue: "排队", empty: "暂无等待的客户。",
     claim: "接入", release: "放回队列", transfer: "转给", agent_name: "客服名", verdict: "对机器人的判断…",
     bot_right: "机器人答对了", article_missing: "漏答：缺少文章", article_wrong: "漏答：文章有误", needless_handoff: "不该转人工",
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
@@ -22,7 +22,7 @@
     resolved_by: "已由 {who} 结束", returned_by: "已由 {who} 交还机器人", verdict_is: "判断：",
     band_answer: "可直接回答", band_clarify: "需要澄清", band_handoff: "转人工", band_small_talk: "寒暄", rank: "第 {n} 条"
   } : {
-    presence: "Presence", online: "Online", away: "Away", logout: "Sign out", insights: "Insights", queue: "Queue", empty: "Nobody is waiting.",
+    presence: "Presence", online: "Online", away: "Away", logout: "Sign out", insights: "Insights", to_admin: "Admin", queue: "Queue", empty: "Nobody is waiting.",
     claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
     bot_right: "Bot was right", article_missing: "Bot missed: article missing", article_wrong: "Bot missed: article wrong",
     needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",

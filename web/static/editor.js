@@ -30,7 +30,7 @@
   "use strict";
   var zh = (navigator.language || "").toLowerCase().indexOf("zh") === 0;
   var T = zh ? {
-    tab_upload: "上传", tab_articles: "文章", tab_search: "检索测试", tab_audit: "操作日志", logout: "退出", insights: "漏答与统计",
+    tab_upload: "上传", tab_articles: "文章", tab_search: "检索测试", tab_audit: "操作日志", logout: "退出", insights: "漏答与统计", to_admin: "管理",
     upload_title: "添加文档", collection: "知识库", drop_hint: "把文件拖到这里，或选择文件：",
     formats: "支持 Markdown、文本、HTML、PDF、Word、CSV、Excel、JSONL，或这些文件的 ZIP 压缩包。",
     as_drafts: "保存为草稿（稍后发布）", upload: "上传", job: "任务", file: "文件", size: "大小", status: "状态",
@@ -59,7 +59,7 @@
     tab_welcome: "欢迎语", welcome_title: "聊天页面的开场", greeting: "欢迎语", starters: "推荐问题，每行一个（最多 5 个）",
     welcome_hint: "留空时，页面使用内置的欢迎语，并推荐本月机器人回答最多的问题。", save: "保存", welcome_saved: "已保存，聊天页面下次打开时生效。"
   } : {
-    tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out", insights: "Insights",
+    tab_upload: "Upload", tab_articles: "Articles", tab_search: "Retrieval console", tab_audit: "Audit log", logout: "Sign out", insights: "Insights", to_admin: "Admin",
     upload_title: "Add documents", collection: "Collection", drop_hint: "Drop files here, or choose them:",
     formats: "Markdown, text, HTML, PDF, Word, CSV, Excel, JSONL, or a ZIP of them.",
     as_drafts: "Save as drafts (publish later)", upload: "Upload", job: "Job", file: "File", size: "Size", status: "Status",

@@ -26,7 +26,7 @@
   "use strict";
   var zh = (navigator.language || "").toLowerCase().indexOf("zh") === 0;
   var T = zh ? {
-    tab_misses: "未答问题", tab_analytics: "数据分析", to_editor: "编辑器", to_console: "客服台", logout: "退出",
+    tab_misses: "未答问题", tab_analytics: "数据分析", to_editor: "编辑器", to_console: "客服台", to_admin: "管理", logout: "退出",
     misses_title: "机器人没能回答的问题", collection: "知识库", all_collections: "全部知识库", period: "时间范围",
     p7: "最近 7 天", p30: "最近 30 天", p90: "最近 90 天", pall: "全部", refresh: "刷新",
     misses_hint: "机器人转人工、要求澄清或被点踩的问题，按意思分组，最大的组排在前面。",
@@ -55,7 +55,7 @@
     recal_none: "置信度用内置模型。某个知识库有 {m} 个已标注的问题（客服对转人工的评判、客户的赞和踩）后，会按它们自动校准。",
     sec: "{s} 秒", min: "{m} 分 {s} 秒", hour: "{h} 小时 {m} 分", range: "{a} 至 {b}（UTC）"
   } : {
-    tab_misses: "Misses inbox", tab_analytics: "Analytics", to_editor: "Editor", to_console: "Console", logout: "Sign out",
+    tab_misses: "Misses inbox", tab_analytics: "Analytics", to_editor: "Editor", to_console: "Console", to_admin: "Admin", logout: "Sign out",
     misses_title: "What the bot could not answer", collection: "Collection", all_collections: "All collections", period: "Period",
     p7: "Last 7 days", p30: "Last 30 days", p90: "Last 90 days", pall: "All time", refresh: "Refresh",
     misses_hint: "Questions the bot handed off, asked to clarify, or answered with a thumbs down, grouped by meaning; largest group first.",

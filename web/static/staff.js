@@ -1,4 +1,4 @@
-// Helpers shared by the staff pages (console, editor, insights): DOM
+// Helpers shared by the staff pages (console, editor, insights, admin): DOM
 // building, the JSON API with the session's CSRF token, and error display.
 // Each page loads this first and takes what it needs from window.Baton.
 (function () {

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/batonhq/baton/kb"
+)
+
+// adminDump is what a failure shows of the admin page.
+const adminDump = `JSON.stringify((() => {
+  const text = (sel) => { const e = document.querySelector(sel); return e ? (e.hidden ? "[hidden] " : "") + e.innerText : null; };
+  return { url: location.href, error: text("#error"), staff: text("#staff"), status: text("#add-status"), audit: text("#audit"),
+    keyDialog: document.getElementById("key-dialog") && document.getElementById("key-dialog").open };
+})(), null, 1)`
+
+// TestBrowserAdminStaff drives the admin console in headless Chromium:
+// an admin signs in, adds an agent, creates an API key for them and sees
+// it once (the key works, and is gone from the page once the dialog
+// closes), disables the agent (the key stops working), is refused when
+// disabling themself (the last admin), reads the staff changes in the
+// audit log, then reads the page in Chinese.
+func TestBrowserAdminStaff(t *testing.T) {
+	execPath := chromiumPath(t)
+	srv := launch(t, "", nil)
+	base := "http://" + srv.Addr()
+	ctx := context.Background()
+	addStaff(t, srv, "u-root", "root", kb.UserAdmin, "admin-password-1")
+	dir := artifactsDir(t)
+	t.Logf("screenshots go to %s", dir)
+
+	s := &browserSession{t: t}
+	b := s.open(execPath, "admin", dir, 60*time.Second)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		c, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer cancel()
+		if dump, err := chromedp.Run(c, chromedp.Evaluate[string](adminDump)); err == nil {
+			t.Logf("--- admin page:\n%s", dump)
+		}
+	})
+	row := func(name string) string { return `#staff tr.user[data-name=` + jsString(name) + `]` }
+	keyStatus := func(key string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/api/v1/handoffs", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+
+	// 1. The admin signs in and lands on the admin console.
+	s.do(b, "open login", chromedp.Navigate(base+"/login?next=/admin"), chromedp.WaitVisible(chromedp.ID("name")))
+	s.do(b, "fill login", chromedp.SendKeys(chromedp.ID("name"), "root"), chromedp.SendKeys(chromedp.ID("password"), "admin-password-1"))
+	runStep(s, b, "sign in and load the admin console", 15*time.Second,
+		chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#login button[type=submit]`))))
+	if loc := runStep(s, b, "location", 5*time.Second, chromedp.Location()); !strings.HasSuffix(loc, "/admin") {
+		s.fail(b, "after sign-in", fmt.Errorf("at %s, want /admin", loc))
+	}
+	s.waitFor(b, "staff table", 10*time.Second, `!!document.querySelector(`+jsString(row("root"))+`)`)
+
+	// 2. Add an agent.
+	s.do(b, "fill the add form",
+		chromedp.SendKeys(chromedp.ID("add-name"), "ann"),
+		chromedp.SetValue(chromedp.ID("add-role"), "agent"),
+		chromedp.SendKeys(chromedp.ID("add-password"), "agent-password-1"),
+		chromedp.Click(chromedp.ID("add-submit")))
+	added := s.waitFor(b, "ann listed", 10*time.Second,
+		`!!document.querySelector(`+jsString(row("ann"))+`) && document.getElementById("add-status").textContent`)
+	if added != "Added Agent ann." {
+		t.Errorf("add status = %q", added)
+	}
+	ann, err := srv.App.Store.UserByName(ctx, "ann")
+	if err != nil || ann.Role != kb.UserAgent || ann.Disabled {
+		t.Fatalf("stored ann = %+v, %v; want an enabled agent", ann, err)
+	}
+	cells := eval[map[string]string](s, b, "ann's row", `(() => { const r = document.querySelector(`+jsString(row("ann"))+`);
+	  return { role: r.querySelector("select.role").value, state: r.querySelector(".status").textContent, keys: r.querySelector("button.keys").textContent }; })()`)
+	if cells["role"] != "agent" || cells["state"] != "enabled" || cells["keys"] != "no keys" {
+		t.Errorf("ann's row = %v", cells)
+	}
+
+	// 3. A key for ann, shown once.
+	s.do(b, "create a key", chromedp.Click(chromedp.CSS(row("ann")+` button.new-key`)))
+	key := s.waitFor(b, "key dialog", 10*time.Second,
+		`document.getElementById("key-dialog").open && document.getElementById("key-value").textContent`)
+	if !keyRE.MatchString(key) {
+		t.Fatalf("the dialog shows %q, want a bk_ key", key)
+	}
+	if note := eval[string](s, b, "note", `document.querySelector("#key-dialog .note").textContent`); !strings.Contains(note, "shown only once") {
+		t.Errorf("key dialog note = %q", note)
+	}
+	if got := keyStatus(key); got != http.StatusOK {
+		t.Errorf("the new key calls the queue: %d, want 200", got)
+	}
+	s.do(b, "copy", chromedp.Click(chromedp.ID("key-copy")))
+	s.waitFor(b, "copy answered", 5*time.Second, `document.getElementById("key-copied").textContent !== ""`)
+	s.shot(b, "admin-2-key")
+	s.do(b, "close the dialog", chromedp.Click(chromedp.ID("key-close")))
+	s.waitFor(b, "dialog closed, one key", 10*time.Second,
+		`!document.getElementById("key-dialog").open && document.querySelector(`+jsString(row("ann"))+` + " button.keys").textContent === "1 key"`)
+	if html := eval[string](s, b, "page html", `document.documentElement.outerHTML`); strings.Contains(html, key) {
+		t.Errorf("the key is still in the page after the dialog closed")
+	}
+	s.do(b, "list ann's keys", chromedp.Click(chromedp.CSS(row("ann")+` button.keys`)))
+	s.waitFor(b, "key listed", 10*time.Second, `document.querySelectorAll("#staff tr.keys-row li.key.live").length === 1`)
+
+	// 4. Disable ann: the row says so and her key stops working.
+	s.do(b, "disable ann", chromedp.Click(chromedp.CSS(row("ann")+` button.toggle`)))
+	s.waitFor(b, "ann disabled", 10*time.Second,
+		`(() => { const r = document.querySelector(`+jsString(row("ann"))+`); return r && r.classList.contains("disabled") && r.querySelector(".status .state.disabled") && r.querySelector("button.toggle").textContent === "Enable"; })()`)
+	if got := keyStatus(key); got != http.StatusUnauthorized {
+		t.Errorf("a disabled agent's key: %d, want 401", got)
+	}
+	if u, err := srv.App.Store.UserByName(ctx, "ann"); err != nil || !u.Disabled {
+		t.Errorf("stored ann after disabling = %+v, %v", u, err)
+	}
+
+	// 5. The last admin cannot disable themself.
+	s.do(b, "disable root", chromedp.Click(chromedp.CSS(row("root")+` button.toggle`)))
+	msg := s.waitFor(b, "refused", 10*time.Second, `!document.getElementById("error").hidden && document.getElementById("error").textContent`)
+	if !strings.Contains(msg, "last enabled admin") {
+		t.Errorf("error shown = %q, want the last-admin refusal", msg)
+	}
+	if u, _ := srv.App.Store.UserByName(ctx, "root"); u.Disabled {
+		t.Errorf("root was disabled")
+	}
+
+	// 6. The staff changes, in the audit log at the bottom.
+	audit := s.waitFor(b, "audit rows", 10*time.Second,
+		`document.querySelectorAll("#audit tbody tr").length >= 3 && [...document.querySelectorAll("#audit tbody tr")].map(tr =>
+		  tr.querySelector(".actor").textContent + " " + tr.querySelector(".action").title + " " + tr.querySelector(".target").textContent + ": " + tr.querySelector(".detail").textContent).join("\n")`)
+	for _, want := range []string{"root user.update ann: status: enabled → disabled", "root user.key ann: key ", "root user.add ann: role Agent, with a password"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, audit)
+		}
+	}
+	s.shot(b, "admin-1-staff")
+
+	// 7. In Chinese.
+	ua := eval[string](s, b, "user agent", `navigator.userAgent`)
+	s.do(b, "speak Chinese", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: "zh-CN"})
+		return err
+	}))
+	runStep(s, b, "reload", 15*time.Second, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload()))
+	s.waitFor(b, "staff table in Chinese", 10*time.Second, `!!document.querySelector(`+jsString(row("ann"))+`) && document.querySelectorAll("#audit tbody tr").length >= 3`)
+	zh := eval[map[string]string](s, b, "Chinese labels", `(() => { const r = document.querySelector(`+jsString(row("ann"))+`);
+	  return { lang: document.documentElement.lang, tab: document.querySelector("#tabs button").textContent,
+	    role: r.querySelector("select.role").selectedOptions[0].textContent, state: r.querySelector(".status").textContent,
+	    toggle: r.querySelector("button.toggle").textContent, add: document.getElementById("add-submit").textContent,
+	    text: document.body.innerText }; })()`)
+	if zh["lang"] != "zh-CN" || zh["tab"] != "员工" || zh["role"] != "客服" || zh["state"] != "已停用" || zh["toggle"] != "启用" || zh["add"] != "添加" {
+		t.Errorf("in Chinese: %v", zh)
+	}
+	if strings.Contains(zh["text"], "undefined") {
+		t.Errorf("the Chinese page shows undefined:\n%s", zh["text"])
+	}
+	s.shot(b, "admin-3-zh")
+
+	if ex := b.exceptions(); len(ex) > 0 {
+		t.Errorf("admin page threw: %s", strings.Join(ex, "; "))
+	}
+}
