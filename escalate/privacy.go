@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -117,9 +118,13 @@ func (d *Desk) EraseCustomer(ctx context.Context, actor, customerID string) (*Er
 // them are dropped (Forget). The audit log records actor, action, target
 // and the conversation ids, never the customer's text.
 func (d *Desk) Erase(ctx context.Context, actor, action, target string, ids []string) (*Erasure, error) {
-	if _, err := d.Store.EraseConversations(ctx, ids); err != nil {
+	n, err := d.Store.EraseConversations(ctx, ids)
+	if err != nil && n == 0 {
 		return nil, err
 	}
+	// Past here the conversations are gone (an error is then about what
+	// follows the deletion, such as a checkpoint): the rest of the erasure
+	// and its audit entry still happen.
 	if d.Forget != nil {
 		// Done like the erasure even when the request ends now.
 		d.Forget(context.WithoutCancel(ctx), ids)
@@ -130,7 +135,10 @@ func (d *Desk) Erase(ctx context.Context, actor, action, target string, ids []st
 	d.publish(Event{Type: EventQueue, StaffOnly: true})
 	// The erasure is done: its audit entry is written even when ctx ends
 	// now (a shutdown in the middle of a retention sweep; see record).
-	if err := d.audit(ctx, actor, action, target, ids); err != nil {
+	if aerr := d.audit(ctx, actor, action, target, ids); aerr != nil {
+		return nil, errors.Join(err, aerr)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &Erasure{Conversations: ids}, nil

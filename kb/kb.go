@@ -590,8 +590,9 @@ type Store interface {
 	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)
 	// EraseConversations deletes conversations and everything stored of
 	// them (messages, hand-offs, misses, webhook deliveries, relayed
-	// events) and says how many
-	// there were; ids that do not exist are skipped.
+	// events) and says how many there were; ids that do not exist are
+	// skipped. An error with a count above zero came after the deletion
+	// (cleaning up a file's copies of the text): the conversations are gone.
 	EraseConversations(ctx context.Context, ids []string) (int, error)
 	AddMessage(ctx context.Context, m *Message) error
 	// SetMessageSignals records the trigger signals of a stored message.

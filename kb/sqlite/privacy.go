@@ -102,7 +102,8 @@ func (d *DB) EraseConversations(ctx context.Context, ids []string) (int, error) 
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("erase conversations: %w", err)
 	}
-	if err := d.checkpoint(ctx); err != nil {
+	// The erasure is committed: finish it even when ctx ends now.
+	if err := d.checkpoint(context.WithoutCancel(ctx)); err != nil {
 		return int(n), err
 	}
 	return int(n), nil
