@@ -178,20 +178,40 @@ func LoadRecalibrations(path string) (*Recalibrations, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load recalibrations: %w", err)
 	}
+	rs, err := DecodeRecalibrations(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return rs, nil
+}
+
+// DecodeRecalibrations reads recalibrations as Encode writes them, from a
+// file or from the database that nodes share.
+func DecodeRecalibrations(b []byte) (*Recalibrations, error) {
 	var m map[string]Recalibration
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("load recalibrations %s: %w", path, err)
+		return nil, fmt.Errorf("load recalibrations: %w", err)
 	}
 	return &Recalibrations{m: m}, nil
 }
 
+// Encode returns the recalibrations as JSON, one object keyed by
+// collection.
+func (rs *Recalibrations) Encode() ([]byte, error) {
+	b, err := json.MarshalIndent(rs.All(), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode recalibrations: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
 // Save writes the recalibrations to path, atomically.
 func (rs *Recalibrations) Save(path string) error {
-	b, err := json.MarshalIndent(rs.All(), "", "  ")
+	b, err := rs.Encode()
 	if err != nil {
 		return err
 	}
-	if err := kb.WriteFileAtomic(path, append(b, '\n')); err != nil {
+	if err := kb.WriteFileAtomic(path, b); err != nil {
 		return fmt.Errorf("save recalibrations: %w", err)
 	}
 	return nil

@@ -19,6 +19,10 @@ const (
 	// EventPolicies: the hand-off policies were changed (staff; Data: nil),
 	// so nodes sharing a database reload them.
 	EventPolicies = "policies"
+	// EventRecalibrations: a node refitted the per-collection
+	// recalibrations (staff; Data: nil), so nodes sharing a database
+	// reload them.
+	EventRecalibrations = "recalibrations"
 	// EventErased: the conversation was erased (Data: nil); its customer's
 	// stream ends and consoles drop it.
 	EventErased = "erased"

@@ -86,7 +86,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
-	if composer.Recalibrations, err = answer.LoadRecalibrations(filepath.Join(cfg.Data, recalibrationFile)); err != nil {
+	if composer.Recalibrations, err = a.loadRecalibrations(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -116,6 +116,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		// Other nodes may share the database: their customers and agents
 		// see this node's events, and this node's see theirs.
 		a.relay = startRelay(pg, events, log, func(e escalate.Event) {
+			if e.Type == escalate.EventRecalibrations {
+				a.reloadRecalibrations(context.Background(), "refitted on another node")
+				return
+			}
 			if e.Type != escalate.EventPolicies {
 				return
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -11,11 +12,22 @@ import (
 
 	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/cmd/internal/evaluate"
+	"github.com/batonhq/baton/escalate"
+	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/postgres"
 )
 
 // recalibrationFile, in the data directory, holds each collection's
-// recalibration of the confidence model.
+// recalibration of the confidence model on SQLite; on PostgreSQL it is
+// the recalibrationsSetting every node shares.
 const recalibrationFile = "recalibration.json"
+
+// Keys in PostgreSQL's settings: the recalibrations, and the claim of the
+// periodic refit that one node per period wins (see recalibrateOnce).
+const (
+	recalibrationsSetting = "recalibrations"
+	recalibrateClaim      = "recalibrations.refit"
+)
 
 // timeNow stamps the recalibrations.
 var timeNow = time.Now
@@ -82,14 +94,89 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 		out[c] = r
 	}
 	a.Bot.Composer.Recalibrations.Set(out)
-	if err := a.Bot.Composer.Recalibrations.Save(filepath.Join(a.Config.Data, recalibrationFile)); err != nil {
+	if err := a.saveRecalibrations(ctx, a.Bot.Composer.Recalibrations); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// loadRecalibrations reads the saved recalibrations: from the database on
+// PostgreSQL, so every node has the same, else from the data directory;
+// none saved yet is none.
+func (a *App) loadRecalibrations(ctx context.Context) (*answer.Recalibrations, error) {
+	pg, ok := a.Store.(*postgres.Store)
+	if !ok {
+		return answer.LoadRecalibrations(filepath.Join(a.Config.Data, recalibrationFile))
+	}
+	doc, err := pg.Setting(ctx, recalibrationsSetting)
+	if errors.Is(err, kb.ErrNotFound) {
+		return &answer.Recalibrations{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load recalibrations: %w", err)
+	}
+	return answer.DecodeRecalibrations(doc)
+}
+
+// saveRecalibrations saves rs where loadRecalibrations reads them; on
+// PostgreSQL the other nodes are told to reload them.
+func (a *App) saveRecalibrations(ctx context.Context, rs *answer.Recalibrations) error {
+	pg, ok := a.Store.(*postgres.Store)
+	if !ok {
+		return rs.Save(filepath.Join(a.Config.Data, recalibrationFile))
+	}
+	doc, err := rs.Encode()
+	if err != nil {
+		return err
+	}
+	if err := pg.PutSetting(ctx, recalibrationsSetting, doc); err != nil {
+		return err
+	}
+	a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventRecalibrations, StaffOnly: true})
+	return nil
+}
+
+// reloadRecalibrations applies the recalibrations saved in the database
+// (why says what changed them, for the log); a failure keeps those in
+// force and is logged.
+func (a *App) reloadRecalibrations(ctx context.Context, why string) {
+	rs, err := a.loadRecalibrations(ctx)
+	if err != nil {
+		a.Log.Error("recalibrations not reloaded", "err", err)
+		return
+	}
+	a.Bot.Composer.Recalibrations.Set(rs.All())
+	a.Log.Info("recalibrations reloaded: "+why, "collections", len(rs.All()))
+}
+
+// recalibrateOnce is the server's periodic refit: on SQLite it refits;
+// on PostgreSQL one node per period does (the one that claims it, see
+// postgres.Store.ClaimPeriod) and the others reload what it saved
+// instead, so nodes never refit the same labels side by side nor
+// disagree. The claim lapses a tenth of every early, so a node whose
+// ticker fires a moment before the period is up still wins its next
+// turn. fitted says whether this node refitted.
+func (a *App) recalibrateOnce(ctx context.Context, every time.Duration, minLabels int) (rs map[string]answer.Recalibration, fitted bool, err error) {
+	if pg, ok := a.Store.(*postgres.Store); ok {
+		won, err := pg.ClaimPeriod(ctx, recalibrateClaim, every-every/10)
+		if err != nil {
+			return nil, false, fmt.Errorf("recalibrate: %w", err)
+		}
+		if !won {
+			// Another node refits, or just has; its event reloads them
+			// here too, this catches one that was lost.
+			a.reloadRecalibrations(ctx, "refitted by another node")
+			return nil, false, nil
+		}
+	}
+	rs, err = a.Recalibrate(ctx, minLabels)
+	return rs, err == nil, err
+}
+
 // RunRecalibrator refits the recalibrations every interval until ctx
-// ends; onErr hears failures, and report the collections refitted.
+// ends (once per interval among the nodes sharing a PostgreSQL database,
+// see recalibrateOnce); onErr hears failures, and report the collections
+// this node refitted.
 func (a *App) RunRecalibrator(ctx context.Context, every time.Duration, minLabels int, report func(map[string]answer.Recalibration), onErr func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -99,11 +186,11 @@ func (a *App) RunRecalibrator(ctx context.Context, every time.Duration, minLabel
 			return
 		case <-t.C:
 		}
-		rs, err := a.Recalibrate(ctx, minLabels)
+		rs, fitted, err := a.recalibrateOnce(ctx, every, minLabels)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			onErr(err)
-		case err == nil:
+		case fitted:
 			report(rs)
 		}
 	}

@@ -30,18 +30,7 @@ func TestRecalibrateFromThumbs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	thumbsDown := func(n int) {
-		for range n {
-			id, token := c.start()
-			code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(q)+`}`)
-			if code != http.StatusOK || m["reply_id"] == nil {
-				t.Fatalf("ask: %d %v", code, m)
-			}
-			if code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages/"+m["reply_id"].(string)+"/feedback", token, `{"value":-1}`); code != http.StatusOK {
-				t.Fatalf("feedback: %d %v", code, m)
-			}
-		}
-	}
+	thumbsDown := func(n int) { thumbsDown(t, c, q, n) }
 
 	thumbsDown(5)
 	rs, err := srv.App.Recalibrate(ctx, 6)
@@ -92,6 +81,22 @@ func TestRecalibrateFromThumbs(t *testing.T) {
 		t.Errorf("confidence %.3f after six thumbs down, the model's %.3f; want it well below", after.Reply.Confidence, after.ModelConfidence)
 	}
 
+}
+
+// thumbsDown has n customers ask q in conversations of their own and
+// thumb the answer down.
+func thumbsDown(t *testing.T, c client, q string, n int) {
+	t.Helper()
+	for range n {
+		id, token := c.start()
+		code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages", token, `{"text":`+quote(q)+`}`)
+		if code != http.StatusOK || m["reply_id"] == nil {
+			t.Fatalf("ask: %d %v", code, m)
+		}
+		if code, m := c.do("POST", "/api/v1/conversations/"+id+"/messages/"+m["reply_id"].(string)+"/feedback", token, `{"value":-1}`); code != http.StatusOK {
+			t.Fatalf("feedback: %d %v", code, m)
+		}
+	}
 }
 
 func TestCalibrateRecalibrateCommand(t *testing.T) {
