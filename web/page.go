@@ -59,7 +59,12 @@ func (s *Server) editorPage(c *gin.Context) {
 func (s *Server) adminPage(c *gin.Context) {
 	u := currentUser(c)
 	csrf, _ := c.Get("baton.csrf")
-	c.HTML(http.StatusOK, "admin.html", gin.H{"User": u, "CSRF": csrf})
+	var readOnly string
+	if !s.policiesManaged() {
+		readOnly = policyFileMessage
+	}
+	c.HTML(http.StatusOK, "admin.html", gin.H{"User": u, "CSRF": csrf,
+		"Collections": s.policyCollections(c.Request.Context()), "PolicyReadOnly": readOnly})
 }
 
 // insightsPage is the misses inbox and the analytics, for editors (who
