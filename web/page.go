@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) adminPage(c *gin.Context) {
 		readOnly = policyFileMessage
 	}
 	c.HTML(http.StatusOK, "admin.html", gin.H{"User": u, "CSRF": csrf,
-		"Collections": s.policyCollections(c.Request.Context()), "PolicyReadOnly": readOnly})
+		"Collections": s.policyCollections(c.Request.Context()), "PolicyReadOnly": readOnly, "Topics": escalate.Topics()})
 }
 
 // insightsPage is the misses inbox and the analytics, for editors (who
