@@ -1,6 +1,8 @@
 package escalate
 
 import (
+	"time"
+
 	"github.com/batonhq/baton/kb"
 )
 
@@ -11,6 +13,9 @@ type Transcript struct {
 	// Stage is the conversation's service stage from its customer
 	// context, empty when unknown.
 	Stage string
+	// Since, when set, counts only the bot turns from then on; earlier
+	// ones are replayed as the later ones' history.
+	Since time.Time
 }
 
 // Preview compares how two policies decide the same stored bot turns.
@@ -55,8 +60,11 @@ func ComparePolicies(current, proposed Policy, transcripts []Transcript, top fun
 	for _, tr := range transcripts {
 		now := current.replay(tr, top)
 		then := proposed.replay(tr, top)
-		pv.Turns += len(now)
 		for i := range now {
+			if !now[i].counted {
+				continue
+			}
+			pv.Turns++
 			pv.Now.add(now[i])
 			pv.Then.add(then[i])
 			for _, r := range now[i].Reasons {
@@ -74,7 +82,7 @@ func ComparePolicies(current, proposed Policy, transcripts []Transcript, top fun
 	return pv
 }
 
-func (t *Tally) add(r kb.Reply) {
+func (t *Tally) add(r decision) {
 	switch r.Band {
 	case kb.BandHandoff:
 		t.Handoffs++
@@ -85,11 +93,19 @@ func (t *Tally) add(r kb.Reply) {
 	}
 }
 
-// replay decides every bot turn of a transcript under p and returns the
-// replies, band and reasons as p would have set them; small talk is not a
-// turn of the policy's and is left out.
-func (p Policy) replay(tr Transcript, top func(string) *kb.Article) []kb.Reply {
-	var out []kb.Reply
+// decision is a replayed bot turn: its band and reasons, and whether it
+// falls in the window counted.
+type decision struct {
+	Band    string
+	Reasons []string
+	counted bool
+}
+
+// replay decides every bot turn of a transcript under p, band and reasons
+// as p would have set them; small talk is not a turn of the policy's and
+// is left out.
+func (p Policy) replay(tr Transcript, top func(string) *kb.Article) []decision {
+	var out []decision
 	var history []*kb.Message // tr's messages with the replies p gives
 	var sig Signals           // of the customer turns before question
 	var question *kb.Message  // the customer turn awaiting the bot
@@ -135,7 +151,7 @@ func (p Policy) replay(tr Transcript, top func(string) *kb.Article) []kb.Reply {
 		replayed := *m
 		replayed.Reply = &reply
 		history = append(history, &replayed)
-		out = append(out, reply)
+		out = append(out, decision{Band: reply.Band, Reasons: reply.Reasons, counted: !m.CreatedAt.Before(tr.Since)})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package escalate
 
 import (
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -117,5 +118,21 @@ func TestComparePoliciesAlwaysHandoffArticle(t *testing.T) {
 	pv := ComparePolicies(p, raised, []Transcript{tr}, top)
 	if got, want := pv.Reasons[kb.ReasonSensitiveTopic], (ReasonChange{Now: 1, Then: 0}); got != want {
 		t.Errorf("sensitive_topic = %+v, want %+v", got, want)
+	}
+}
+
+func TestComparePoliciesCountsOnlySince(t *testing.T) {
+	// The first unsure turn is before the window: not counted, but it
+	// makes the second a repeated miss.
+	p := Policy{AnswerThreshold: 0.7, HandoffThreshold: 0.2, RepeatedMiss: 2}
+	tr := turns(q{"refund?", 0.6, 0.9}, q{"refund for shoes?", 0.3, 0.9})
+	since := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i, m := range tr.Messages {
+		m.CreatedAt = since.Add(time.Duration(i-2) * time.Minute) // the first turn's two messages before since
+	}
+	tr.Since = since
+	pv := ComparePolicies(p, p, []Transcript{tr}, nil)
+	if pv.Turns != 1 || pv.Now.Handoffs != 1 || pv.Reasons[kb.ReasonRepeatedMiss].Now != 1 || pv.Now.Clarified != 0 {
+		t.Errorf("preview = %+v, want the one turn since, a repeated miss", pv)
 	}
 }

@@ -46,9 +46,8 @@ func (s *Server) previewPolicy(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	until := time.Now()
-	since := until.AddDate(0, 0, -previewDays)
-	trs, err := s.transcripts(c.Request.Context(), req.Collection, since, until)
+	since := time.Now().AddDate(0, 0, -previewDays)
+	trs, err := s.transcripts(c.Request.Context(), req.Collection, since)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -77,27 +76,28 @@ func proposedPolicy(current *escalate.Config, collection string, policy json.Raw
 	return cfg.For(collection), nil
 }
 
-// transcripts loads the conversations a collection started in [since,
-// until), with their messages and service stage.
-func (s *Server) transcripts(ctx context.Context, collection string, since, until time.Time) ([]escalate.Transcript, error) {
-	convs, err := s.store.ConversationSummaries(ctx, collection, since, until)
+// transcripts loads a collection's conversations with a message since a
+// time, whole (their earlier turns are the later ones' history), with
+// their service stage; only turns since then are to be counted.
+func (s *Server) transcripts(ctx context.Context, collection string, since time.Time) ([]escalate.Transcript, error) {
+	ids, err := s.store.ActiveConversations(ctx, collection, since)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
-	trs := make([]escalate.Transcript, 0, len(convs))
-	for _, cs := range convs {
-		conv, err := s.store.Conversation(ctx, cs.ID)
+	trs := make([]escalate.Transcript, 0, len(ids))
+	for _, id := range ids {
+		conv, err := s.store.Conversation(ctx, id)
 		if errors.Is(err, kb.ErrNotFound) {
 			continue // erased meanwhile
 		}
 		if err != nil {
-			return nil, fmt.Errorf("load conversation %s: %w", cs.ID, err)
+			return nil, fmt.Errorf("load conversation %s: %w", id, err)
 		}
-		msgs, err := s.store.Messages(ctx, cs.ID)
+		msgs, err := s.store.Messages(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("load messages of %s: %w", cs.ID, err)
+			return nil, fmt.Errorf("load messages of %s: %w", id, err)
 		}
-		tr := escalate.Transcript{Messages: msgs}
+		tr := escalate.Transcript{Messages: msgs, Since: since}
 		if conv.Context != nil {
 			tr.Stage = conv.Context.Stage
 		}
