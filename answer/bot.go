@@ -278,7 +278,7 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 		}
 	}
 	out.Signals = signals
-	turn := escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: priorMisses(history), Signals: signals}
+	turn := escalate.Turn{Text: text, Band: reply.Band, Top: res.Top, PriorMisses: escalate.PriorMisses(history), Signals: signals}
 	if c.Context != nil {
 		turn.Stage = c.Context.Stage
 	}
@@ -561,23 +561,6 @@ func (b *Bot) signalError(err error) {
 	if b.OnSignalError != nil {
 		b.OnSignalError(err)
 	}
-}
-
-// priorMisses counts the bot's replies, newest first, that were not
-// confident answers, stopping at the first answer.
-func priorMisses(history []*kb.Message) int {
-	n := 0
-	for i := len(history) - 1; i >= 0; i-- {
-		m := history[i]
-		if m.Role != kb.RoleBot || m.Reply == nil || m.Reply.Band == kb.BandSmallTalk {
-			continue
-		}
-		if m.Reply.Band == kb.BandAnswer {
-			break
-		}
-		n++
-	}
-	return n
 }
 
 var phrases = map[string]map[string]string{

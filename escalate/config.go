@@ -3,6 +3,8 @@ package escalate
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -103,10 +105,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("negative_turn and negative_trend are probabilities in [0,1]: %w", kb.ErrInvalid)
 	}
 	for _, t := range p.SensitiveTopics {
-		switch t {
-		case TopicPrivacy, TopicSecurity, TopicPaymentDispute, TopicLegal, TopicComplaint:
-		default:
-			return fmt.Errorf("unknown sensitive topic %q: %w", t, kb.ErrInvalid)
+		if !slices.Contains(Topics(), t) {
+			return fmt.Errorf("unknown sensitive topic %q (known: %s): %w", t, strings.Join(Topics(), ", "), kb.ErrInvalid)
 		}
 	}
 	if err := p.Hours.Validate(); err != nil {

@@ -39,6 +39,11 @@ var topicRules = []struct {
 		[]string{"我要投诉", "投诉你们", "要投诉", "投诉电话", "差评投诉"}},
 }
 
+// Topics lists every sensitive topic a policy may name.
+func Topics() []string {
+	return []string{TopicPrivacy, TopicSecurity, TopicPaymentDispute, TopicLegal, TopicComplaint}
+}
+
 // Topic returns the sensitive topic a message is about, or "".
 func Topic(text string) string {
 	compact := strings.ReplaceAll(text, " ", "")

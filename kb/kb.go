@@ -585,6 +585,10 @@ type Store interface {
 	// signed context has this customer id, and the unsigned ones started
 	// from them ("New conversation", PreviousID), and from those.
 	CustomerConversations(ctx context.Context, customerID string) ([]*Conversation, error)
+	// ActiveConversations lists, oldest first, the ids of a collection's
+	// conversations with a message at or after since: those a replay of
+	// the bot's recent turns needs, whenever they started.
+	ActiveConversations(ctx context.Context, collection string, since time.Time) ([]string, error)
 	// IdleConversations lists the ids of the conversations f selects,
 	// oldest first.
 	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)

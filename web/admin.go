@@ -36,6 +36,10 @@ func (s *Server) bearsAdminToken(c *gin.Context) bool {
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) == 1
 }
 
+// policyFileMessage is why the policies cannot be changed here: PUT
+// answers it with 409 and the admin console shows it over a read-only form.
+const policyFileMessage = "policies are managed by the file given with --policy; edit it and restart"
+
 func (s *Server) getPolicies(c *gin.Context) {
 	c.JSON(http.StatusOK, s.bot.Policies())
 }
@@ -51,7 +55,7 @@ func (s *Server) getRecalibrations(c *gin.Context) {
 // is the same document as the policy file, in JSON.
 func (s *Server) putPolicies(c *gin.Context) {
 	if !s.policiesManaged() {
-		s.fail(c, fmt.Errorf("policies are managed by the file given with --policy; edit it and restart: %w", kb.ErrConflict))
+		s.fail(c, fmt.Errorf("%s: %w", policyFileMessage, kb.ErrConflict))
 		return
 	}
 	body, err := io.ReadAll(c.Request.Body)

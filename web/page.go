@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -59,7 +60,12 @@ func (s *Server) editorPage(c *gin.Context) {
 func (s *Server) adminPage(c *gin.Context) {
 	u := currentUser(c)
 	csrf, _ := c.Get("baton.csrf")
-	c.HTML(http.StatusOK, "admin.html", gin.H{"User": u, "CSRF": csrf})
+	var readOnly string
+	if !s.policiesManaged() {
+		readOnly = policyFileMessage
+	}
+	c.HTML(http.StatusOK, "admin.html", gin.H{"User": u, "CSRF": csrf,
+		"Collections": s.policyCollections(c.Request.Context()), "PolicyReadOnly": readOnly, "Topics": escalate.Topics()})
 }
 
 // insightsPage is the misses inbox and the analytics, for editors (who

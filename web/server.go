@@ -226,6 +226,7 @@ func (s *Server) routes() {
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/policies", s.getPolicies)
 	admin.PUT("/policies", s.putPolicies)
+	admin.POST("/policies/preview", s.previewPolicy)
 	admin.GET("/recalibration", s.getRecalibrations)
 	// The privacy API needs a member of staff with the admin role (a
 	// session or a bk_ key), so that every export and erasure is audited

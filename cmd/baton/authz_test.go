@@ -91,6 +91,7 @@ var authzMatrix = map[string]access{
 
 	"GET /api/v1/admin/policies":                      {roles: []string{"admin"}},
 	"PUT /api/v1/admin/policies":                      {roles: []string{"admin"}},
+	"POST /api/v1/admin/policies/preview":             {roles: []string{"admin"}},
 	"GET /api/v1/admin/recalibration":                 {roles: []string{"admin"}},
 	"GET /api/v1/admin/users":                         {roles: []string{"admin"}},
 	"POST /api/v1/admin/users":                        {roles: []string{"admin"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,6 +33,22 @@ func (s *Store) CustomerConversations(ctx context.Context, customerID string) ([
 		return nil, fmt.Errorf("conversations of a customer: %w", err)
 	}
 	return cs, nil
+}
+
+// ActiveConversations lists a collection's conversations with a message
+// at or after since.
+func (s *Store) ActiveConversations(ctx context.Context, collection string, since time.Time) ([]string, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT c.id FROM conversations c
+		WHERE c.collection = $1
+		  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.created_at >= $2)
+		ORDER BY c.created_at, c.id`,
+		collection, since)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("active conversations: %w", err)
+	}
+	return ids, nil
 }
 
 // IdleConversations lists conversations not with a person whose last

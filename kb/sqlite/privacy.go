@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -37,6 +38,30 @@ func (d *DB) CustomerConversations(ctx context.Context, customerID string) ([]*k
 			return nil, fmt.Errorf("conversations of a customer: %w", err)
 		}
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ActiveConversations lists a collection's conversations with a message
+// at or after since.
+func (d *DB) ActiveConversations(ctx context.Context, collection string, since time.Time) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT c.id FROM conversations c
+		WHERE c.collection = ?1
+		  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND julianday(m.created_at) >= julianday(?2))
+		ORDER BY julianday(c.created_at), c.id`,
+		collection, since.UTC().Format(timeFormat))
+	if err != nil {
+		return nil, fmt.Errorf("active conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }

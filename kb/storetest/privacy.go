@@ -115,6 +115,34 @@ func testIdleConversations(t *testing.T, s kb.Store) {
 	}
 }
 
+func testActiveConversations(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	privacyFixture(t, s)
+	if err := s.CreateConversation(ctx, &kb.Conversation{ID: "e1", Collection: "c1", Lang: "en", TokenHash: "te1", Status: kb.StatusBot}); err != nil {
+		t.Fatal(err)
+	}
+	hourAgo := time.Now().Add(-time.Hour)
+	for _, c := range []struct {
+		name       string
+		collection string
+		since      time.Time
+		want       []string
+	}{
+		{"a collection, oldest first, none without messages", "c1", hourAgo, []string{"k1", "k2", "o1", "z1"}},
+		{"another collection", "c2", hourAgo, []string{"k3"}},
+		{"no message since", "c1", time.Now().Add(time.Hour), nil},
+		{"unknown collection", "nope", hourAgo, nil},
+	} {
+		got, err := s.ActiveConversations(ctx, c.collection, c.since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: ActiveConversations(%s) = %v, want %v", c.name, c.collection, got, c.want)
+		}
+	}
+}
+
 func testEraseConversations(t *testing.T, s kb.Store) {
 	ctx := context.Background()
 	ids := privacyFixture(t, s)

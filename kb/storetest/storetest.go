@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"Vectors", testVectors},
 		{"CustomerConversations", testCustomerConversations},
 		{"IdleConversations", testIdleConversations},
+		{"ActiveConversations", testActiveConversations},
 		{"EraseConversations", testEraseConversations},
 		{"Outbox", testOutbox},
 		{"OutboxOrder", testOutboxOrder},
