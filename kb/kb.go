@@ -479,6 +479,8 @@ type ConversationExport struct {
 	Conversation *Conversation `json:"conversation"`
 	Messages     []*Message    `json:"messages"`
 	Handoffs     []*Handoff    `json:"handoffs"`
+	// Rating is the customer's CSAT rating; nil when they gave none.
+	Rating *Rating `json:"rating"`
 }
 
 // ArticleCount is how often an article was used.
@@ -622,7 +624,7 @@ type Store interface {
 	// oldest first.
 	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)
 	// EraseConversations deletes conversations and everything stored of
-	// them (messages, hand-offs, misses, webhook deliveries, relayed
+	// them (messages, hand-offs, ratings, misses, webhook deliveries, relayed
 	// events) and says how many there were; ids that do not exist are
 	// skipped. An error with a count above zero came after the deletion
 	// (cleaning up a file's copies of the text): the conversations are gone.

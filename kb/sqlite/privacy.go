@@ -110,7 +110,7 @@ func (d *DB) EraseConversations(ctx context.Context, ids []string) (int, error) 
 		return 0, err
 	}
 	defer tx.Rollback()
-	// Messages and hand-offs cascade; misses name the conversation without
+	// Messages, hand-offs and ratings cascade; misses name the conversation without
 	// a foreign key, so that a miss outlives nothing by accident.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM misses WHERE conversation_id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
 		return 0, fmt.Errorf("erase misses: %w", err)
