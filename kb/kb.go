@@ -624,8 +624,8 @@ type Store interface {
 	// oldest first.
 	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)
 	// EraseConversations deletes conversations and everything stored of
-	// them (messages, hand-offs, ratings, misses, webhook deliveries, relayed
-	// events) and says how many there were; ids that do not exist are
+	// them (messages, hand-offs, ratings, misses, webhook deliveries,
+	// relayed events) and says how many there were; ids that do not exist are
 	// skipped. An error with a count above zero came after the deletion
 	// (cleaning up a file's copies of the text): the conversations are gone.
 	EraseConversations(ctx context.Context, ids []string) (int, error)
