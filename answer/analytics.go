@@ -34,6 +34,8 @@ type Analytics struct {
 	Totals         DayStats       `json:"totals"`
 	HandoffReasons map[string]int `json:"handoff_reasons"`
 	TopMisses      []*MissCluster `json:"top_misses"`
+	// CSAT is the satisfaction ratings of the period's conversations.
+	CSAT *CSAT `json:"csat"`
 }
 
 // Analyze computes the figures of conversations started in [since, until)
@@ -108,6 +110,9 @@ func Analyze(ctx context.Context, store kb.Store, emb retrieval.Embedder, collec
 		a.Days = append(a.Days, *s)
 	}
 	finish(&a.Totals)
+	if err := analyzeCSAT(ctx, store, a, collection, since, until); err != nil {
+		return nil, err
+	}
 	clusters, err := ClusterMisses(ctx, store, emb, retrieval.DefaultClusterThreshold, kb.MissFilter{Collection: collection, Since: since, Until: until})
 	if err != nil {
 		return nil, err

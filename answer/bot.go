@@ -484,6 +484,23 @@ func (b *Bot) Reopen(ctx context.Context, c *kb.Conversation) error {
 	return nil
 }
 
+// End closes the conversation at the customer's wish, as a resolution
+// does: their next message needs a new conversation or a reopen. A
+// conversation with the team is the team's to close: ErrConflict.
+func (b *Bot) End(ctx context.Context, c *kb.Conversation) error {
+	switch c.Status {
+	case kb.StatusClosed:
+		return nil
+	case kb.StatusHandoff:
+		return fmt.Errorf("the conversation is with our team, who will close it: %w", kb.ErrConflict)
+	}
+	if err := b.Store.SetConversationStatus(ctx, c.ID, kb.StatusClosed); err != nil {
+		return err
+	}
+	c.Status = kb.StatusClosed
+	return nil
+}
+
 // addBotMessage stores out's reply and notes its id for the customer's thumbs.
 func (b *Bot) addBotMessage(ctx context.Context, convID string, out *TurnResult) error {
 	m := &kb.Message{ID: randomID(12), ConversationID: convID, Role: kb.RoleBot, Text: out.Reply.Text, Reply: &out.Reply}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -187,8 +188,9 @@ type Waiting struct {
 	Agent      string `json:"agent,omitempty"`
 	// ContactLeft is set once the customer left contact details.
 	ContactLeft bool `json:"contact_left,omitempty"`
-	// Ended is set while the conversation an agent resolved stays ended:
-	// the customer's next message needs a new conversation or a reopen.
+	// Ended is set while the conversation an agent resolved, or the
+	// customer ended, stays ended: the customer's next message needs a
+	// new conversation or a reopen.
 	Ended bool `json:"ended,omitempty"`
 }
 
@@ -198,8 +200,18 @@ func (d *Desk) State(ctx context.Context, conversationID string) (*Waiting, erro
 	if err != nil {
 		return nil, err
 	}
-	if len(hs) == 0 {
-		return &Waiting{Status: "none"}, nil
+	if len(hs) == 0 || hs[len(hs)-1].Status == kb.HandoffReturned {
+		// The bot has the conversation, unless the customer ended it.
+		w := &Waiting{Status: "none"}
+		if len(hs) > 0 {
+			w.Status = kb.HandoffReturned
+		}
+		c, err := d.Store.Conversation(ctx, conversationID)
+		if err != nil && !errors.Is(err, kb.ErrNotFound) {
+			return nil, err
+		}
+		w.Ended = err == nil && c.Status == kb.StatusClosed
+		return w, nil
 	}
 	return d.waiting(ctx, hs[len(hs)-1])
 }

@@ -79,7 +79,11 @@ func (d *Desk) export(ctx context.Context, actor, action, target, customerID str
 		if err != nil {
 			return nil, err
 		}
-		e.Conversations = append(e.Conversations, &kb.ConversationExport{Conversation: c, Messages: nonNilList(ms), Handoffs: nonNilList(hs)})
+		r, err := d.Store.Rating(ctx, c.ID)
+		if err != nil && !errors.Is(err, kb.ErrNotFound) {
+			return nil, err
+		}
+		e.Conversations = append(e.Conversations, &kb.ConversationExport{Conversation: c, Messages: nonNilList(ms), Handoffs: nonNilList(hs), Rating: r})
 		ids = append(ids, c.ID)
 	}
 	if err := d.audit(ctx, actor, action, target, ids); err != nil {

@@ -479,6 +479,8 @@ type ConversationExport struct {
 	Conversation *Conversation `json:"conversation"`
 	Messages     []*Message    `json:"messages"`
 	Handoffs     []*Handoff    `json:"handoffs"`
+	// Rating is the customer's CSAT rating; nil when they gave none.
+	Rating *Rating `json:"rating"`
 }
 
 // ArticleCount is how often an article was used.
@@ -507,6 +509,35 @@ type Delivery struct {
 	// lapses and another may take it; zero when nobody holds it.
 	LeasedUntil time.Time
 	LastError   string
+}
+
+// MaxRatingComment is the longest comment, in characters, a customer may
+// leave with a rating.
+const MaxRatingComment = 1000
+
+// Rating is a customer's satisfaction score (CSAT) for a conversation:
+// one per conversation, a new one replaces it.
+type Rating struct {
+	ConversationID string `json:"conversation_id"`
+	// Collection is the conversation's; the store fills it in on reading.
+	Collection string `json:"collection"`
+	Score      int    `json:"score"` // 1-5
+	Comment    string `json:"comment,omitempty"`
+	// AgentID is the agent who held the conversation's last claimed
+	// hand-off; empty when only the bot handled it.
+	AgentID   string    `json:"agent_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Validate checks the score and the comment's length.
+func (r *Rating) Validate() error {
+	if r.Score < 1 || r.Score > 5 {
+		return fmt.Errorf("score %d: want 1 to 5: %w", r.Score, ErrInvalid)
+	}
+	if n := utf8.RuneCountInString(r.Comment); n > MaxRatingComment {
+		return fmt.Errorf("comment of %d characters: at most %d: %w", n, MaxRatingComment, ErrInvalid)
+	}
+	return nil
 }
 
 // Store is the persistence Baton needs. Implementations: kb/sqlite (the
@@ -593,8 +624,8 @@ type Store interface {
 	// oldest first.
 	IdleConversations(ctx context.Context, f IdleFilter) ([]string, error)
 	// EraseConversations deletes conversations and everything stored of
-	// them (messages, hand-offs, misses, webhook deliveries, relayed
-	// events) and says how many there were; ids that do not exist are
+	// them (messages, hand-offs, ratings, misses, webhook deliveries,
+	// relayed events) and says how many there were; ids that do not exist are
 	// skipped. An error with a count above zero came after the deletion
 	// (cleaning up a file's copies of the text): the conversations are gone.
 	EraseConversations(ctx context.Context, ids []string) (int, error)
@@ -607,6 +638,16 @@ type Store interface {
 	SetFeedback(ctx context.Context, conversationID, messageID string, v int) error
 	// RatedMessages lists the bot messages customers gave thumbs to.
 	RatedMessages(ctx context.Context) ([]*Message, error)
+
+	// PutRating stores a conversation's rating, replacing any earlier
+	// one; CreatedAt is set here. ErrInvalid for a score outside 1-5 or
+	// an overlong comment, ErrNotFound when there is no such conversation.
+	PutRating(ctx context.Context, r *Rating) error
+	// Rating returns a conversation's rating or ErrNotFound.
+	Rating(ctx context.Context, conversationID string) (*Rating, error)
+	// Ratings lists the ratings of the conversations a collection (all
+	// when empty) started in [since, until), in the order they started.
+	Ratings(ctx context.Context, collection string, since, until time.Time) ([]*Rating, error)
 
 	CreateHandoff(ctx context.Context, h *Handoff) error
 	Handoff(ctx context.Context, id string) (*Handoff, error)

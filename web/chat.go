@@ -223,6 +223,26 @@ func (s *Server) reopen(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"id": conv.ID, "status": conv.Status})
 }
 
+// end closes the conversation at the customer's wish ("End chat"), and
+// answers the state the page shows: ended, with the rating to give.
+func (s *Server) end(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.bot.End(c.Request.Context(), conv); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.desk.State(c.Request.Context(), conv.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": conv.ID, "status": conv.Status, "state": st})
+}
+
 // handoffState is the customer's place in the queue.
 func (s *Server) handoffState(c *gin.Context) {
 	conv, err := s.authorize(c)
@@ -290,6 +310,36 @@ func (s *Server) feedback(c *gin.Context) {
 	}
 	s.metrics.feedback.WithLabelValues(strconv.Itoa(*req.Value)).Inc()
 	c.JSON(http.StatusOK, gin.H{"value": *req.Value})
+}
+
+type ratingRequest struct {
+	Score   *int   `json:"score"`
+	Comment string `json:"comment"`
+}
+
+// rate stores the customer's satisfaction score (1-5) and optional
+// comment for their conversation; rating again replaces it.
+func (s *Server) rate(c *gin.Context) {
+	conv, err := s.authorize(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req ratingRequest
+	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Score == nil {
+		s.fail(c, fmt.Errorf("score is missing: give 1 to 5: %w", kb.ErrInvalid))
+		return
+	}
+	r, err := s.bot.Rate(c.Request.Context(), conv, *req.Score, strings.TrimSpace(req.Comment))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"score": r.Score, "comment": r.Comment})
 }
 
 func (s *Server) listMessages(c *gin.Context) {

@@ -176,6 +176,8 @@ func (s *Server) routes() {
 	api.POST("/conversations/:id/reopen", s.reopen)
 	api.GET("/collections/:c/welcome", s.welcome)
 	api.POST("/conversations/:id/messages/:mid/feedback", s.feedback)
+	api.POST("/conversations/:id/rating", s.rate)
+	api.POST("/conversations/:id/end", s.end)
 	api.GET("/conversations/:id/events", s.customerEvents)
 
 	api.POST("/session", s.login)

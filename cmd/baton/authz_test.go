@@ -47,6 +47,8 @@ var authzMatrix = map[string]access{
 	"POST /api/v1/conversations/:id/contact":                {customer: true},
 	"POST /api/v1/conversations/:id/reopen":                 {customer: true},
 	"POST /api/v1/conversations/:id/messages/:mid/feedback": {customer: true},
+	"POST /api/v1/conversations/:id/rating":                 {customer: true},
+	"POST /api/v1/conversations/:id/end":                    {customer: true},
 	"GET /api/v1/conversations/:id/events":                  {customer: true},
 
 	"POST /api/v1/session":   {signIn: true},

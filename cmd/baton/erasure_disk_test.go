@@ -67,8 +67,8 @@ func runUntil(t *testing.T, data string, fn func(base string)) {
 }
 
 // TestErasureLeavesNothingOnDisk: after a customer is erased and the
-// server restarted, their text (a message, contact details, the signed
-// context) is in no file under the data directory: not in the database,
+// server restarted, their text (a message, contact details, a rating's
+// comment, the signed context) is in no file under the data directory: not in the database,
 // its write-ahead log, the keyword index, uploads or anything else.
 func TestErasureLeavesNothingOnDisk(t *testing.T) {
 	t.Setenv("BATON_CONTEXT_SECRET", privacySecret)
@@ -80,10 +80,11 @@ func TestErasureLeavesNothingOnDisk(t *testing.T) {
 	const (
 		message  = "zq7-marker-in-a-message"
 		contact  = "zq7-marker-in-contact@example.com"
+		comment  = "zq7-marker-in-a-rating-comment"
 		customer = "zq7-marker-customer-id"
 		name     = "Name of " + customer
 	)
-	markers := []string{message, contact, customer, name}
+	markers := []string{message, contact, comment, customer, name}
 	runUntil(t, data, func(base string) {
 		c := client{t, base}
 		id, tok := chatAs(t, c, customer, "where is my parcel? "+message)
@@ -93,6 +94,9 @@ func TestErasureLeavesNothingOnDisk(t *testing.T) {
 		}
 		if code, m := c.do("POST", "/api/v1/conversations/"+id+"/contact", tok, `{"contact":`+quote(contact)+`}`); code != http.StatusOK {
 			t.Fatalf("contact: %d %v", code, m)
+		}
+		if code, m := c.do("POST", "/api/v1/conversations/"+id+"/rating", tok, `{"score":2,"comment":`+quote(comment)+`}`); code != http.StatusOK {
+			t.Fatalf("rating: %d %v", code, m)
 		}
 		chatAs(t, c, "someone-else", "a question of someone else")
 		for _, mk := range markers {

@@ -78,6 +78,9 @@ func TestPrivacyExportAndErase(t *testing.T) {
 	if code, m := c.do("POST", "/api/v1/conversations/"+second+"/contact", secondTok, `{"contact":"li.lei@example.com"}`); code != http.StatusOK {
 		t.Fatalf("contact: %d %v", code, m)
 	}
+	if code, m := c.do("POST", "/api/v1/conversations/"+first+"/rating", firstTok, `{"score":5,"comment":"marker-rating-77"}`); code != http.StatusOK {
+		t.Fatalf("rating: %d %v", code, m)
+	}
 	other, otherTok := chatAs(t, c, "cust-88", "a question of someone else")
 
 	for _, tt := range []struct {
@@ -104,7 +107,7 @@ func TestPrivacyExportAndErase(t *testing.T) {
 	if len(convs) != 2 || exp["customer_id"] != "cust-77" {
 		t.Fatalf("export has %d conversations of %v, want cust-77's 2: %s", len(convs), exp["customer_id"], doc)
 	}
-	for _, want := range []string{first, second, "marker-first-77", "marker-second-77", "li.lei@example.com", "Name of cust-77"} {
+	for _, want := range []string{first, second, "marker-first-77", "marker-second-77", "li.lei@example.com", "Name of cust-77", "marker-rating-77"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("export lacks %q: %s", want, doc)
 		}

@@ -72,8 +72,8 @@ func (s *Store) IdleConversations(ctx context.Context, f kb.IdleFilter) ([]strin
 }
 
 // EraseConversations deletes conversations with their messages, hand-offs,
-// misses, webhook deliveries and the live events relayed about them, in
-// one transaction.
+// ratings, misses, webhook deliveries and the live events relayed about
+// them, in one transaction.
 func (s *Store) EraseConversations(ctx context.Context, ids []string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil

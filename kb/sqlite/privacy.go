@@ -97,9 +97,9 @@ func (d *DB) IdleConversations(ctx context.Context, f kb.IdleFilter) ([]string, 
 }
 
 // EraseConversations deletes conversations with their messages, hand-offs,
-// misses and webhook deliveries in one transaction, then checkpoints the
-// write-ahead log so that, with secure_delete, no copy of the erased text
-// stays in a file.
+// ratings, misses and webhook deliveries in one transaction, then
+// checkpoints the write-ahead log so that, with secure_delete, no copy of
+// the erased text stays in a file.
 func (d *DB) EraseConversations(ctx context.Context, ids []string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -110,8 +110,9 @@ func (d *DB) EraseConversations(ctx context.Context, ids []string) (int, error) 
 		return 0, err
 	}
 	defer tx.Rollback()
-	// Messages and hand-offs cascade; misses name the conversation without
-	// a foreign key, so that a miss outlives nothing by accident.
+	// Messages, hand-offs and ratings cascade; misses name the
+	// conversation without a foreign key, so that a miss outlives nothing
+	// by accident.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM misses WHERE conversation_id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
 		return 0, fmt.Errorf("erase misses: %w", err)
 	}

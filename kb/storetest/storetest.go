@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"LastAdmin", testLastAdmin},
 		{"APIKeys", testAPIKeys},
 		{"Feedback", testFeedback},
+		{"Ratings", testRatings},
 		{"UpdateArticleVersionCheck", testUpdateArticle},
 		{"Drafts", testDrafts},
 		{"JobsAndAudit", testJobsAndAudit},

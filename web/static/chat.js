@@ -18,7 +18,9 @@
       returned: "The assistant is back. Ask away, or press \"Talk to a person\" again.",
       contact_label: "How can we reach you? (email or phone)", contact_send: "Leave details", agent: "Agent",
       ended: "This conversation has ended.", new_conversation: "New conversation", reopen: "Reopen this conversation",
-      starters: "You could ask:"
+      starters: "You could ask:", end: "End chat",
+      rate_ask: "How did we do? 1 (poor) to 5 (excellent)", rate_comment: "Thanks! Anything you would like to add? (optional)",
+      rate_send: "Send", rate_thanks: "Thank you for your feedback."
     },
     zh: {
       title: "帮助中心", placeholder: "请输入您的问题", send: "发送", person: "转人工",
@@ -33,7 +35,9 @@
       returned: "智能助手已回来，请继续提问，或再次点击“转人工”。",
       contact_label: "怎么联系您？（邮箱或电话）", contact_send: "提交", agent: "客服",
       ended: "本次对话已结束。", new_conversation: "开始新对话", reopen: "继续本次对话",
-      starters: "您可以问："
+      starters: "您可以问：", end: "结束对话",
+      rate_ask: "请为本次服务打分：1（很差）到 5（很好）", rate_comment: "谢谢！还有什么想告诉我们的吗？（选填）",
+      rate_send: "提交", rate_thanks: "感谢您的评价！"
     }
   };
   function wait(sec, l) {
@@ -61,6 +65,8 @@
   var contactForm = document.getElementById("contact");
   var endedBox = document.getElementById("ended");
   var personButton = document.getElementById("person");
+  var endButton = document.getElementById("end");
+  var ratingForm = document.getElementById("rating");
   // A signed customer context from the widget arrives in the fragment;
   // it is used when the conversation starts, then dropped from the URL.
   var signedContext = new URLSearchParams(location.hash.slice(1)).get("context");
@@ -158,6 +164,7 @@
       previous = null;
       conv = { id: c.id, token: c.token };
       localStorage.setItem(key, JSON.stringify(conv));
+      showEnd();
       listen();
       return conv;
     });
@@ -249,17 +256,20 @@
   // showState shows the customer's place in the queue, or who has them.
   function showState(s) {
     state = s;
-    if (!s || s.status === "none") {
+    if (!s || (s.status === "none" && !s.ended)) {
       statusBox.hidden = true;
       endedBox.hidden = true;
       form.hidden = false;
       personButton.disabled = false;
+      showRating(false);
+      showEnd();
       return;
     }
     var msg = t[s.status];
     if (typeof msg === "function") msg = msg(s);
     if (s.status === "message" && s.contact_left) msg = t.contact_left;
-    var ended = s.status === "resolved" && !!s.ended;
+    // Ended by the agent's resolution or by the customer's "End chat".
+    var ended = !!s.ended;
     if (ended) msg = t.ended;
     statusText.textContent = msg || "";
     contactForm.hidden = !(s.status === "message" && !s.contact_left);
@@ -268,8 +278,70 @@
     personButton.disabled = ended;
     statusBox.hidden = !msg;
     statusBox.className = s.status + (ended ? " ended" : "");
+    showRating(ended);
+    showEnd();
     scrollEnd(); // the banner must not hide the newest message
   }
+
+  // showEnd offers "End chat" while the bot has the conversation: one
+  // with the team is theirs to close.
+  function showEnd() {
+    var s = state || { status: "none" };
+    endButton.hidden = !conv || !!s.ended || s.status === "queued" || s.status === "claimed" || s.status === "message";
+  }
+  endButton.onclick = function () {
+    if (!conv) return;
+    errBox.hidden = true;
+    api("POST", "/api/v1/conversations/" + conv.id + "/end")
+      .then(function (r) { showState(r.state); })
+      .catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; });
+  };
+
+  // The rating (CSAT) is asked once a conversation ends: one tap stores
+  // the score, an optional comment goes with it after.
+  var ratingFor = null; // the conversation the rating row is asking about
+  var ratingScore = 0;
+  function ratedKey() { return "baton.rated." + conv.id; }
+  function showRating(ended) {
+    if (!ended || !conv) { ratingForm.hidden = true; ratingFor = null; return; }
+    if (ratingFor === conv.id) { ratingForm.hidden = false; return; }
+    if (localStorage.getItem(ratedKey())) { ratingForm.hidden = true; return; }
+    ratingFor = conv.id;
+    ratingScore = 0;
+    ratingForm.querySelectorAll("[data-score]").forEach(function (b) { b.classList.remove("on"); b.disabled = false; });
+    document.getElementById("rating-comment").value = "";
+    document.getElementById("rating-more").hidden = true;
+    document.getElementById("rating-thanks").hidden = true;
+    ratingForm.hidden = false;
+  }
+  function rate(score, comment) {
+    var body = { score: score };
+    if (comment) body.comment = comment;
+    return api("POST", "/api/v1/conversations/" + conv.id + "/rating", body).then(function () {
+      localStorage.setItem(ratedKey(), String(score));
+    }).catch(function (e) { errBox.textContent = e.message || t.failed; errBox.hidden = false; throw e; });
+  }
+  ratingForm.querySelectorAll("[data-score]").forEach(function (b) {
+    b.onclick = function () {
+      var score = Number(b.dataset.score);
+      rate(score).then(function () {
+        ratingScore = score;
+        ratingForm.querySelectorAll("[data-score]").forEach(function (x) { x.classList.toggle("on", x === b); });
+        document.getElementById("rating-more").hidden = false;
+        scrollEnd();
+      });
+    };
+  });
+  ratingForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var comment = document.getElementById("rating-comment").value.trim();
+    if (!ratingScore) return;
+    rate(ratingScore, comment).then(function () {
+      document.getElementById("rating-more").hidden = true;
+      ratingForm.querySelectorAll("[data-score]").forEach(function (x) { x.disabled = true; });
+      document.getElementById("rating-thanks").hidden = false;
+    });
+  });
 
   // streaming is the bubble showing a generated answer as it is written;
   // the stored reply replaces it.

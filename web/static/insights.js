@@ -20,7 +20,9 @@
 //               #kpi-conversations, #kpi-containment, #kpi-handoff, #kpi-wait,
 //               #kpi-thumbs, #chart svg (rect.bar.<contained|other|handed_off>,
 //               path.rate, circle.rate), #reasons li, #top-misses li a[data-id],
-//               #recalibrations li[data-collection], #no-recalibration
+//               #recalibrations li[data-collection], #no-recalibration,
+//               #csat tr[data-group] (all, bot_only, agent_handled,
+//               collection:<name>, agent:<user id>; td.mean, td.count), #no-csat
 //   errors      #error
 (function () {
   "use strict";
@@ -53,7 +55,10 @@
     r_explicit_request: "客户要求人工", r_sensitive_topic: "敏感话题", r_service_stage: "服务阶段", r_agent_request: "客服主动接入",
     calibration_title: "置信度校准", recal_row: "{c}：按 {n} 个已标注的问题校准（{r} 个答对），{t}",
     recal_none: "置信度用内置模型。某个知识库有 {m} 个已标注的问题（客服对转人工的评判、客户的赞和踩）后，会按它们自动校准。",
-    sec: "{s} 秒", min: "{m} 分 {s} 秒", hour: "{h} 小时 {m} 分", range: "{a} 至 {b}（UTC）"
+    sec: "{s} 秒", min: "{m} 分 {s} 秒", hour: "{h} 小时 {m} 分", range: "{a} 至 {b}（UTC）",
+    csat_title: "客户满意度（CSAT）", csat_group: "对话", csat_mean: "平均分（1-5）", csat_count: "评价数",
+    csat_all: "全部", csat_bot_only: "仅机器人", csat_agent_handled: "客服处理", csat_collection: "知识库：{k}", csat_agent: "客服：{k}",
+    no_csat: "这段时间还没有客户打分。"
   } : {
     tab_misses: "Misses inbox", tab_analytics: "Analytics", to_editor: "Editor", to_console: "Console", to_admin: "Admin", logout: "Sign out",
     misses_title: "What the bot could not answer", collection: "Collection", all_collections: "All collections", period: "Period",
@@ -86,7 +91,10 @@
     r_explicit_request: "asked for a person", r_sensitive_topic: "sensitive topic", r_service_stage: "service stage", r_agent_request: "agent stepped in",
     calibration_title: "Confidence calibration", recal_row: "{c}: calibrated on {n} labelled questions ({r} answered right), {t}",
     recal_none: "Confidence is the built-in model's. A collection's is calibrated on its own once it has {m} labelled questions (agents' verdicts on hand-offs, customers' thumbs).",
-    sec: "{s}s", min: "{m}m {s}s", hour: "{h}h {m}m", range: "{a} to {b} (UTC)"
+    sec: "{s}s", min: "{m}m {s}s", hour: "{h}h {m}m", range: "{a} to {b} (UTC)",
+    csat_title: "Customer satisfaction (CSAT)", csat_group: "Conversations", csat_mean: "Mean (1-5)", csat_count: "Ratings",
+    csat_all: "All", csat_bot_only: "Bot only", csat_agent_handled: "Agent-handled", csat_collection: "Collection: {k}", csat_agent: "Agent: {k}",
+    no_csat: "No customer has rated a conversation in this period."
   };
   document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = T[e.dataset.i18n]; });
   if (zh) document.documentElement.lang = "zh-CN";
@@ -514,6 +522,29 @@
     $(id + "-note").textContent = note || "";
   }
 
+  // renderCSAT fills the satisfaction table: all ratings, bot-only and
+  // agent-handled conversations, then per collection and per agent.
+  function renderCSAT(c) {
+    var body = clear($("csat").querySelector("tbody"));
+    c = c || { all: { count: 0 } };
+    $("no-csat").hidden = c.all.count > 0;
+    $("csat").hidden = !c.all.count;
+    if (!c.all.count) return;
+    var row = function (group, label, x) {
+      var tr = el("tr");
+      tr.dataset.group = group;
+      tr.appendChild(el("td", "", label));
+      tr.appendChild(el("td", "mean", x.count ? x.mean.toFixed(2) : "–"));
+      tr.appendChild(el("td", "count", String(x.count)));
+      body.appendChild(tr);
+    };
+    row("all", T.csat_all, c.all);
+    row("bot_only", T.csat_bot_only, c.bot_only);
+    row("agent_handled", T.csat_agent_handled, c.agent_handled);
+    (c.collections || []).forEach(function (x) { row("collection:" + x.key, fmt(T.csat_collection, { k: x.key }), x); });
+    (c.agents || []).forEach(function (x) { row("agent:" + x.key, fmt(T.csat_agent, { k: x.name || x.key }), x); });
+  }
+
   function renderAnalytics(r) {
     var t = r.totals, n = t.conversations;
     var days = r.days || [];
@@ -560,6 +591,8 @@
       li.title = "sigmoid(" + x.a.toFixed(3) + " · logit + " + x.b.toFixed(3) + ")";
       rl.appendChild(li);
     });
+
+    renderCSAT(r.csat);
 
     var ol = clear($("top-misses"));
     var tops = r.top_misses || [];
