@@ -261,6 +261,7 @@ func (j *Jobs) run(ctx context.Context, job *kb.Job) error {
 	// A job that was running when its node stopped may have stored
 	// articles its index writes never reached: index its files anew.
 	resumed := job.Status == kb.JobRunning
+	j.Log.Info("ingestion job started", "job", job.ID, "node", j.Node, "resumed", resumed)
 	job.Status = kb.JobRunning
 	if err := j.save(ctx, job); err != nil {
 		return err
