@@ -20,7 +20,7 @@ func (s *Store) SubmitJob(ctx context.Context, j *kb.Job, files []kb.JobUpload) 
 			return err
 		}
 		for _, f := range files {
-			if _, err := tx.Exec(ctx, `INSERT INTO upload_files (job_id, idx, name, data) VALUES ($1, $2, $3, $4)`, j.ID, f.Index, f.Name, f.Data); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO upload_files (job_id, idx, name, data) VALUES ($1, $2, $3, $4)`, j.ID, f.Index, f.Name, nonNilBytes(f.Data)); err != nil {
 				return fmt.Errorf("keep upload %s: %w", f.Name, err)
 			}
 		}
@@ -95,4 +95,12 @@ func (s *Store) SaveClaimedJob(ctx context.Context, j *kb.Job, claimer string, l
 		return fmt.Errorf("save job %s: %w", j.ID, err)
 	}
 	return nil
+}
+
+// nonNilBytes keeps an empty file from being stored as NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

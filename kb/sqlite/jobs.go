@@ -22,7 +22,7 @@ func (d *DB) SubmitJob(ctx context.Context, j *kb.Job, files []kb.JobUpload) err
 		return err
 	}
 	for _, f := range files {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_files (job_id, idx, name, data) VALUES (?, ?, ?, ?)`, j.ID, f.Index, f.Name, f.Data); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_files (job_id, idx, name, data) VALUES (?, ?, ?, ?)`, j.ID, f.Index, f.Name, nonNilBytes(f.Data)); err != nil {
 			return fmt.Errorf("keep upload %s: %w", f.Name, err)
 		}
 	}
@@ -115,4 +115,12 @@ func (d *DB) SaveClaimedJob(ctx context.Context, j *kb.Job, claimer string, leas
 	}
 	j.UpdatedAt = saved.UpdatedAt
 	return nil
+}
+
+// nonNilBytes keeps an empty file from being stored as NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

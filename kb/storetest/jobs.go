@@ -112,6 +112,14 @@ func testJobClaims(t *testing.T, s kb.Store) {
 	if err := s.SaveClaimedJob(ctx, &kb.Job{ID: "nope", Status: kb.JobDone}, "a", t0); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("save of a missing job: %v, want ErrNotFound", err)
 	}
+	// An empty file is kept as one, not lost.
+	empty := &kb.Job{ID: "job-empty", Collection: "c1", Status: kb.JobQueued, FilesTotal: 1, Files: []kb.JobFileResult{{Name: "empty.md", Status: kb.FilePending}}}
+	if err := s.SubmitJob(ctx, empty, []kb.JobUpload{{Index: 0, Name: "empty.md"}}); err != nil {
+		t.Fatalf("submit with an empty file: %v", err)
+	}
+	if data, err := s.JobUpload(ctx, "job-empty", 0); err != nil || len(data) != 0 {
+		t.Errorf("JobUpload of the empty file = %q, %v; want it empty", data, err)
+	}
 }
 
 // Claimers on two handles race for jobs: each job is taken exactly once.
