@@ -186,6 +186,7 @@ func (j *Jobs) Run(ctx context.Context) {
 // runNext claims the oldest job there is and runs it; ran is false when
 // there was none to claim.
 func (j *Jobs) runNext(ctx context.Context) (ran bool, err error) {
+	j.init()
 	job, err := j.Store.ClaimJob(ctx, j.Node, time.Now(), j.Lease)
 	if errors.Is(err, kb.ErrNotFound) {
 		return false, nil
