@@ -41,16 +41,32 @@ const MaxUploadFileBytes = 20 << 20
 
 // Jobs runs uploads as background jobs, one at a time: each file is
 // parsed and published (or drafted), and its result recorded, and a file
-// that fails never stops the others. Uploaded files are kept in Dir until
-// their job ends, so a job interrupted by a restart resumes (Resume) with
-// the files it had not done; re-doing a file is harmless because
-// ingestion is idempotent.
+// that fails never stops the others. Uploaded files are kept in the store
+// until their job ends, so any node sharing the store can run the job:
+// Run claims the oldest queued job on a lease it extends at each progress
+// save, and a job whose node stopped (its lease lapsed) is claimed again
+// and resumed with the files it had not done; re-doing a file is harmless
+// because ingestion is idempotent.
 type Jobs struct {
 	Ingester *Ingester
 	Editor   *Editor
 	Store    kb.Store
-	Dir      string
-	Log      *slog.Logger
+	// Dir, when set, is where uploads were kept before the store held
+	// them: a job submitted before the upgrade reads its files from there
+	// and removes them when it ends.
+	Dir string
+	Log *slog.Logger
+	// Node names this process to the jobs it claims; a random name when
+	// empty.
+	Node string
+	// Lease is how long a claimed job is this node's without a progress
+	// save (DefaultJobLease when zero): when the node stops, another takes
+	// the job after that long.
+	Lease time.Duration
+	// Poll is how often an idle Run looks for jobs other nodes took
+	// uploads for (DefaultJobPoll when zero); a local Submit wakes it at
+	// once.
+	Poll time.Duration
 	// Embedded, when set, counts texts embedded so far (progress).
 	Embedded func() int64
 	// Batch, when set, starts a bulk load of the index (retrieval's
@@ -60,15 +76,32 @@ type Jobs struct {
 	// OnChange hears every progress update, for live pages.
 	OnChange func(*kb.Job)
 
-	queue chan string
-	once  sync.Once
+	wake chan struct{}
+	once sync.Once
 }
+
+// Defaults of Jobs.Lease and Jobs.Poll.
+const (
+	DefaultJobLease = 5 * time.Minute
+	DefaultJobPoll  = 3 * time.Second
+)
 
 func (j *Jobs) init() {
-	j.once.Do(func() { j.queue = make(chan string, 1024) })
+	j.once.Do(func() {
+		j.wake = make(chan struct{}, 1)
+		if j.Node == "" {
+			j.Node = newNodeName()
+		}
+		if j.Lease <= 0 {
+			j.Lease = DefaultJobLease
+		}
+		if j.Poll <= 0 {
+			j.Poll = DefaultJobPoll
+		}
+	})
 }
 
-// Submit stores the files and queues a job for them.
+// Submit stores the job with its files and wakes Run.
 func (j *Jobs) Submit(ctx context.Context, actor, collection string, draft bool, files []Upload) (*kb.Job, error) {
 	j.init()
 	if collection == "" {
@@ -78,75 +111,117 @@ func (j *Jobs) Submit(ctx context.Context, actor, collection string, draft bool,
 		return nil, fmt.Errorf("no files: %w", kb.ErrInvalid)
 	}
 	job := &kb.Job{ID: newJobID(), Collection: collection, Status: kb.JobQueued, Draft: draft, CreatedBy: actor}
-	dir := filepath.Join(j.Dir, job.ID)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("keep upload: %w", err)
-	}
+	var kept []kb.JobUpload
 	for i, f := range files {
 		res := kb.JobFileResult{Name: f.Name, Bytes: int64(len(f.Data)), Status: kb.FilePending}
 		if f.Reject != "" {
 			res.Status, res.Reason = kb.FileRejected, f.Reject
 		} else if len(f.Data) > MaxUploadFileBytes {
 			res.Status, res.Reason = kb.FileRejected, fmt.Sprintf("over the size limit: %d bytes, the limit is %d", len(f.Data), MaxUploadFileBytes)
-		} else if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%05d", i)), f.Data, 0o644); err != nil {
-			return nil, fmt.Errorf("keep upload: %w", err)
+		} else {
+			kept = append(kept, kb.JobUpload{Index: i, Name: f.Name, Data: f.Data})
 		}
 		job.Files = append(job.Files, res)
 	}
 	job.FilesTotal = len(job.Files)
-	if err := j.Store.PutJob(ctx, job); err != nil {
+	if err := j.Store.SubmitJob(ctx, job, kept); err != nil {
 		return nil, err
 	}
 	if err := j.Store.AddAudit(ctx, &kb.AuditEntry{Actor: actor, Action: "job.create", Target: job.ID,
 		Detail: fmt.Sprintf("%d files into %s (draft: %v)", len(files), collection, draft)}); err != nil {
 		return nil, err
 	}
-	select {
-	case j.queue <- job.ID:
-	default:
-		// The queue is full: the job waits in the store and runs at the
-		// next Resume.
-	}
+	j.poke()
 	return job, nil
 }
 
-// Resume queues the jobs a restart interrupted.
+// poke wakes Run without waiting for it.
+func (j *Jobs) poke() {
+	select {
+	case j.wake <- struct{}{}:
+	default: // Run is awake already
+	}
+}
+
+// Resume counts the jobs waiting or left running (by a restart, or by a
+// node that stopped) and wakes Run to claim them.
 func (j *Jobs) Resume(ctx context.Context) (int, error) {
 	j.init()
 	js, err := j.Store.Jobs(ctx, kb.JobQueued, kb.JobRunning)
 	if err != nil {
 		return 0, err
 	}
-	for i := len(js) - 1; i >= 0; i-- { // oldest first
-		select {
-		case j.queue <- js[i].ID:
-		default:
-		}
+	if len(js) > 0 {
+		j.poke()
 	}
 	return len(js), nil
 }
 
-// Run works through queued jobs until ctx ends. Jobs that found the
-// queue full wait in the store; an idle Run picks them up every minute.
+// Run claims and runs jobs until ctx ends: at once after a local Submit,
+// otherwise every Poll, so that jobs other nodes took uploads for, and
+// those whose node stopped, are run too.
 func (j *Jobs) Run(ctx context.Context) {
 	j.init()
-	tick := time.NewTicker(time.Minute)
+	tick := time.NewTicker(j.Poll)
 	defer tick.Stop()
 	for {
+		for ctx.Err() == nil {
+			ran, err := j.runNext(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				j.Log.Error("ingestion job failed", "err", err)
+			}
+			if !ran {
+				break
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if len(j.queue) == 0 {
-				if _, err := j.Resume(ctx); err != nil {
-					j.Log.Error("look for waiting upload jobs", "err", err)
-				}
-			}
-		case id := <-j.queue:
-			if err := j.run(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
-				j.Log.Error("ingestion job failed", "job", id, "err", err)
-			}
+		case <-j.wake:
 		}
+	}
+}
+
+// runNext claims the oldest job there is and runs it; ran is false when
+// there was none to claim.
+func (j *Jobs) runNext(ctx context.Context) (ran bool, err error) {
+	j.init()
+	job, err := j.Store.ClaimJob(ctx, j.Node, time.Now(), j.Lease)
+	if errors.Is(err, kb.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim a job: %w", err)
+	}
+	err = j.run(ctx, job)
+	if errors.Is(err, kb.ErrConflict) {
+		// This node was too slow to save, and another took the job.
+		j.Log.Warn("ingestion job taken by another node", "job", job.ID, "err", err)
+		return true, nil
+	}
+	if err != nil {
+		err = fmt.Errorf("job %s: %w", job.ID, err)
+		if ctx.Err() != nil {
+			j.release(job)
+		}
+	}
+	return true, err
+}
+
+// release lets a job this node stopped in the middle of be claimed at
+// once, by the next start or another node, instead of when its lease
+// lapses.
+func (j *Jobs) release(job *kb.Job) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// As last saved: progress since may not have reached the index.
+	saved, err := j.Store.Job(ctx, job.ID)
+	if err == nil {
+		err = j.Store.SaveClaimedJob(ctx, saved, j.Node, time.Now())
+	}
+	if err != nil {
+		j.Log.Warn("stopped ingestion job not released; it resumes when its lease lapses", "job", job.ID, "err", err)
 	}
 }
 
@@ -183,24 +258,11 @@ func (c countingIndex) Prepare(ctx context.Context, a *kb.Article, chunks []kb.C
 // errUploadLost reports a job's kept file gone before it was ingested.
 var errUploadLost = errors.New("upload lost before it was ingested; send it again")
 
-func (j *Jobs) run(ctx context.Context, id string) error {
-	job, err := j.Store.Job(ctx, id)
-	if err != nil {
-		return err
-	}
-	if job.Status == kb.JobDone || job.Status == kb.JobFailed {
-		return nil
-	}
-	dir := filepath.Join(j.Dir, job.ID)
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		// Another node sharing the database took this upload and keeps
-		// its files (they go only after the job is done): it is that
-		// node's to run or resume.
-		return nil
-	}
-	// A job that was running when the server stopped may have stored
+func (j *Jobs) run(ctx context.Context, job *kb.Job) error {
+	// A job that was running when its node stopped may have stored
 	// articles its index writes never reached: index its files anew.
 	resumed := job.Status == kb.JobRunning
+	j.Log.Info("ingestion job started", "job", job.ID, "node", j.Node, "resumed", resumed)
 	job.Status = kb.JobRunning
 	if err := j.save(ctx, job); err != nil {
 		return err
@@ -251,7 +313,7 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	if job.Draft {
 		for _, i := range todo {
 			f := &job.Files[i]
-			data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%05d", i)))
+			data, err := j.upload(ctx, job.ID, i)
 			if err != nil {
 				f.Status, f.Reason = kb.FileRejected, errUploadLost.Error()
 			} else {
@@ -267,14 +329,7 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	} else {
 		sources := make([]Source, len(todo))
 		for n, i := range todo {
-			path := filepath.Join(dir, fmt.Sprintf("%05d", i))
-			sources[n] = Source{Name: job.Files[i].Name, Read: func() ([]byte, error) {
-				data, err := os.ReadFile(path)
-				if err != nil {
-					return nil, errUploadLost
-				}
-				return data, nil
-			}}
+			sources[n] = Source{Name: job.Files[i].Name, Read: func() ([]byte, error) { return j.upload(ctx, job.ID, i) }}
 		}
 		next := 0
 		err := in.Stream(ctx, job.Collection, slices.Values(sources), func(_ Source, r FileResult, err error) error {
@@ -294,7 +349,23 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 	if err := checkpoint(); err != nil {
 		return err
 	}
-	return os.RemoveAll(dir)
+	if j.Dir == "" {
+		return nil
+	}
+	return os.RemoveAll(filepath.Join(j.Dir, job.ID))
+}
+
+// upload reads one of a job's files from the store or, for a job
+// submitted before the store kept uploads, from Dir.
+func (j *Jobs) upload(ctx context.Context, jobID string, i int) ([]byte, error) {
+	data, err := j.Store.JobUpload(ctx, jobID, i)
+	if errors.Is(err, kb.ErrNotFound) && j.Dir != "" {
+		data, err = os.ReadFile(filepath.Join(j.Dir, jobID, fmt.Sprintf("%05d", i)))
+	}
+	if errors.Is(err, kb.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return nil, errUploadLost
+	}
+	return data, err
 }
 
 // draft parses one file of a draft job into drafts and records the result.
@@ -335,8 +406,9 @@ func record(f *kb.JobFileResult, r FileResult, err error) {
 	}
 }
 
+// save records a job's progress and extends this node's lease on it.
 func (j *Jobs) save(ctx context.Context, job *kb.Job) error {
-	if err := j.Store.PutJob(ctx, job); err != nil {
+	if err := j.Store.SaveClaimedJob(ctx, job, j.Node, time.Now().Add(j.Lease)); err != nil {
 		return err
 	}
 	if j.OnChange != nil {
@@ -358,4 +430,16 @@ func newJobID() string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return "job-" + hex.EncodeToString(b)
+}
+
+// newNodeName names a process to the jobs it claims: its host, for the
+// people reading the database, and a random part, for the processes on
+// one host.
+func newNodeName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return host + "-" + hex.EncodeToString(b)
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -109,16 +110,9 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	if !idx.has("shop/a") || !idx.has("shop/c") || done.Chunks != 2 || done.FilesDone != 3 {
 		t.Errorf("after resume: indexed %v, job %+v", idx.ids, done)
 	}
-	// The files go just after the job is marked done (so a crash in
-	// between leaves a finished job, never a resumable one without files).
-	var statErr error
-	for wait := time.Now().Add(20 * time.Second); time.Now().Before(wait); time.Sleep(10 * time.Millisecond) {
-		if _, statErr = os.Stat(filepath.Join(dir, job.ID)); os.IsNotExist(statErr) {
-			break
-		}
-	}
-	if !os.IsNotExist(statErr) {
-		t.Errorf("the job's kept files were not removed: %v", statErr)
+	// The files go with the job's end.
+	if _, err := store.JobUpload(ctx, job.ID, 0); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("the job's kept files were not removed: %v", err)
 	}
 	// Running the same files again changes nothing.
 	again, _ := second.Submit(ctx, "eve", "shop", false, []Upload{{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")}})
@@ -127,30 +121,98 @@ func TestJobResumesAfterRestart(t *testing.T) {
 	}
 }
 
-// With several nodes on one database, a job's files are on the node that
-// took the upload: another node resuming queued jobs leaves it alone (not
-// failed for want of files), and its own node runs it.
+// With several nodes on one store, a job submitted through node A, which
+// stops before running it, is run by node B: its files are in the store.
+// Node A, started again, finds nothing left to do.
 func TestJobOfAnotherNode(t *testing.T) {
 	ctx := context.Background()
 	store := openStore(t)
-	idx := &recordingIndex{ids: map[string]int{}}
-	nodeA := newJobs(t, store, t.TempDir(), idx)
+	idxA, idxB := &recordingIndex{ids: map[string]int{}}, &recordingIndex{ids: map[string]int{}}
+	nodeA := newJobs(t, store, "", idxA)
 	job, err := nodeA.Submit(ctx, "eve", "shop", false, []Upload{{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodeB := newJobs(t, store, t.TempDir(), idx)
-	if err := nodeB.run(ctx, job.ID); err != nil {
-		t.Fatalf("node B ran node A's job: %v", err)
+	nodeB := newJobs(t, store, "", idxB)
+	nodeB.Poll = 10 * time.Millisecond // no Submit of its own wakes it
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go nodeB.Run(runCtx)
+	if j := waitJob(t, store, job.ID); j.Status != kb.JobDone || j.Files[0].Status != kb.FileIngested || !idxB.has("shop/a") {
+		t.Fatalf("after node B: job %s, files %+v, B indexed %v; want done by B", j.Status, j.Files, idxB.ids)
 	}
-	if j, _ := store.Job(ctx, job.ID); j.Status != kb.JobQueued || idx.has("shop/a") {
-		t.Fatalf("after node B: job %s, indexed %v; want it still queued for node A", j.Status, idx.ids)
+	if ran, err := nodeA.runNext(ctx); ran || err != nil || idxA.has("shop/a") {
+		t.Errorf("node A ran a job again: %v, %v (indexed %v)", ran, err, idxA.ids)
 	}
-	if err := nodeA.run(ctx, job.ID); err != nil {
+}
+
+// A node that dies mid-job holds it only until its lease lapses: then
+// another node claims it and finishes it; the dead node's late save is
+// refused.
+func TestJobOfDeadNode(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	idx := &recordingIndex{ids: map[string]int{}}
+	dead := newJobs(t, store, "", idx)
+	dead.Node = "dead"
+	job, err := dead.Submit(ctx, "eve", "shop", false, []Upload{
+		{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")},
+		{Name: "b.md", Data: []byte("# Beta\n\nBeta text.")},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if j, _ := store.Job(ctx, job.ID); j.Status != kb.JobDone || !idx.has("shop/a") {
-		t.Errorf("after node A: job %s, indexed %v; want done", j.Status, idx.ids)
+	claimed, err := store.ClaimJob(ctx, "dead", time.Now(), 100*time.Millisecond)
+	if err != nil || claimed.ID != job.ID {
+		t.Fatalf("claim = %v, %v", claimed, err)
+	}
+	claimed.Status, claimed.FilesDone = kb.JobRunning, 1
+	claimed.Files[0].Status = kb.FileIngested
+	if err := store.SaveClaimedJob(ctx, claimed, "dead", time.Now().Add(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	// Then the node dies.
+	alive := newJobs(t, store, "", idx)
+	alive.Poll = 10 * time.Millisecond
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go alive.Run(runCtx)
+	done := waitJob(t, store, job.ID)
+	if done.Status != kb.JobDone || !idx.has("shop/b") || idx.has("shop/a") {
+		t.Errorf("after the lease lapsed: job %s, indexed %v; want done, b indexed by the live node (a was the dead one's)", done.Status, idx.ids)
+	}
+	if err := dead.save(ctx, claimed); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("the dead node's late save: %v, want ErrConflict", err)
+	}
+}
+
+// A job submitted before the store kept uploads reads its files from the
+// data directory, and removes them when it ends.
+func TestJobFromUploadsDir(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	dir := t.TempDir()
+	job := &kb.Job{ID: "job-old", Collection: "shop", Status: kb.JobQueued, CreatedBy: "eve", FilesTotal: 1,
+		Files: []kb.JobFileResult{{Name: "a.md", Status: kb.FilePending}}}
+	if err := store.PutJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, job.ID), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, job.ID, "00000"), []byte("# Alpha\n\nAlpha text."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	idx := &recordingIndex{ids: map[string]int{}}
+	j := newJobs(t, store, dir, idx)
+	if ran, err := j.runNext(ctx); !ran || err != nil {
+		t.Fatalf("runNext = %v, %v", ran, err)
+	}
+	if got, _ := store.Job(ctx, job.ID); got.Status != kb.JobDone || got.Files[0].Status != kb.FileIngested || !idx.has("shop/a") {
+		t.Errorf("job %+v, indexed %v; want the file from the directory ingested", got, idx.ids)
+	}
+	if _, err := os.Stat(filepath.Join(dir, job.ID)); !os.IsNotExist(err) {
+		t.Errorf("the old upload directory was not removed: %v", err)
 	}
 }
 

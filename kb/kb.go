@@ -363,6 +363,14 @@ type Job struct {
 	UpdatedAt  time.Time       `json:"updated_at"`
 }
 
+// JobUpload is one uploaded file kept with its job: Index is its place
+// in Job.Files.
+type JobUpload struct {
+	Index int
+	Name  string
+	Data  []byte
+}
+
 // Per-file outcomes of a job.
 const (
 	FileIngested  = "ingested"
@@ -573,6 +581,23 @@ type Store interface {
 	DeleteDraft(ctx context.Context, id string) error
 
 	PutJob(ctx context.Context, j *Job) error
+	// SubmitJob stores a new job and its uploaded files in one
+	// transaction; the files stay until the job is done or failed.
+	SubmitJob(ctx context.Context, j *Job, files []JobUpload) error
+	// JobUpload returns the data of a job's file, or ErrNotFound (a job
+	// ended, or one submitted before uploads were stored).
+	JobUpload(ctx context.Context, jobID string, index int) ([]byte, error)
+	// ClaimJob leases to claimer, until now+lease, the oldest job that is
+	// queued, or running with its lease lapsed (its node stopped), and
+	// marks it running. The job comes back as its last save left it, so
+	// Status says whether it was started before. Callers claiming at once,
+	// on any node, never get the same job; ErrNotFound when there is none.
+	ClaimJob(ctx context.Context, claimer string, now time.Time, lease time.Duration) (*Job, error)
+	// SaveClaimedJob is PutJob for the job's claimer, extending its lease
+	// to leasedUntil; a job done or failed loses its lease and its files.
+	// ErrConflict when another claimer holds the job (this one's lease
+	// lapsed and it was taken), ErrNotFound when it is gone.
+	SaveClaimedJob(ctx context.Context, j *Job, claimer string, leasedUntil time.Time) error
 	Job(ctx context.Context, id string) (*Job, error)
 	// Jobs lists jobs with one of the statuses (all when none), newest first.
 	Jobs(ctx context.Context, status ...string) ([]*Job, error)

@@ -139,7 +139,9 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Ingester = &ingest.Ingester{Store: store, Index: a.Searcher, Workers: cfg.IngestWorkers}
 	a.Editor = &ingest.Editor{Store: store, Index: a.Searcher}
-	a.Jobs = &ingest.Jobs{Ingester: a.Ingester, Editor: a.Editor, Store: store, Dir: filepath.Join(cfg.Data, "uploads"),
+	a.Jobs = &ingest.Jobs{Ingester: a.Ingester, Editor: a.Editor, Store: store,
+		// Uploads from before the store kept them are read from here.
+		Dir: filepath.Join(cfg.Data, "uploads"),
 		Log: log, Embedded: a.Searcher.Embedded, Batch: func() ingest.BatchIndex { return a.Searcher.NewBatch() },
 		OnChange: func(j *kb.Job) {
 			a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventJob, Data: j, StaffOnly: true})

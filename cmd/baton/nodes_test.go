@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/kb/postgres/pgtest"
 )
 
@@ -89,5 +93,39 @@ func TestEventsAcrossNodes(t *testing.T) {
 	defer mu.Unlock()
 	if custMsgs["agent"] != 1 || custMsgs["customer"] != 1 {
 		t.Errorf("customer stream on A carried messages by role %v, want ann's and the customer's once each", custMsgs)
+	}
+}
+
+// TestUploadAcrossNodes: two nodes on one PostgreSQL database; a file
+// uploaded to node A is kept in the database and its job runs once, on
+// whichever node claims it first, and the article is then searchable on
+// both nodes.
+func TestUploadAcrossNodes(t *testing.T) {
+	t.Setenv("BATON_DATABASE_URL", pgtest.Database(t))
+	data := t.TempDir()
+	a := launch(t, data, nil)
+	b := serveData(t, t.TempDir(), nil)
+	eve := editorAPI{t, "http://" + a.Addr(), staffKey(t, data, "editor", "eve")}
+	job := eve.upload("default", "", map[string]string{"walrus.md": "# What walruses eat\n\nWalruses eat clams, mussels and other shellfish from the sea floor.\n"})
+	if files := ja(job["files"]); js(job["status"]) != "done" || len(files) != 1 || js(jm(files[0])["status"]) != "ingested" {
+		t.Fatalf("job = %v, want done with walrus.md ingested", job)
+	}
+	id := js(job["id"])
+	started := strings.Count(logsOf(a), `msg="ingestion job started" job=`+id) + strings.Count(logsOf(b), `msg="ingestion job started" job=`+id)
+	if started != 1 {
+		t.Errorf("the job started %d times across the nodes, want once", started)
+	}
+	for name, srv := range map[string]*Server{"A": a, "B": b} {
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if hits, _ := srv.App.Keyword.Search(t.Context(), "default", "walruses clams", 5); len(hits) > 0 && hits[0].ArticleID == "default/walrus" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %s never found the uploaded article", name)
+			}
+		}
+	}
+	if _, err := a.App.Store.JobUpload(t.Context(), id, 0); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("the finished job's upload is still in the database: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -84,6 +85,15 @@ func (d *DB) DeleteDraft(ctx context.Context, id string) error {
 
 // PutJob inserts or replaces a job's state.
 func (d *DB) PutJob(ctx context.Context, j *kb.Job) error {
+	return putJob(ctx, d.db, j)
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func putJob(ctx context.Context, db execer, j *kb.Job) error {
 	ts := now()
 	if j.CreatedAt.IsZero() {
 		j.CreatedAt = parseTime(ts)
@@ -93,7 +103,7 @@ func (d *DB) PutJob(ctx context.Context, j *kb.Job) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.db.ExecContext(ctx, `INSERT INTO jobs (id, collection, status, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+	_, err = db.ExecContext(ctx, `INSERT INTO jobs (id, collection, status, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data, updated_at = excluded.updated_at`,
 		j.ID, j.Collection, j.Status, string(data), j.CreatedAt.UTC().Format(timeFormat), ts)
 	if err != nil {

@@ -21,6 +21,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b kb.Store)) {
 		fn   func(t *testing.T, a, b kb.Store)
 	}{
 		{"ClaimDeliveriesRace", testClaimDeliveriesRace},
+		{"ClaimJobsRace", testClaimJobsRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"UpdateArticleVersionCheck", testUpdateArticle},
 		{"Drafts", testDrafts},
 		{"JobsAndAudit", testJobsAndAudit},
+		{"JobClaims", testJobClaims},
 		{"Misses", testMisses},
 		{"Vectors", testVectors},
 		{"CustomerConversations", testCustomerConversations},
