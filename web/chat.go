@@ -265,14 +265,9 @@ type contactRequest struct {
 // leaveContact keeps the customer's contact details with their hand-off
 // when nobody could take it.
 func (s *Server) leaveContact(c *gin.Context) {
-	conv, err := s.authorize(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req contactRequest
-	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
-		s.fail(c, err)
+	conv, ok := s.authorizeWith(c, &req)
+	if !ok {
 		return
 	}
 	st, err := s.desk.LeaveContact(c.Request.Context(), conv.ID, req.Contact)
@@ -290,14 +285,9 @@ type feedbackRequest struct {
 // feedback stores the customer's thumbs (1 up, -1 down, 0 withdrawn) on
 // one of the bot's answers in their conversation.
 func (s *Server) feedback(c *gin.Context) {
-	conv, err := s.authorize(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req feedbackRequest
-	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
-		s.fail(c, err)
+	conv, ok := s.authorizeWith(c, &req)
+	if !ok {
 		return
 	}
 	if req.Value == nil || *req.Value < -1 || *req.Value > 1 {
@@ -320,14 +310,9 @@ type ratingRequest struct {
 // rate stores the customer's satisfaction score (1-5) and optional
 // comment for their conversation; rating again replaces it.
 func (s *Server) rate(c *gin.Context) {
-	conv, err := s.authorize(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req ratingRequest
-	if err := decodeJSON(c.Request.Body, &req, false); err != nil {
-		s.fail(c, err)
+	conv, ok := s.authorizeWith(c, &req)
+	if !ok {
 		return
 	}
 	if req.Score == nil {
@@ -358,6 +343,20 @@ func (s *Server) listMessages(c *gin.Context) {
 		views[i] = viewCustomerMessage(m)
 	}
 	c.JSON(http.StatusOK, gin.H{"conversation": conv, "messages": views})
+}
+
+// authorizeWith authorizes the customer's request (authorize) and decodes
+// its JSON body into req; on failure it has answered and reports false.
+func (s *Server) authorizeWith(c *gin.Context, req any) (*kb.Conversation, bool) {
+	conv, err := s.authorize(c)
+	if err == nil {
+		err = decodeJSON(c.Request.Body, req, false)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return conv, true
 }
 
 // authorize checks the customer's bearer token against the conversation
