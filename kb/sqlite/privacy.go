@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -54,16 +55,7 @@ func (d *DB) ActiveConversations(ctx context.Context, collection string, since t
 	if err != nil {
 		return nil, fmt.Errorf("active conversations: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanIDs(rows)
 }
 
 // IdleConversations lists conversations not with a person whose last
@@ -84,6 +76,11 @@ func (d *DB) IdleConversations(ctx context.Context, f kb.IdleFilter) ([]string, 
 	if err != nil {
 		return nil, fmt.Errorf("idle conversations: %w", err)
 	}
+	return scanIDs(rows)
+}
+
+// scanIDs reads a one-column result of ids and closes it.
+func scanIDs(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
