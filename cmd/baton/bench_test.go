@@ -49,12 +49,12 @@ func TestGenKBIngests(t *testing.T) {
 }
 
 // TestBenchTable runs a tiny bench (with the local model when installed,
-// keyword-only otherwise) and checks the table has every row, with
+// keyword-only under -short or -race) and checks the table has every row, with
 // finite ratios and no failed chat turn.
 func TestBenchTable(t *testing.T) {
 	src := writeBenchSources(t)
 	embedder := "local"
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		embedder = "none"
 	} else {
 		requireModel(t)

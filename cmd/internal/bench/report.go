@@ -87,8 +87,13 @@ func WriteMarkdown(w io.Writer, reports []Report) {
 	}
 }
 
+// ms is d in milliseconds, to the microsecond below one.
 func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
+	v := float64(d) / float64(time.Millisecond)
+	if v < 1 {
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 // ratio is a/b to two places, "n/a" when undefined.

@@ -43,7 +43,7 @@ func TestWriteMarkdownRatios(t *testing.T) {
 	}}
 	var b strings.Builder
 	WriteMarkdown(&b, []Report{rep})
-	for _, want := range []string{"| 10 | 1.0 | 10.0 |", "| " + Keyword + " | 1 | 2.00 | 0.00 | 400 | 2.00 | 0.25 |", "| " + Vector + " | 1 | 0.00 | 0.00 | 0 | n/a | n/a |"} {
+	for _, want := range []string{"| 10 | 1.0 | 10.0 |", "| " + Keyword + " | 1 | 2.00 | 0.000 | 400 | 2.00 | 0.25 |", "| " + Vector + " | 1 | 0.000 | 0.000 | 0 | n/a | n/a |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
