@@ -298,7 +298,8 @@ func benchRetrieval(ctx context.Context, f benchFlags, app *App, take func(int) 
 
 // chatTurns posts one message per query, each of c clients in a
 // conversation of its own that it replaces every few turns (a customer
-// asks a few things, not hundreds); each turn is one POST timed.
+// asks a few things, not hundreds) and after a hand-off (the bot no
+// longer answers it); each turn is one POST timed.
 func chatTurns(ctx context.Context, base string, qs []bench.Query, c int) bench.Result {
 	const turnsPerConversation = 4
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c}, Timeout: time.Minute}
@@ -333,8 +334,14 @@ func chatTurns(ctx context.Context, base string, qs []bench.Query, c int) bench.
 					t = time.Now() // the turn is the message, not the new conversation
 				}
 				turns[w]++
-				if err := postTurn(ctx, client, base, convs[w].id, convs[w].token, qs[i].Text); err != nil {
+				handedOff, err := postTurn(ctx, client, base, convs[w].id, convs[w].token, qs[i].Text)
+				if err != nil {
 					errs[w]++
+				}
+				if handedOff {
+					// The bot no longer answers a conversation with a
+					// person: the next question starts a new one.
+					turns[w] = 0
 				}
 				lat[w] = append(lat[w], time.Since(t))
 			}
@@ -362,9 +369,13 @@ func startConversation(ctx context.Context, client *http.Client, base string) (i
 	return m.ID, m.Token, err
 }
 
-func postTurn(ctx context.Context, client *http.Client, base, id, token, text string) error {
+// postTurn posts one customer message and says whether the turn handed
+// the conversation off.
+func postTurn(ctx context.Context, client *http.Client, base, id, token, text string) (handedOff bool, err error) {
 	body, _ := json.Marshal(map[string]string{"text": text})
-	return postJSON(ctx, client, base+"/api/v1/conversations/"+id+"/messages", token, string(body), http.StatusOK, nil)
+	var res struct{ Handoff json.RawMessage }
+	err = postJSON(ctx, client, base+"/api/v1/conversations/"+id+"/messages", token, string(body), http.StatusOK, &res)
+	return len(res.Handoff) > 0 && string(res.Handoff) != "null", err
 }
 
 func postJSON(ctx context.Context, client *http.Client, url, token, body string, want int, out any) error {
