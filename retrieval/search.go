@@ -55,6 +55,10 @@ func (s *Searcher) Embedder() Embedder {
 	return s.embedder
 }
 
+// Vectors returns the in-memory vector index, nil when search is
+// keyword-only.
+func (s *Searcher) Vectors() *Vectors { return s.vectors }
+
 // Embedded counts the article texts Index has embedded since the start,
 // so ingestion jobs can report embedding progress.
 func (s *Searcher) Embedded() int64 { return s.embedded.Load() }

@@ -432,3 +432,19 @@ func (v *Vectors) large(collection string) bool {
 func (v *Vectors) needsIndex(collection string) bool {
 	return v.large(collection) && (v.ivf[collection] == nil || v.ivfVer[collection] != v.version[collection])
 }
+
+// Exact returns up to n articles of the collection by max cosine to q,
+// scanning every vector whatever index is built: the baseline an
+// approximate index is measured against.
+func (v *Vectors) Exact(collection string, q []float32, n int) []Hit {
+	q = append([]float32(nil), q...)
+	normalize(q)
+	m := map[string]vecScore{}
+	v.mu.RLock()
+	for _, it := range v.items[collection] {
+		m[it.ArticleID] = m[it.ArticleID].add(float64(dot(q, it.Vec)), it.ChunkID, it.Label)
+	}
+	v.mu.RUnlock()
+	finishScores(m)
+	return topHits(m, n, func(s vecScore) float64 { return s.max })
+}

@@ -26,6 +26,8 @@ Usage:
   baton calibrate --out model.json DIR...                  fit the confidence model on labelled sets
   baton users     add --role agent|editor|admin NAME       manage staff accounts (also: passwd, key, revoke, list)
   baton migrate   [--data DIR]                             bring the database schema up to date
+  baton gen-kb    --articles N --seed S --out kb.jsonl     generate a knowledge base from the eval sets' articles
+  baton bench     [--articles 1000,10000] [--concurrency 1,16]  time retrieval and chat turns against the alternatives
 
 Run "baton COMMAND -h" for a command's flags.
 `
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUsers(ctx, rest, os.Stdin, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
+	case "gen-kb":
+		return runGenKB(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
