@@ -125,6 +125,29 @@ func NewCachedEmbedder(e Embedder, max int) *CachedEmbedder {
 	return &CachedEmbedder{Embedder: e, cache: map[string][]float32{}, max: max}
 }
 
+// Queries returns an Embedder that embeds every text through the cache,
+// for the other models that embed the customer's message (the sentiment
+// and rephrase triggers): a turn then embeds the message once, and the
+// previous message not again. Texts go one at a time, as EmbedQuery's do,
+// so a vector is the one an uncached call gives.
+func (c *CachedEmbedder) Queries() Embedder { return queryEmbedder{c} }
+
+type queryEmbedder struct{ c *CachedEmbedder }
+
+func (q queryEmbedder) Name() string { return q.c.Name() }
+
+func (q queryEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		v, err := q.c.EmbedQuery(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // EmbedQuery embeds one text through the cache.
 func (c *CachedEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
 	c.mu.Lock()

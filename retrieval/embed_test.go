@@ -481,3 +481,45 @@ func TestSearcherIndexReportsEmbedderErrors(t *testing.T) {
 		t.Error("Index succeeded although the embedder is down")
 	}
 }
+
+// countingEmbedder counts the texts it embeds.
+type countingEmbedder struct{ texts int }
+
+func (e *countingEmbedder) Name() string { return "counting" }
+
+func (e *countingEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		e.texts++
+		out[i] = []float32{float32(len(t)), 1}
+	}
+	return out, nil
+}
+
+// TestQueriesShareTheCache: the sentiment and rephrase models embed
+// through the search's query cache, so a message is embedded once.
+func TestQueriesShareTheCache(t *testing.T) {
+	ctx := context.Background()
+	base := &countingEmbedder{}
+	c := NewCachedEmbedder(base, 16)
+	if _, err := c.EmbedQuery(ctx, "where is my parcel"); err != nil {
+		t.Fatal(err)
+	}
+	q := c.Queries()
+	vs, err := q.Embed(ctx, []string{"where is my parcel", "it has not come"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0][0] != float32(len("where is my parcel")) || vs[1][0] != float32(len("it has not come")) {
+		t.Fatalf("vectors = %v, want one per text in order", vs)
+	}
+	if _, err := q.Embed(ctx, []string{"it has not come"}); err != nil {
+		t.Fatal(err)
+	}
+	if base.texts != 2 {
+		t.Errorf("embedded %d texts, want 2 (each distinct text once)", base.texts)
+	}
+	if q.Name() != "counting" {
+		t.Errorf("name = %q", q.Name())
+	}
+}

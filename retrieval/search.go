@@ -55,6 +55,15 @@ func (s *Searcher) Embedder() Embedder {
 	return s.embedder
 }
 
+// QueryEmbedder returns an embedder that shares the search's query cache
+// (see CachedEmbedder.Queries), nil when search is keyword-only.
+func (s *Searcher) QueryEmbedder() Embedder {
+	if s.embedder == nil {
+		return nil
+	}
+	return s.embedder.Queries()
+}
+
 // Vectors returns the in-memory vector index, nil when search is
 // keyword-only.
 func (s *Searcher) Vectors() *Vectors { return s.vectors }

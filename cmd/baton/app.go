@@ -102,8 +102,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// The trigger models' shipped coefficients were fitted with the local
 	// model's vectors; with any other embedder they use lexical features.
 	var sigEmb escalate.Embedder
-	if e, ok := emb.(*onnx.Embedder); ok {
-		sigEmb = e
+	if _, ok := emb.(*onnx.Embedder); ok {
+		// Through the search's query cache: the message is embedded once
+		// a turn, not once per model.
+		sigEmb = a.Searcher.QueryEmbedder()
 	}
 	a.Bot = &answer.Bot{Store: store, Composer: composer,
 		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
