@@ -99,6 +99,9 @@ type Options struct {
 	// BodyTimeout is how long a request body may take to arrive (an
 	// upload twenty times that); 30 s when zero.
 	BodyTimeout time.Duration
+	// Webhook, when set, is the receiver of hand-off events the admin
+	// console shows and sends a test event to.
+	Webhook *Webhook
 	// Clock is what the rate limits refill by; nil is time.Now.
 	// Tests stop it so a slow machine does not refill a bucket mid-test.
 	Clock func() time.Time
@@ -248,6 +251,10 @@ func (s *Server) routes() {
 	privacy.DELETE("/conversations/:id", s.eraseConversation)
 	privacy.GET("/customers/:customer_id/export", s.exportCustomer)
 	privacy.DELETE("/customers/:customer_id", s.eraseCustomer)
+	// Integrations: an admin by name, so that each test event is audited.
+	integ := api.Group("/admin/integrations", s.adminStaff)
+	integ.GET("", s.integrations)
+	integ.POST("/webhook/test", s.testWebhook)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody(c, "not_found", "no such endpoint"))
 	})

@@ -194,13 +194,7 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 // stored is logged and dropped. After Close the event is still stored,
 // for the next start or another node to send.
 func (w *Webhook) Notify(event string, data any) {
-	id := rand.Text()
-	body, err := json.Marshal(webhookPayload{
-		ID:        id,
-		Event:     event,
-		CreatedAt: time.Now().UTC().Format(time.RFC3339),
-		Data:      data,
-	})
+	id, body, err := encodeEvent(event, data)
 	if err != nil {
 		w.log.Error("webhook event dropped: cannot encode", "event", event, "id", id, "err", err)
 		return
@@ -434,22 +428,9 @@ func (w *Webhook) attempt(d *kb.Delivery) (hint time.Duration, retry bool, err e
 	// no timeout, and lets Close abort it.
 	ctx, cancel := context.WithTimeout(w.ctx, w.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(d.Body))
+	resp, err := w.post(ctx, d.Event, d.ID, d.Body)
 	if err != nil {
-		return noHint, false, fmt.Errorf("build webhook request: %w", err)
-	}
-	// A fresh timestamp per attempt keeps retries inside the receiver's
-	// replay window; the delivery id stays the same for de-duplication.
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Baton-Webhook/1")
-	req.Header.Set(headerEvent, d.Event)
-	req.Header.Set(headerDelivery, d.ID)
-	req.Header.Set(headerTimestamp, ts)
-	req.Header.Set(headerSignature, webhookSignature(w.secret, ts, d.Body))
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return noHint, true, fmt.Errorf("post webhook: %w", err)
+		return noHint, true, err
 	}
 	defer resp.Body.Close()
 	// Read a little of the body so the connection can be reused.
@@ -469,6 +450,46 @@ func (w *Webhook) attempt(d *kb.Delivery) (hint time.Duration, retry bool, err e
 		// this request as it is; repeating it only adds load.
 		return noHint, false, fmt.Errorf("webhook receiver answered %s", resp.Status)
 	}
+}
+
+// encodeEvent is the body of a new delivery of event with data, and its id.
+func encodeEvent(event string, data any) (id string, body []byte, err error) {
+	id = rand.Text()
+	body, err = json.Marshal(webhookPayload{
+		ID:        id,
+		Event:     event,
+		CreatedAt: time.Now().UTC().Format(time.RFC3339),
+		Data:      data,
+	})
+	return id, body, err
+}
+
+// post sends one signed delivery of event, with id and body, to the
+// receiver; the caller closes the response body. An error that comes
+// from the request's URL does not repeat it: the URL may carry a token.
+func (w *Webhook) post(ctx context.Context, event, id string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("build webhook request: the url does not make a request")
+	}
+	// A fresh timestamp per attempt keeps retries inside the receiver's
+	// replay window; the delivery id stays the same for de-duplication.
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Baton-Webhook/1")
+	req.Header.Set(headerEvent, event)
+	req.Header.Set(headerDelivery, id)
+	req.Header.Set(headerTimestamp, ts)
+	req.Header.Set(headerSignature, webhookSignature(w.secret, ts, body))
+	resp, err := w.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("post webhook: %w", err)
+	}
+	return resp, nil
 }
 
 // retryAfter reads a Retry-After header, in seconds or as an HTTP date,

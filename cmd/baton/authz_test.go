@@ -104,6 +104,8 @@ var authzMatrix = map[string]access{
 	"DELETE /api/v1/admin/users/:id/keys/:key":        {roles: []string{"admin"}},
 	"GET /api/v1/admin/conversations/:id/export":      {roles: []string{"admin"}},
 	"DELETE /api/v1/admin/conversations/:id":          {roles: []string{"admin"}},
+	"GET /api/v1/admin/integrations":                  {roles: []string{"admin"}},
+	"POST /api/v1/admin/integrations/webhook/test":    {roles: []string{"admin"}},
 	"GET /api/v1/admin/customers/:customer_id/export": {roles: []string{"admin"}},
 	"DELETE /api/v1/admin/customers/:customer_id":     {roles: []string{"admin"}},
 }

@@ -59,7 +59,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	convLimit, _ := web.ParseLimit(cfg.ConversationLimit)
 	msgLimit, _ := web.ParseLimit(cfg.MessageLimit)
 	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SavePolicies: app.SavePolicies(), SecureCookies: cfg.SecureCookies, ContextSecret: cfg.ContextSecret, TrustedProxies: cfg.proxies(), RecalibrateMin: cfg.RecalibrateMin,
-		Editor: app.Editor, Jobs: app.Jobs, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit, BodyTimeout: cfg.bodyTimeout,
+		Editor: app.Editor, Jobs: app.Jobs, Webhook: hook, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit, BodyTimeout: cfg.bodyTimeout,
 		FrameAncestors: strings.FieldsFunc(cfg.FrameAncestors, func(r rune) bool { return r == ',' || r == ' ' })})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	// Live event streams never go idle by themselves; end them so a
