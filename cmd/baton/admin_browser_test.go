@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/web"
 )
 
 // adminDump is what a failure shows of the admin page.
@@ -172,6 +175,64 @@ func TestBrowserAdminStaff(t *testing.T) {
 	}
 	s.shot(b, "admin-3-zh")
 
+	if ex := b.exceptions(); len(ex) > 0 {
+		t.Errorf("admin page threw: %s", strings.Join(ex, "; "))
+	}
+}
+
+// TestBrowserAdminIntegrations: in the admin console's Integrations
+// section an admin sees the webhook's URL without its token, sends a test
+// event, and reads the receiver's status and answer; the receiver got one
+// webhook.test with a good signature.
+func TestBrowserAdminIntegrations(t *testing.T) {
+	execPath := chromiumPath(t)
+	const secret = "whsec-browser"
+	got := make(chan error, 4)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if err := web.VerifyWebhook(secret, r.Header, b, time.Minute); err != nil || r.Header.Get("X-Baton-Event") != "webhook.test" {
+			got <- fmt.Errorf("event %q, signature: %v", r.Header.Get("X-Baton-Event"), err)
+		} else {
+			got <- nil
+		}
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, "thanks from the receiver")
+	}))
+	t.Cleanup(rc.Close)
+	srv := launch(t, "", func(cfg *Config) { cfg.WebhookURL, cfg.WebhookSecret = rc.URL+"/hook?token=browser-token", secret })
+	base := "http://" + srv.Addr()
+	addStaff(t, srv, "u-root", "root", kb.UserAdmin, "admin-password-1")
+
+	s := &browserSession{t: t}
+	b := s.open(execPath, "admin-integrations", artifactsDir(t), 60*time.Second)
+	s.do(b, "open login", chromedp.Navigate(base+"/login?next=/admin"), chromedp.WaitVisible(chromedp.ID("name")))
+	s.do(b, "fill login", chromedp.SendKeys(chromedp.ID("name"), "root"), chromedp.SendKeys(chromedp.ID("password"), "admin-password-1"))
+	runStep(s, b, "sign in and load the admin console", 15*time.Second,
+		chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#login button[type=submit]`))))
+	shown := s.waitFor(b, "webhook url", 10*time.Second,
+		`!document.getElementById("webhook-url").hidden && !document.getElementById("webhook-test").disabled && document.getElementById("webhook-url").textContent`)
+	if shown != rc.URL+"/hook" {
+		t.Errorf("webhook url shown as %q, want %q", shown, rc.URL+"/hook")
+	}
+	s.do(b, "send a test event", chromedp.Click(chromedp.ID("webhook-test")))
+	result := s.waitFor(b, "test result", 10*time.Second,
+		`!document.getElementById("webhook-result").hidden && document.getElementById("webhook-status").className + ": " +
+		  document.getElementById("webhook-status").textContent + " | " + document.getElementById("webhook-body").textContent`)
+	if !strings.HasPrefix(result, "ok: ") || !strings.Contains(result, "201") || !strings.Contains(result, "thanks from the receiver") {
+		t.Errorf("result shown as %q, want ok, 201 and the receiver's answer", result)
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Errorf("receiver: %v", err)
+		}
+	default:
+		t.Error("the receiver got no test event")
+	}
+	if text := eval[string](s, b, "page text", `document.body.innerText`); strings.Contains(text, "undefined") || strings.Contains(text, "browser-token") {
+		t.Errorf("the page shows undefined or the URL's token:\n%s", text)
+	}
+	s.shot(b, "admin-4-integrations")
 	if ex := b.exceptions(); len(ex) > 0 {
 		t.Errorf("admin page threw: %s", strings.Join(ex, "; "))
 	}
