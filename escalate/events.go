@@ -26,7 +26,26 @@ const (
 	// EventErased: the conversation was erased (Data: nil); its customer's
 	// stream ends and consoles drop it.
 	EventErased = "erased"
+	// EventAccount: a member of staff's account changed (disabled, a new
+	// role or password; staff; Data: the user id): their live streams
+	// end, so a console signs in again under what the account may now do.
+	EventAccount = "account"
 )
+
+// UserID is the user id an EventAccount carries, from this node or
+// another (DecodeEvent leaves it JSON).
+func (e Event) UserID() string {
+	switch d := e.Data.(type) {
+	case string:
+		return d
+	case json.RawMessage:
+		var id string
+		if json.Unmarshal(d, &id) == nil {
+			return id
+		}
+	}
+	return ""
+}
 
 // Event is something that happened that a live page should show.
 type Event struct {

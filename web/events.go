@@ -33,7 +33,8 @@ func (s *Server) customerEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, func(m *kb.Message) any { return viewCustomerMessage(m) }, escalate.EventErased)
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, func(m *kb.Message) any { return viewCustomerMessage(m) },
+		func(e escalate.Event) bool { return e.Type == escalate.EventErased })
 }
 
 // staffEvents streams every event to a console; the agent console asks
@@ -51,14 +52,15 @@ func (s *Server) staffEvents(c *gin.Context) {
 		}
 	}
 	touch()
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, func(m *kb.Message) any { return viewMessage(m) }, "")
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, func(m *kb.Message) any { return viewMessage(m) },
+		func(e escalate.Event) bool { return e.Type == escalate.EventAccount && e.UserID() == u.ID })
 }
 
 // stream writes Server-Sent Events until the client goes away: first the
 // initial events, then live ones, with a comment every heartbeat. Messages
 // go out as view shows them to this reader (agent or customer). An event
-// of type end, once sent, ends the stream.
-func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), view func(*kb.Message) any, end string) {
+// end reports true for, once sent, ends the stream.
+func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), view func(*kb.Message) any, end func(escalate.Event) bool) {
 	w := c.Writer
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -95,7 +97,7 @@ func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []
 		case <-s.closing:
 			return
 		case e := <-events:
-			if !send(e) || (end != "" && e.Type == end) {
+			if !send(e) || end(e) {
 				return
 			}
 		case <-tick.C:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/batonhq/baton/escalate"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -164,6 +165,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
+		s.accountChanged(u)
 		if err := s.auditStaff(c, "user.update", u, gin.H{"before": before, "after": after}); err != nil {
 			s.fail(c, err)
 			return
@@ -200,6 +202,7 @@ func (s *Server) resetPassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.accountChanged(u)
 	if err := s.auditStaff(c, "user.passwd", u, gin.H{"sessions": "signed out"}); err != nil {
 		s.fail(c, err)
 		return
@@ -259,6 +262,15 @@ func (s *Server) revokeKey(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// accountChanged ends the account's live streams on every node: a
+// disabled member of staff stops seeing the queue at once, and one with a
+// new role or password signs in again.
+func (s *Server) accountChanged(u *kb.User) {
+	if s.desk.Events != nil {
+		s.desk.Events.Publish(escalate.Event{Type: escalate.EventAccount, Data: u.ID, StaffOnly: true})
+	}
 }
 
 // staffParam loads the account the path's :id names, answering 404 when
