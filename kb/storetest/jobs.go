@@ -157,14 +157,7 @@ func testClaimJobsRace(t *testing.T, a, b kb.Store) {
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for _, c := range []struct {
-		name string
-		s    kb.Store
-	}{{"a1", a}, {"a2", a}, {"b1", b}, {"b2", b}} {
-		wg.Go(func() { claim(c.name, c.s) })
-	}
-	wg.Wait()
+	claimOnBoth(a, b, claim)
 	if len(taken) != n {
 		t.Fatalf("%d of %d jobs taken", len(taken), n)
 	}

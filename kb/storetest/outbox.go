@@ -265,14 +265,7 @@ func testClaimDeliveriesRace(t *testing.T, a, b kb.Store) {
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for _, c := range []struct {
-		name string
-		s    kb.Store
-	}{{"a1", a}, {"a2", a}, {"b1", b}, {"b2", b}} {
-		wg.Go(func() { claim(c.name, c.s) })
-	}
-	wg.Wait()
+	claimOnBoth(a, b, claim)
 	if len(taken) != want {
 		t.Fatalf("%d of %d deliveries taken", len(taken), want)
 	}
@@ -294,4 +287,17 @@ func testClaimDeliveriesRace(t *testing.T, a, b kb.Store) {
 		}
 		next[id[:3]] = i + 1
 	}
+}
+
+// claimOnBoth runs claim in four claimers at once, two on each of two
+// handles on one database (a1, a2 on a; b1, b2 on b), and waits for them.
+func claimOnBoth(a, b kb.Store, claim func(name string, s kb.Store)) {
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		name string
+		s    kb.Store
+	}{{"a1", a}, {"a2", a}, {"b1", b}, {"b2", b}} {
+		wg.Go(func() { claim(c.name, c.s) })
+	}
+	wg.Wait()
 }
