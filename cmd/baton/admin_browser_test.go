@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -155,11 +153,7 @@ func TestBrowserAdminStaff(t *testing.T) {
 	s.shot(b, "admin-1-staff")
 
 	// 7. In Chinese.
-	ua := eval[string](s, b, "user agent", `navigator.userAgent`)
-	s.do(b, "speak Chinese", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: "zh-CN"})
-		return err
-	}))
+	speakChinese(s, b)
 	runStep(s, b, "reload", 15*time.Second, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload()))
 	s.waitFor(b, "staff table in Chinese", 10*time.Second, `!!document.querySelector(`+jsString(row("ann"))+`) && document.querySelectorAll("#audit tbody tr").length >= 3`)
 	zh := eval[map[string]string](s, b, "Chinese labels", `(() => { const r = document.querySelector(`+jsString(row("ann"))+`);

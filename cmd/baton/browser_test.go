@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -145,6 +147,18 @@ func (b *tab) stepCtx(timeout time.Duration) (context.Context, context.CancelFun
 	ctx, cancel := context.WithTimeout(b.ctx, browserSlack*timeout)
 	ctx2, cancel2 := context.WithDeadline(ctx, b.deadline)
 	return ctx2, func() { cancel2(); cancel() }
+}
+
+// speakChinese makes the tab ask for Chinese (Accept-Language zh-CN) from
+// its next request on, keeping its user agent; pages pick their language
+// when they load.
+func speakChinese(s *browserSession, b *tab) {
+	s.t.Helper()
+	ua := eval[string](s, b, "user agent", `navigator.userAgent`)
+	s.do(b, "speak Chinese", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: "zh-CN"})
+		return err
+	}))
 }
 
 // runStep runs one action on b, failing the test with a dump of both pages.

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -242,11 +240,7 @@ func TestBrowserInsights(t *testing.T) {
 	if loc := runStep(s, ed, "location", 5*time.Second, chromedp.Location()); !strings.Contains(loc, "/login?next=/insights") {
 		s.fail(ed, "after sign-out", fmt.Errorf("at %s, want the login page", loc))
 	}
-	ua := eval[string](s, ed, "user agent", `navigator.userAgent`)
-	s.do(ed, "speak Chinese", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: "zh-CN"})
-		return err
-	}))
+	speakChinese(s, ed)
 	signIn("ann", "agent-password-1")
 	s.waitFor(ed, "agent inbox", 20*time.Second, `document.querySelectorAll("#misses .cluster[data-id]").length >= 1`)
 	zh := eval[map[string]string](s, ed, "Chinese labels", `({ tab: document.querySelector("#tabs button[data-tab=misses]").textContent,

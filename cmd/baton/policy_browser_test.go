@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -101,11 +98,7 @@ func TestBrowserAdminPolicy(t *testing.T) {
 	}
 
 	// 4. In Chinese: lowering them back would hand off 3 fewer.
-	ua := eval[string](s, b, "user agent", `navigator.userAgent`)
-	s.do(b, "speak Chinese", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: "zh-CN"})
-		return err
-	}))
+	speakChinese(s, b)
 	runStep(s, b, "reload in Chinese", 15*time.Second, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload()))
 	s.waitFor(b, "form in Chinese", 10*time.Second, `document.getElementById("policy-answer_threshold").value === "0.999"`)
 	s.do(b, "lower the thresholds", chromedp.SetValue(chromedp.ID("policy-answer_threshold"), "0.7"),
