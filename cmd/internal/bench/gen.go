@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/batonhq/baton/cmd/internal/evaluate"
 )
 
 // Article is one line of Baton's kb.jsonl format (see ingest's JSONL
@@ -46,44 +48,20 @@ func LoadSources(dir string) ([]Article, error) {
 	slices.Sort(paths)
 	var arts []Article
 	for _, p := range paths {
-		as, err := readJSONL(p)
+		as, err := evaluate.ReadJSONL[Article](p)
 		if err != nil {
 			return nil, err
 		}
-		arts = append(arts, as...)
+		for _, a := range as {
+			if strings.TrimSpace(a.Title) != "" || len(a.Questions) > 0 {
+				arts = append(arts, a)
+			}
+		}
 	}
 	if len(arts) == 0 {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNoSources)
 	}
 	return arts, nil
-}
-
-func readJSONL(path string) ([]Article, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var arts []Article
-	r := bufio.NewReader(f)
-	for n := 1; ; n++ {
-		line, err := r.ReadString('\n')
-		if strings.TrimSpace(line) != "" {
-			var a Article
-			if jerr := json.Unmarshal([]byte(line), &a); jerr != nil {
-				return nil, fmt.Errorf("%s line %d: %w", path, n, jerr)
-			}
-			if strings.TrimSpace(a.Title) != "" || len(a.Questions) > 0 {
-				arts = append(arts, a)
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return arts, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-	}
 }
 
 // maxQuestions is how many similar questions a generated article takes
