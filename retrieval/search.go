@@ -564,7 +564,8 @@ func (s *Searcher) LoadClassifiers(ctx context.Context) (int, error) {
 // in the background until ctx is done:
 // once at the start, then after each burst of changes has been quiet for
 // settle, so an upload of many articles trains once, not once per article.
-// A classifier that cannot be saved is still used; onErr hears about it.
+// A classifier that cannot be loaded or saved is trained and used all the
+// same; onErr hears about it.
 func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr func(error)) {
 	if s.vectors == nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -25,6 +26,9 @@ const (
 	// the latest: nodes whose vectors are a change behind still find
 	// theirs, and a collection edited every day does not pile them up.
 	classifiersKept = 4
+	// classifierPoll is how often a node waiting for another to finish
+	// training a classifier tries the lock again.
+	classifierPoll = 250 * time.Millisecond
 )
 
 // Classifier returns the classifier saved for collection and trained on
@@ -67,25 +71,39 @@ func (s *Store) SaveClassifier(ctx context.Context, collection, fingerprint stri
 // collection's classifier for fingerprint, waiting while another node (or
 // caller) holds it. The lock lives on one connection of the pool, held
 // for fn: a node that dies while training drops it with its connection.
+// A node waiting holds no connection: it tries again every
+// classifierPoll, so its customers' queries keep the whole pool.
 func (s *Store) WithClassifierLock(ctx context.Context, collection, fingerprint string, fn func() error) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("lock classifier of %s: %w", collection, err)
-	}
-	defer conn.Release()
 	h := fnv.New32a()
 	h.Write([]byte(collection + "\x00" + fingerprint))
 	key := int32(h.Sum32())
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, $2)`, classifierLock, key); err != nil {
-		return fmt.Errorf("lock classifier of %s: %w", collection, err)
-	}
-	defer func() {
-		// Not with ctx: a lock left on a pooled connection would hold
-		// every other node off for good. If it cannot be released, the
-		// connection goes, and the lock with it.
-		if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, $2)`, classifierLock, key); err != nil {
-			conn.Conn().Close(context.Background())
+	for {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("lock classifier of %s: %w", collection, err)
 		}
-	}()
-	return fn()
+		var locked bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, classifierLock, key).Scan(&locked); err != nil {
+			conn.Release()
+			return fmt.Errorf("lock classifier of %s: %w", collection, err)
+		}
+		if locked {
+			defer conn.Release()
+			defer func() {
+				// Not with ctx: a lock left on a pooled connection would
+				// hold every other node off for good. If it cannot be
+				// released, the connection goes, and the lock with it.
+				if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, $2)`, classifierLock, key); err != nil {
+					conn.Conn().Close(context.Background())
+				}
+			}()
+			return fn()
+		}
+		conn.Release()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lock classifier of %s: %w", collection, ctx.Err())
+		case <-time.After(classifierPoll):
+		}
+	}
 }
