@@ -4,14 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/gob"
-	"encoding/hex"
-	"errors"
-	"fmt"
 	"math"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -216,62 +210,4 @@ func fingerprint(items []VectorItem) [4]uint64 {
 		}
 	}
 	return fp
-}
-
-// savedClassifier is a classifier as written to disk.
-type savedClassifier struct {
-	Fingerprint [4]uint64
-	IDs         []string
-	Dim         int
-	W           []float32
-}
-
-// classifierPath is where collection c's classifier is kept in dir.
-func classifierPath(dir, c string) string {
-	sum := sha256.Sum256([]byte(c))
-	return filepath.Join(dir, hex.EncodeToString(sum[:8])+".cls")
-}
-
-// save writes x for collection c into dir, atomically.
-func (x *classifier) save(dir, c string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("save classifier: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "cls-*")
-	if err != nil {
-		return fmt.Errorf("save classifier: %w", err)
-	}
-	defer os.Remove(f.Name()) // after the rename, a no-op
-	err = gob.NewEncoder(f).Encode(savedClassifier{x.fp, x.ids, x.dim, x.w})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), classifierPath(dir, c))
-	}
-	if err != nil {
-		return fmt.Errorf("save classifier of %s: %w", c, err)
-	}
-	return nil
-}
-
-// loadClassifier reads collection c's classifier from dir; it returns nil
-// when there is none or it was trained on other items than fp's.
-func loadClassifier(dir, c string, fp [4]uint64) (*classifier, error) {
-	f, err := os.Open(classifierPath(dir, c))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load classifier: %w", err)
-	}
-	defer f.Close()
-	var s savedClassifier
-	if err := gob.NewDecoder(f).Decode(&s); err != nil {
-		return nil, fmt.Errorf("load classifier of %s: %w", c, err)
-	}
-	if s.Fingerprint != fp || len(s.W) != len(s.IDs)*(s.Dim+1) {
-		return nil, nil
-	}
-	return &classifier{fp: s.Fingerprint, ids: s.IDs, dim: s.Dim, w: s.W}, nil
 }

@@ -97,7 +97,8 @@ func TestVectorsClassifierFollowsChanges(t *testing.T) {
 		t.Fatalf("untrained = %v, want [c solo]", got)
 	}
 	for _, c := range v.untrained() {
-		v.train(ctx, c)
+		items, ver := v.snapshot(c)
+		v.train(ctx, c, items, ver)
 	}
 	if got := v.untrained(); len(got) != 0 {
 		t.Errorf("untrained after training = %v, want none", got)
@@ -222,7 +223,7 @@ func TestClassifiersSurviveRestarts(t *testing.T) {
 	docs := corpus()
 	open := func(docs []doc) *Searcher {
 		s := NewSearcher(openKeyword(t, KeywordOptions{}), f.embedder(16))
-		s.ClassifierDir = dir
+		s.Classifiers = ClassifierDir(dir)
 		for _, d := range docs {
 			if err := s.Index(ctx, &d.article, d.chunks); err != nil {
 				t.Fatalf("Index(%s): %v", d.article.ID, err)
@@ -241,7 +242,7 @@ func TestClassifiersSurviveRestarts(t *testing.T) {
 	rev := slices.Clone(docs)
 	slices.Reverse(rev)
 	s2 := open(rev)
-	n, err := s2.LoadClassifiers()
+	n, err := s2.LoadClassifiers(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("LoadClassifiers = %d, %v; want en and zh (the third collection has one article)", n, err)
 	}
@@ -254,7 +255,7 @@ func TestClassifiersSurviveRestarts(t *testing.T) {
 
 	// Other articles than it was trained on: not loaded.
 	s3 := open(docs[1:])
-	if n, err := s3.LoadClassifiers(); err != nil || n != 1 {
+	if n, err := s3.LoadClassifiers(ctx); err != nil || n != 1 {
 		t.Errorf("LoadClassifiers with en-refund gone = %d, %v; want zh's only", n, err)
 	}
 	if p := s3.vectors.classify("en", q); p != nil {
@@ -268,7 +269,7 @@ func TestClassifiersSurviveRestarts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := open(docs).LoadClassifiers(); err == nil {
+	if _, err := open(docs).LoadClassifiers(ctx); err == nil {
 		t.Error("LoadClassifiers of damaged files: no error")
 	}
 }

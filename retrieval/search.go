@@ -35,9 +35,10 @@ type Searcher struct {
 	Fusion *FusionModel
 	// NoClassifier leaves out the per-collection classifier ranking.
 	NoClassifier bool
-	// ClassifierDir, when set, keeps trained classifiers across restarts
-	// (see LoadClassifiers).
-	ClassifierDir string
+	// Classifiers, when set, keeps trained classifiers across restarts
+	// (see LoadClassifiers) and, when nodes share it, trains each once
+	// for all of them (see TrainClassifiers).
+	Classifiers ClassifierStore
 	// KNN, when set, gives each question's vector candidates in place of
 	// a scan of the in-memory vectors (see VectorSource); when it fails,
 	// the search scans them after all and OnEmbedError hears why.
@@ -463,9 +464,11 @@ func onlyFeature(name string) []float64 {
 }
 
 // TrainClassifiers measures the Scale of every collection (or of those
-// named in only) whose vectors changed since, and trains its classifier
-// (see classifier), one collection after the other. Until a collection's
-// classifier is trained, its searches fuse the other rankings only.
+// named in only) whose vectors changed since, and gives it a classifier
+// (see classifier), one collection after the other: the one saved in
+// Classifiers for exactly its vectors, else one it trains (and saves).
+// Until a collection's classifier is ready, its searches fuse the other
+// rankings only.
 func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) error {
 	if s.vectors == nil {
 		return nil
@@ -483,11 +486,58 @@ func (s *Searcher) TrainClassifiers(ctx context.Context, only ...string) error {
 		if len(only) > 0 && !slices.Contains(only, c) {
 			continue
 		}
-		if x := s.vectors.train(ctx, c); x != nil && len(x.ids) > 0 && s.ClassifierDir != "" {
-			errs = append(errs, x.save(s.ClassifierDir, c))
-		}
+		errs = append(errs, s.trainClassifier(ctx, c))
 	}
 	return errors.Join(errs...)
+}
+
+// trainClassifier gives collection c a classifier for its vectors now.
+// With a store, it first looks there, then, holding the store's lock on
+// that classifier, looks again and only then trains and saves: of nodes
+// sharing a store that need the same classifier, one trains it and the
+// others, waiting their turn (in the background: searches go on without
+// it meanwhile), load it. If the store fails, the classifier is trained
+// anyway, and used unsaved.
+func (s *Searcher) trainClassifier(ctx context.Context, c string) error {
+	items, ver := s.vectors.snapshot(c)
+	if s.Classifiers == nil || !trainable(items) {
+		s.vectors.train(ctx, c, items, ver)
+		return nil
+	}
+	useSaved := func() (bool, error) {
+		x, err := saved(ctx, s.Classifiers, c, items)
+		if x == nil {
+			return false, err
+		}
+		x.version = ver
+		s.vectors.install(c, x) // unless c changed since: then it trains again
+		return true, nil
+	}
+	if ok, err := useSaved(); ok || ctx.Err() != nil {
+		return err
+	}
+	ran := false
+	err := s.Classifiers.WithClassifierLock(ctx, c, fingerprintKey(fingerprint(items)), func() error {
+		ran = true
+		// Another node may have saved it while this one waited.
+		ok, loadErr := useSaved()
+		if ok {
+			return nil
+		}
+		x := s.vectors.train(ctx, c, items, ver)
+		if x == nil {
+			return loadErr // canceled, or c changed meanwhile
+		}
+		data, err := x.encode()
+		if err == nil {
+			err = s.Classifiers.SaveClassifier(ctx, c, fingerprintKey(x.fp), data)
+		}
+		return errors.Join(loadErr, err)
+	})
+	if !ran && ctx.Err() == nil {
+		s.vectors.train(ctx, c, items, ver)
+	}
+	return err
 }
 
 // Scale returns where collection's cosines lie (see Scale), once the
@@ -499,22 +549,23 @@ func (s *Searcher) Scale(collection string) (Scale, bool) {
 	return s.vectors.Scale(collection)
 }
 
-// LoadClassifiers installs the classifiers saved in ClassifierDir that
+// LoadClassifiers installs the classifiers saved in Classifiers that
 // were trained on the vectors now loaded (call it after LoadVectors), so
 // a restart does not search without them while they train again. It
 // returns how many it installed.
-func (s *Searcher) LoadClassifiers() (int, error) {
-	if s.vectors == nil || s.NoClassifier || s.ClassifierDir == "" {
+func (s *Searcher) LoadClassifiers(ctx context.Context) (int, error) {
+	if s.vectors == nil || s.NoClassifier || s.Classifiers == nil {
 		return 0, nil
 	}
-	return s.vectors.load(s.ClassifierDir)
+	return s.vectors.load(ctx, s.Classifiers)
 }
 
 // RunTrainer measures scales and retrains classifiers (TrainClassifiers)
 // in the background until ctx is done:
 // once at the start, then after each burst of changes has been quiet for
 // settle, so an upload of many articles trains once, not once per article.
-// A classifier that cannot be saved is still used; onErr hears about it.
+// A classifier that cannot be loaded or saved is trained and used all the
+// same; onErr hears about it.
 func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr func(error)) {
 	if s.vectors == nil {
 		return

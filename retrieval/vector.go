@@ -2,6 +2,8 @@ package retrieval
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -226,12 +228,11 @@ func (v *Vectors) install(c string, x *classifier) bool {
 	return true
 }
 
-// train fits collection c's classifier on a snapshot of its items and
-// installs it. Collections not worth one (see trainable) get an empty
-// classifier, so they are not looked at again until they change. It
-// returns the classifier installed, nil if none.
-func (v *Vectors) train(ctx context.Context, c string) *classifier {
-	items, ver := v.snapshot(c)
+// train fits collection c's classifier on items, a snapshot of its
+// version ver, and installs it. Collections not worth one (see trainable)
+// get an empty classifier, so they are not looked at again until they
+// change. It returns the classifier installed, nil if none.
+func (v *Vectors) train(ctx context.Context, c string, items []VectorItem, ver uint64) *classifier {
 	x := &classifier{}
 	if trainable(items) {
 		if x = trainClassifier(ctx, items); x == nil {
@@ -246,16 +247,35 @@ func (v *Vectors) train(ctx context.Context, c string) *classifier {
 	return x
 }
 
-// load installs the classifiers saved in dir that were trained on exactly
-// the items each collection now has, and returns how many.
-func (v *Vectors) load(dir string) (int, error) {
+// saved returns the classifier saved in store for collection c trained
+// on exactly items, nil if none.
+func saved(ctx context.Context, store ClassifierStore, c string, items []VectorItem) (*classifier, error) {
+	fp := fingerprint(items)
+	data, err := store.Classifier(ctx, c, fingerprintKey(fp))
+	if errors.Is(err, kb.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	x, err := decodeClassifier(data, fp)
+	if err != nil {
+		return nil, fmt.Errorf("load classifier of %s: %w", c, err)
+	}
+	return x, nil
+}
+
+// load installs the classifiers saved in store that were trained on
+// exactly the items each collection now has, and returns how many.
+func (v *Vectors) load(ctx context.Context, store ClassifierStore) (int, error) {
 	v.mu.RLock()
 	colls := slices.Collect(maps.Keys(v.items))
 	v.mu.RUnlock()
+	sort.Strings(colls)
 	n := 0
 	for _, c := range colls {
 		items, ver := v.snapshot(c)
-		x, err := loadClassifier(dir, c, fingerprint(items))
+		x, err := saved(ctx, store, c, items)
 		if err != nil {
 			return n, err
 		}

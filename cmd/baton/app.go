@@ -64,7 +64,12 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
 	a.Searcher.Store = store
 	a.Searcher.NoClassifier = cfg.NoClassifier
-	a.Searcher.ClassifierDir = filepath.Join(cfg.Data, "classifiers")
+	a.Searcher.Classifiers = retrieval.ClassifierDir(filepath.Join(cfg.Data, "classifiers"))
+	if pg, ok := store.(*postgres.Store); ok {
+		// Nodes on one database share classifiers: each is trained
+		// once, by one of them, and loaded by the others.
+		a.Searcher.Classifiers = pg
+	}
 	switch {
 	case cfg.IVFThreshold < 0:
 		a.Searcher.SetIVFThreshold(0)
@@ -171,7 +176,7 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	if _, err := a.Searcher.LoadClassifiers(); err != nil {
+	if _, err := a.Searcher.LoadClassifiers(ctx); err != nil {
 		// They train again in the background; nothing is lost but time.
 		log.Warn("saved classifiers not loaded", "err", err)
 	}

@@ -79,7 +79,7 @@ func (s *Server) Run(ctx context.Context) error {
 	defer background(s.App.Jobs.Run)()
 	// Classifiers train in the background, at start and after changes.
 	defer background(func(ctx context.Context) {
-		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not saved", "err", err) })
+		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not loaded or saved", "err", err) })
 	})()
 	// Articles without vectors (a new model, or ingested keyword-only) are
 	// embedded while the server already answers; keyword search finds
