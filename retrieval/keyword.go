@@ -19,7 +19,9 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/batonhq/baton/kb"
@@ -260,6 +262,14 @@ type Hit struct {
 // Search returns up to n passages of the collection, best first, at most
 // one per article (its best passage).
 func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([]Hit, error) {
+	// Ask for many more passages than articles wanted: a long article whose
+	// title matches repeats in every one of its passages.
+	return k.bestPerArticle(ctx, passageQuery(collection, text), max(n*20, 200), n, "", "text")
+}
+
+// passageQuery matches text in a passage's title, questions or text, in
+// one collection.
+func passageQuery(collection, text string) query.Query {
 	var fields []query.Query
 	for _, f := range []struct {
 		name  string
@@ -271,40 +281,85 @@ func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([
 		m.SetBoost(f.boost)
 		fields = append(fields, m)
 	}
+	return bleve.NewConjunctionQuery(collectionQuery(collection), bleve.NewDisjunctionQuery(fields...))
+}
+
+// collectionQuery matches the documents of one collection.
+func collectionQuery(collection string) query.Query {
 	coll := bleve.NewTermQuery(collection)
 	coll.SetField("collection")
-	q := bleve.NewConjunctionQuery(coll, bleve.NewDisjunctionQuery(fields...))
-	// Ask for many more passages than articles wanted: a long article whose
-	// title matches repeats in every one of its passages.
-	return k.bestPerArticle(ctx, q, max(n*20, 200), n, "", "text")
+	return coll
 }
 
 // bestPerArticle runs q for size documents and keeps each article's best,
 // up to n articles. The passage id is the document's own, or the stored
 // field chunkField; the hit's text is the stored field textField.
+//
+// The search itself loads no stored fields: loading them for all size
+// hits was half the cost of a keyword search, and keepBest usually has
+// its n articles long before the last hit.
 func (k *Keyword) bestPerArticle(ctx context.Context, q query.Query, size, n int, chunkField, textField string) ([]Hit, error) {
-	req := bleve.NewSearchRequestOptions(q, size, 0, false)
-	req.Fields = []string{"article_id", textField}
-	if chunkField != "" {
-		req.Fields = append(req.Fields, chunkField)
-	}
-	res, err := k.idx.SearchInContext(ctx, req)
+	res, err := k.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, size, 0, false))
 	if err != nil {
 		return nil, fmt.Errorf("keyword search: %w", err)
 	}
+	if len(res.Hits) == 0 {
+		return nil, nil
+	}
+	ix, err := k.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	defer r.Close()
+	return keepBest(ctx, r, res.Hits, n, chunkField, textField)
+}
+
+// keepBest walks ranked, best first, reading each document's stored fields
+// from r only until it has n articles, and keeps the first document of
+// each article. r is a later snapshot than the search that ranked the
+// hits: a document removed in between (its article deleted or
+// re-chunked) is skipped and the next hit considered, and one replaced in
+// between gives its current text with the score it was ranked by.
+func keepBest(ctx context.Context, r index.IndexReader, ranked search.DocumentMatchCollection, n int, chunkField, textField string) ([]Hit, error) {
 	seen := map[string]bool{}
 	var hits []Hit
-	for _, h := range res.Hits {
-		aid, _ := h.Fields["article_id"].(string)
+	for _, h := range ranked {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("keyword search: %w", err)
+		}
+		doc, err := r.Document(h.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", h.ID, err)
+		}
+		if doc == nil {
+			continue
+		}
+		var aid, chunk, txt string
+		doc.VisitFields(func(f index.Field) {
+			tf, ok := f.(index.TextField)
+			if !ok {
+				return
+			}
+			switch f.Name() {
+			case "article_id":
+				aid = tf.Text()
+			case textField:
+				txt = tf.Text()
+			case chunkField:
+				chunk = tf.Text()
+			}
+		})
 		if seen[aid] {
 			continue
 		}
 		seen[aid] = true
-		chunk := h.ID
-		if chunkField != "" {
-			chunk, _ = h.Fields[chunkField].(string)
+		if chunkField == "" {
+			chunk = h.ID
 		}
-		txt, _ := h.Fields[textField].(string)
 		hits = append(hits, Hit{ArticleID: aid, ChunkID: chunk, Text: txt, Score: h.Score})
 		if len(hits) == n {
 			break
@@ -318,13 +373,17 @@ func (k *Keyword) bestPerArticle(ctx context.Context, q query.Query, size, n int
 // FAQs), one close phrasing is stronger evidence than many loose ones
 // pooled in one field.
 func (k *Keyword) SearchQuestions(ctx context.Context, collection, text string, n int) ([]Hit, error) {
+	// Articles with many similar questions fill many slots; ask for enough.
+	return k.bestPerArticle(ctx, questionQuery(collection, text), max(n*30, 300), n, "chunk", "question")
+}
+
+// questionQuery matches text in the one-question documents of a
+// collection.
+func questionQuery(collection, text string) query.Query {
 	m := bleve.NewMatchQuery(text)
 	m.SetField("question")
 	m.Analyzer = analyzerName
-	coll := bleve.NewTermQuery(collection)
-	coll.SetField("collection")
-	// Articles with many similar questions fill many slots; ask for enough.
-	return k.bestPerArticle(ctx, bleve.NewConjunctionQuery(coll, m), max(n*30, 300), n, "chunk", "question")
+	return bleve.NewConjunctionQuery(collectionQuery(collection), m)
 }
 
 // Terms analyses text the way the index does, for features such as how
