@@ -287,3 +287,27 @@ func TestTeamAdminAPI(t *testing.T) {
 		t.Errorf("team.members audit before/after = %+v, want [ann] then [ann bob]", members)
 	}
 }
+
+// A hand-off reaches a person only when an agent who may take it is
+// online: with only ann (team shop, serving default) online, one in
+// collection other becomes a message; once bob (in no team) is online
+// too, it is queued.
+func TestTeamAvailability(t *testing.T) {
+	t.Parallel()
+	d := startTeamDesk(t)
+	setOnline(t, d.staff["ann"], "online")
+	status := func(hid string) string {
+		r := d.staff["root"].want(t, 200, "GET", "/api/v1/handoffs/"+hid, "")
+		return js(jm(r.body["handoff"])["status"])
+	}
+	if got := status(d.handoffIn(t, "default")); got != "queued" {
+		t.Errorf("hand-off in default with ann online = %s, want queued", got)
+	}
+	if got := status(d.handoffIn(t, "other")); got != "message" {
+		t.Errorf("hand-off in other with only ann (shop) online = %s, want message", got)
+	}
+	setOnline(t, d.staff["bob"], "online")
+	if got := status(d.handoffIn(t, "other")); got != "queued" {
+		t.Errorf("hand-off in other with bob (no team) online = %s, want queued", got)
+	}
+}
