@@ -68,35 +68,42 @@ func (s *Server) staffEvents(c *gin.Context) {
 // is read when the stream opens; a team change ends the members' streams
 // (an account event), so they reopen under the new one.
 func (s *Server) staffSees(ctx context.Context, sc *escalate.Scope) func(escalate.Event) bool {
-	collections := map[string]string{} // conversation id: collection
+	// latest is each conversation's hand-off as last seen on the stream
+	// (or a stand-in with its collection when it has none), so that the
+	// messages of one transferred to a team go to that team only.
+	latest := map[string]*kb.Handoff{}
 	return func(e escalate.Event) bool {
 		if e.Type == escalate.EventHandoff {
-			var h kb.Handoff
+			h := new(kb.Handoff)
 			switch d := e.Data.(type) {
 			case *kb.Handoff:
-				h = *d
+				*h = *d
 			case json.RawMessage:
-				if json.Unmarshal(d, &h) != nil {
+				if json.Unmarshal(d, h) != nil {
 					return false
 				}
 			default:
 				return false
 			}
-			return sc.Allows(&h)
+			latest[h.ConversationID] = h
+			return sc.Allows(h)
 		}
 		if e.ConversationID == "" {
 			return true
 		}
-		coll, ok := collections[e.ConversationID]
+		h, ok := latest[e.ConversationID]
 		if !ok {
 			conv, err := s.store.Conversation(ctx, e.ConversationID)
 			if err != nil {
 				return e.Type == escalate.EventErased // gone: consoles drop it
 			}
-			coll = conv.Collection
-			collections[e.ConversationID] = coll
+			h = &kb.Handoff{Collection: conv.Collection}
+			if hs, err := s.store.Handoffs(ctx, kb.HandoffFilter{ConversationID: conv.ID, Limit: 1}); err == nil && len(hs) > 0 {
+				h = hs[0]
+			}
+			latest[e.ConversationID] = h
 		}
-		return sc.AllowsCollection(coll)
+		return sc.Allows(h)
 	}
 }
 

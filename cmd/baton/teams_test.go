@@ -54,11 +54,19 @@ func addOtherCollection(t *testing.T, e *deskEnv) {
 // handoffIn opens a hand-off in a conversation of collection.
 func (d *teamDesk) handoffIn(t *testing.T, collection string) string {
 	t.Helper()
+	hid, _ := d.handoffConvo(t, collection)
+	return hid
+}
+
+// handoffConvo is handoffIn with the conversation.
+func (d *teamDesk) handoffConvo(t *testing.T, collection string) (string, convo) {
+	t.Helper()
 	r := d.send(t, http.DefaultClient, http.MethodPost, "/api/v1/conversations", `{"collection":`+quote(collection)+`,"lang":"en"}`, nil)
 	if r.code != http.StatusCreated {
 		t.Fatalf("create conversation in %s: %d %s", collection, r.code, r.raw)
 	}
-	return js(jm(d.handoff(t, convo{js(r.body["id"]), js(r.body["token"])})["handoff"])["id"])
+	c := convo{js(r.body["id"]), js(r.body["token"])}
+	return js(jm(d.handoff(t, c)["handoff"])["id"]), c
 }
 
 func queueIDs(t *testing.T, s *staffClient) []string {
@@ -201,8 +209,8 @@ func TestTeamLiveEvents(t *testing.T) {
 	var seen []string
 	stream := openStream(t, d.staff["ann"].hc, d.base+"/api/v1/events", nil)
 	waitEvent(t, stream, "the first event", &seen, func(ev sseEvent) bool { return ev.Type == "queue" })
-	hidden := d.handoffIn(t, "other")
-	shown := d.handoffIn(t, "default")
+	hidden, hiddenConv := d.handoffConvo(t, "other")
+	shown, shownConv := d.handoffConvo(t, "default")
 	var got []string
 	waitEvent(t, stream, "the hand-off in default", &seen, func(ev sseEvent) bool {
 		if ev.Type == "handoff" {
@@ -212,6 +220,37 @@ func TestTeamLiveEvents(t *testing.T) {
 	})
 	if slices.Contains(got, hidden) {
 		t.Errorf("ann's stream carried hand-off %s of collection other: %v", hidden, got)
+	}
+	// Nor the messages of a conversation in other.
+	convs := map[string]bool{} // conversation id, and conversation id + " " + text
+	messageFrom := func(c convo) func(ev sseEvent) bool {
+		return func(ev sseEvent) bool {
+			if ev.Type == "message" {
+				m := jm(ev.Data["data"])
+				convs[js(m["conversation_id"])] = true
+				convs[js(m["conversation_id"])+" "+js(m["text"])] = true
+			}
+			return ev.Type == "message" && js(jm(ev.Data["data"])["conversation_id"]) == c.id
+		}
+	}
+	d.say(t, hiddenConv, "is anyone there")
+	d.say(t, shownConv, "is anyone there")
+	waitEvent(t, stream, "the message in default", &seen, messageFrom(shownConv))
+	if convs[hiddenConv.id] {
+		t.Errorf("ann's stream carried a message of conversation %s in collection other", hiddenConv.id)
+	}
+	// Transferred to team billing (now serving default too), the
+	// conversation's messages no longer reach ann.
+	d.staff["root"].want(t, 200, "PUT", "/api/v1/admin/teams/"+d.teams["billing"]+"/collections", `{"collections":["default","other"]}`)
+	d.staff["ann"].want(t, 200, "POST", "/api/v1/handoffs/"+shown+"/claim", "")
+	d.staff["ann"].want(t, 200, "POST", "/api/v1/handoffs/"+shown+"/transfer", `{"team":`+quote(d.teams["billing"])+`}`)
+	d.say(t, shownConv, "still there?")
+	d.say(t, hiddenConv, "hello?")
+	_, sentinelConv := d.handoffConvo(t, "default")
+	d.say(t, sentinelConv, "hi")
+	waitEvent(t, stream, "a message in a later conversation", &seen, messageFrom(sentinelConv))
+	if convs[shownConv.id+" still there?"] {
+		t.Errorf("ann's stream carried a message of %s after it went to team billing", shownConv.id)
 	}
 
 	// A change to her team ends her stream, to be reopened under it.
