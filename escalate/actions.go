@@ -38,6 +38,9 @@ func (d *Desk) Claim(ctx context.Context, u *kb.User, id string) (*kb.Handoff, e
 	if err != nil {
 		return nil, err
 	}
+	if err := d.Allowed(ctx, u, h); err != nil {
+		return nil, err
+	}
 	if h.Status != kb.HandoffQueued && h.Status != kb.HandoffMessage {
 		return nil, d.heldError(ctx, h)
 	}
@@ -72,6 +75,10 @@ func (d *Desk) held(ctx context.Context, u *kb.User, id string) (*kb.Handoff, er
 	if err != nil {
 		return nil, err
 	}
+	// A holder whose teams changed since the claim no longer acts on it.
+	if err := d.Allowed(ctx, u, h); err != nil {
+		return nil, err
+	}
 	if h.Status != kb.HandoffClaimed {
 		return nil, fmt.Errorf("handoff %s is %s, claim it first: %w", id, h.Status, kb.ErrConflict)
 	}
@@ -95,7 +102,9 @@ func (d *Desk) Release(ctx context.Context, u *kb.User, id string) (*kb.Handoff,
 	return h, d.record(ctx, u.Name, "handoff.release", h.ID, "conversation "+h.ConversationID)
 }
 
-// Transfer passes a held hand-off to another agent, by name.
+// Transfer passes a held hand-off to another agent, by name, who must
+// be allowed to take it (Scope): once they are in a team, one serving
+// its collection.
 func (d *Desk) Transfer(ctx context.Context, u *kb.User, id, to string) (*kb.Handoff, error) {
 	h, err := d.held(ctx, u, id)
 	if err != nil {
@@ -110,6 +119,9 @@ func (d *Desk) Transfer(ctx context.Context, u *kb.User, id, to string) (*kb.Han
 	}
 	if target.Disabled {
 		return nil, fmt.Errorf("transfer: %s's account is disabled: %w", target.Name, kb.ErrInvalid)
+	}
+	if err := d.Allowed(ctx, target, h); err != nil {
+		return nil, fmt.Errorf("transfer: %s is outside the teams serving collection %s: %w", target.Name, h.Collection, kb.ErrInvalid)
 	}
 	h.ClaimedBy = target.ID
 	if err := d.Store.UpdateHandoff(ctx, h, kb.HandoffClaimed, u.ID); err != nil {

@@ -74,13 +74,38 @@ func Priority(reasons []string) int {
 }
 
 // Available reports whether a hand-off in the collection can reach a
-// person now: within business hours and with an agent online.
+// person now: within business hours and with an agent online who may take
+// it (Scope: once in a team, one serving the collection).
 func (d *Desk) Available(ctx context.Context, collection string) (bool, error) {
 	if d.Policies != nil && !d.Policies().For(collection).Hours.Open(d.now()) {
 		return false, nil
 	}
-	n, err := d.OnlineAgents(ctx)
-	return n > 0, err
+	ps, err := d.Store.Presences(ctx)
+	if err != nil {
+		return false, err
+	}
+	var teams []*kb.Team
+	for _, p := range ps {
+		if p.Status != kb.PresenceOnline || d.now().Sub(p.SeenAt) >= PresenceTTL {
+			continue
+		}
+		if teams == nil {
+			if teams, err = d.Store.Teams(ctx); err != nil {
+				return false, err
+			}
+			if len(teams) == 0 {
+				return true, nil // no teams: every agent takes every collection
+			}
+		}
+		u, err := d.Store.User(ctx, p.UserID)
+		if err != nil {
+			continue // an account removed since
+		}
+		if u.Role == kb.UserAdmin || scopeOf(u, teams).AllowsCollection(collection) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // OnlineAgents counts agents online with a recent sign of life.

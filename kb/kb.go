@@ -208,7 +208,10 @@ type Handoff struct {
 	ClosedAt       *time.Time `json:"closed_at,omitempty"`
 	Outcome        string     `json:"outcome,omitempty"`
 	Contact        string     `json:"contact,omitempty"` // left by the customer when nobody was available
-	CreatedAt      time.Time  `json:"created_at"`
+	// Team, when set, is the team the hand-off was transferred to: only
+	// its members (and admins) may take it.
+	Team      string    `json:"team,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Open reports whether the hand-off still waits for or is with a person.
@@ -389,6 +392,23 @@ type JobFileResult struct {
 	Added    int      `json:"added"`
 	Updated  int      `json:"updated"`
 	Removed  int      `json:"removed"`
+}
+
+// Team is a group of agents serving some collections. Members are user
+// ids, Collections collection names, both sorted.
+type Team struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Members     []string `json:"members"`
+	Collections []string `json:"collections"`
+}
+
+// ValidateTeamName checks a team's name: 1 to 64 characters, not blank.
+func ValidateTeamName(name string) error {
+	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 64 {
+		return fmt.Errorf("team name %q: want 1 to 64 characters: %w", name, ErrInvalid)
+	}
+	return nil
 }
 
 // AuditEntry records who changed what.
@@ -679,7 +699,7 @@ type Store interface {
 	// Handoffs lists matching hand-offs, oldest first.
 	Handoffs(ctx context.Context, f HandoffFilter) ([]*Handoff, error)
 	// UpdateHandoff writes h's mutable fields (status, claimed_by,
-	// claimed_at, closed_at, outcome, contact, priority) only if the stored
+	// claimed_at, closed_at, outcome, contact, priority, team) only if the stored
 	// row still has status fromStatus and claimed_by fromClaimedBy, so two
 	// agents acting at once cannot both win; ErrConflict otherwise.
 	UpdateHandoff(ctx context.Context, h *Handoff, fromStatus, fromClaimedBy string) error
@@ -710,6 +730,27 @@ type Store interface {
 	// RevokeAPIKey revokes one live key of a user; ErrNotFound when the
 	// user has no live key by that id.
 	RevokeAPIKey(ctx context.Context, userID, keyID string) error
+
+	// CreateTeam stores a new team with no members or collections;
+	// ErrConflict when the name is taken.
+	CreateTeam(ctx context.Context, t *Team) error
+	// Team returns a team with its members and collections, or ErrNotFound.
+	Team(ctx context.Context, id string) (*Team, error)
+	// Teams lists every team by name, with members and collections.
+	Teams(ctx context.Context) ([]*Team, error)
+	// RenameTeam renames a team; ErrNotFound, or ErrConflict when the
+	// name is taken.
+	RenameTeam(ctx context.Context, id, name string) error
+	// DeleteTeam removes a team, its memberships and collections;
+	// hand-offs transferred to it lose their team. ErrNotFound when
+	// there is no such team.
+	DeleteTeam(ctx context.Context, id string) error
+	// SetTeamMembers replaces a team's members (user ids); ErrNotFound
+	// when the team or one of the users does not exist.
+	SetTeamMembers(ctx context.Context, id string, userIDs []string) error
+	// SetTeamCollections replaces the collections a team serves;
+	// ErrNotFound when there is no such team.
+	SetTeamCollections(ctx context.Context, id string, collections []string) error
 
 	SetPresence(ctx context.Context, p *Presence) error
 	Presences(ctx context.Context) ([]*Presence, error)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -23,7 +24,7 @@ type queueItem struct {
 // then those held by agents.
 func (s *Server) listHandoffs(c *gin.Context) {
 	ctx := c.Request.Context()
-	q, err := s.desk.Queue(ctx)
+	q, err := s.desk.QueueFor(ctx, currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -75,6 +76,10 @@ func (s *Server) packet(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.desk.Allowed(ctx, currentUser(c), h); err != nil {
+		s.fail(c, err)
+		return
+	}
 	// ?lang= is the console's language, which the summary is written in.
 	lang := c.Query("lang")
 	if lang != "zh" && lang != "en" {
@@ -105,8 +110,11 @@ func (s *Server) release(c *gin.Context) {
 	s.handoffReply(c, h, err)
 }
 
+// transferRequest names the agent (to) or the team (team, an id) a
+// hand-off goes to: exactly one of them.
 type transferRequest struct {
-	To string `json:"to"`
+	To   string `json:"to"`
+	Team string `json:"team"`
 }
 
 func (s *Server) transfer(c *gin.Context) {
@@ -115,7 +123,16 @@ func (s *Server) transfer(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	h, err := s.desk.Transfer(c.Request.Context(), currentUser(c), c.Param("id"), req.To)
+	var h *kb.Handoff
+	var err error
+	switch {
+	case (req.To == "") == (req.Team == ""):
+		err = fmt.Errorf("transfer: name an agent (to) or a team (team), not both: %w", kb.ErrInvalid)
+	case req.Team != "":
+		h, err = s.desk.TransferToTeam(c.Request.Context(), currentUser(c), c.Param("id"), req.Team)
+	default:
+		h, err = s.desk.Transfer(c.Request.Context(), currentUser(c), c.Param("id"), req.To)
+	}
 	s.handoffReply(c, h, err)
 }
 

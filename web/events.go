@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -33,7 +34,7 @@ func (s *Server) customerEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, func(m *kb.Message) any { return viewCustomerMessage(m) },
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventState, ConversationID: conv.ID, Data: state}}, nil, nil, func(m *kb.Message) any { return viewCustomerMessage(m) },
 		func(e escalate.Event) bool { return e.Type == escalate.EventErased })
 }
 
@@ -52,15 +53,66 @@ func (s *Server) staffEvents(c *gin.Context) {
 		}
 	}
 	touch()
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, func(m *kb.Message) any { return viewMessage(m) },
+	sc, err := s.desk.Scope(c.Request.Context(), u)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, s.staffSees(c.Request.Context(), sc), func(m *kb.Message) any { return viewMessage(m) },
 		func(e escalate.Event) bool { return e.Type == escalate.EventAccount && e.UserID() == u.ID })
 }
 
+// staffSees keeps, of the live events, those about hand-offs and
+// conversations within an agent's scope (their teams' collections); the
+// rest (queue, jobs, accounts) carry nothing of a conversation. The scope
+// is read when the stream opens; a team change ends the members' streams
+// (an account event), so they reopen under the new one.
+func (s *Server) staffSees(ctx context.Context, sc *escalate.Scope) func(escalate.Event) bool {
+	// latest is each conversation's hand-off as last seen on the stream
+	// (or a stand-in with its collection when it has none), so that the
+	// messages of one transferred to a team go to that team only.
+	latest := map[string]*kb.Handoff{}
+	return func(e escalate.Event) bool {
+		if e.Type == escalate.EventHandoff {
+			h := new(kb.Handoff)
+			switch d := e.Data.(type) {
+			case *kb.Handoff:
+				*h = *d
+			case json.RawMessage:
+				if json.Unmarshal(d, h) != nil {
+					return false
+				}
+			default:
+				return false
+			}
+			latest[h.ConversationID] = h
+			return sc.Allows(h)
+		}
+		if e.ConversationID == "" {
+			return true
+		}
+		h, ok := latest[e.ConversationID]
+		if !ok {
+			conv, err := s.store.Conversation(ctx, e.ConversationID)
+			if err != nil {
+				return e.Type == escalate.EventErased // gone: consoles drop it
+			}
+			h = &kb.Handoff{Collection: conv.Collection}
+			if hs, err := s.store.Handoffs(ctx, kb.HandoffFilter{ConversationID: conv.ID, Limit: 1}); err == nil && len(hs) > 0 {
+				h = hs[0]
+			}
+			latest[e.ConversationID] = h
+		}
+		return sc.Allows(h)
+	}
+}
+
 // stream writes Server-Sent Events until the client goes away: first the
-// initial events, then live ones, with a comment every heartbeat. Messages
+// initial events, then live ones (those keep reports true for, all when
+// nil), with a comment every heartbeat. Messages
 // go out as view shows them to this reader (agent or customer). An event
 // end reports true for, once sent, ends the stream.
-func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), view func(*kb.Message) any, end func(escalate.Event) bool) {
+func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []escalate.Event, onBeat func(), keep func(escalate.Event) bool, view func(*kb.Message) any, end func(escalate.Event) bool) {
 	w := c.Writer
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -97,6 +149,9 @@ func (s *Server) stream(c *gin.Context, events <-chan escalate.Event, initial []
 		case <-s.closing:
 			return
 		case e := <-events:
+			if keep != nil && !keep(e) && !end(e) {
+				continue
+			}
 			if !send(e) || end(e) {
 				return
 			}

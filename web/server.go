@@ -255,6 +255,14 @@ func (s *Server) routes() {
 	integ := api.Group("/admin/integrations", s.adminStaff)
 	integ.GET("", s.integrations)
 	integ.POST("/webhook/test", s.testWebhook)
+	// Teams: an admin by name, so that each change is audited under it.
+	teams := api.Group("/admin/teams", s.adminStaff)
+	teams.GET("", s.listTeams)
+	teams.POST("", s.createTeam)
+	teams.PATCH("/:id", s.renameTeam)
+	teams.DELETE("/:id", s.deleteTeam)
+	teams.PUT("/:id/members", s.setTeamMembers)
+	teams.PUT("/:id/collections", s.setTeamCollections)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody(c, "not_found", "no such endpoint"))
 	})

@@ -108,6 +108,12 @@ var authzMatrix = map[string]access{
 	"POST /api/v1/admin/integrations/webhook/test":    {roles: []string{"admin"}},
 	"GET /api/v1/admin/customers/:customer_id/export": {roles: []string{"admin"}},
 	"DELETE /api/v1/admin/customers/:customer_id":     {roles: []string{"admin"}},
+	"GET /api/v1/admin/teams":                         {roles: []string{"admin"}},
+	"POST /api/v1/admin/teams":                        {roles: []string{"admin"}},
+	"PATCH /api/v1/admin/teams/:id":                   {roles: []string{"admin"}},
+	"DELETE /api/v1/admin/teams/:id":                  {roles: []string{"admin"}},
+	"PUT /api/v1/admin/teams/:id/members":             {roles: []string{"admin"}},
+	"PUT /api/v1/admin/teams/:id/collections":         {roles: []string{"admin"}},
 }
 
 // TestAuthorizationMatrix calls every route as every kind of caller:

@@ -9,14 +9,14 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at`
+const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at, team_id`
 
 // CreateHandoff records a hand-off; CreatedAt is set here.
 func (s *Store) CreateHandoff(ctx context.Context, h *kb.Handoff) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO handoffs (id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING created_at`,
+	err := s.pool.QueryRow(ctx, `INSERT INTO handoffs (id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, team_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING created_at`,
 		h.ID, h.ConversationID, h.Collection, nonNil(h.Reasons), h.Status, h.Lang, h.Priority, h.ClaimedBy,
-		h.ClaimedAt, h.ClosedAt, h.Outcome, h.Contact).Scan(&h.CreatedAt)
+		h.ClaimedAt, h.ClosedAt, h.Outcome, h.Contact, h.Team).Scan(&h.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("create handoff: %w", err)
 	}
@@ -67,9 +67,9 @@ func (s *Store) Handoffs(ctx context.Context, f kb.HandoffFilter) ([]*kb.Handoff
 // first's row lock, then re-checks its WHERE against the row the first
 // wrote, which no longer matches.
 func (s *Store) UpdateHandoff(ctx context.Context, h *kb.Handoff, fromStatus, fromClaimedBy string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE handoffs SET status = $1, priority = $2, claimed_by = $3, claimed_at = $4, closed_at = $5, outcome = $6, contact = $7
-		WHERE id = $8 AND status = $9 AND claimed_by = $10`,
-		h.Status, h.Priority, h.ClaimedBy, h.ClaimedAt, h.ClosedAt, h.Outcome, h.Contact,
+	tag, err := s.pool.Exec(ctx, `UPDATE handoffs SET status = $1, priority = $2, claimed_by = $3, claimed_at = $4, closed_at = $5, outcome = $6, contact = $7, team_id = $8
+		WHERE id = $9 AND status = $10 AND claimed_by = $11`,
+		h.Status, h.Priority, h.ClaimedBy, h.ClaimedAt, h.ClosedAt, h.Outcome, h.Contact, h.Team,
 		h.ID, fromStatus, fromClaimedBy)
 	if err != nil {
 		return fmt.Errorf("update handoff %s: %w", h.ID, err)
@@ -86,6 +86,6 @@ func (s *Store) UpdateHandoff(ctx context.Context, h *kb.Handoff, fromStatus, fr
 func scanHandoff(row pgx.CollectableRow) (*kb.Handoff, error) {
 	var h kb.Handoff
 	err := row.Scan(&h.ID, &h.ConversationID, &h.Collection, &h.Reasons, &h.Status, &h.Lang, &h.Priority,
-		&h.ClaimedBy, &h.ClaimedAt, &h.ClosedAt, &h.Outcome, &h.Contact, &h.CreatedAt)
+		&h.ClaimedBy, &h.ClaimedAt, &h.ClosedAt, &h.Outcome, &h.Contact, &h.CreatedAt, &h.Team)
 	return &h, err
 }

@@ -12,15 +12,15 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at`
+const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at, team_id`
 
 // CreateHandoff records a hand-off; CreatedAt is set here.
 func (d *DB) CreateHandoff(ctx context.Context, h *kb.Handoff) error {
 	reasons, _ := json.Marshal(nonNil(h.Reasons))
 	ts := now()
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO handoffs (`+handoffColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO handoffs (`+handoffColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.ID, h.ConversationID, h.Collection, string(reasons), h.Status, h.Lang, h.Priority, h.ClaimedBy,
-		optTime(h.ClaimedAt), optTime(h.ClosedAt), h.Outcome, h.Contact, ts); err != nil {
+		optTime(h.ClaimedAt), optTime(h.ClosedAt), h.Outcome, h.Contact, ts, h.Team); err != nil {
 		return fmt.Errorf("create handoff: %w", err)
 	}
 	h.CreatedAt = parseTime(ts)
@@ -75,9 +75,9 @@ func (d *DB) Handoffs(ctx context.Context, f kb.HandoffFilter) ([]*kb.Handoff, e
 // expected status and owner: a compare-and-set, so of two agents claiming
 // at once exactly one wins.
 func (d *DB) UpdateHandoff(ctx context.Context, h *kb.Handoff, fromStatus, fromClaimedBy string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE handoffs SET status = ?, priority = ?, claimed_by = ?, claimed_at = ?, closed_at = ?, outcome = ?, contact = ?
+	res, err := d.db.ExecContext(ctx, `UPDATE handoffs SET status = ?, priority = ?, claimed_by = ?, claimed_at = ?, closed_at = ?, outcome = ?, contact = ?, team_id = ?
 		WHERE id = ? AND status = ? AND claimed_by = ?`,
-		h.Status, h.Priority, h.ClaimedBy, optTime(h.ClaimedAt), optTime(h.ClosedAt), h.Outcome, h.Contact,
+		h.Status, h.Priority, h.ClaimedBy, optTime(h.ClaimedAt), optTime(h.ClosedAt), h.Outcome, h.Contact, h.Team,
 		h.ID, fromStatus, fromClaimedBy)
 	if err != nil {
 		return fmt.Errorf("update handoff %s: %w", h.ID, err)
@@ -103,7 +103,7 @@ func (d *DB) queryHandoffs(ctx context.Context, q string, args ...any) ([]*kb.Ha
 		var reasons, created string
 		var claimed, closed sql.NullString
 		if err := rows.Scan(&h.ID, &h.ConversationID, &h.Collection, &reasons, &h.Status, &h.Lang, &h.Priority,
-			&h.ClaimedBy, &claimed, &closed, &h.Outcome, &h.Contact, &created); err != nil {
+			&h.ClaimedBy, &claimed, &closed, &h.Outcome, &h.Contact, &created, &h.Team); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(reasons), &h.Reasons); err != nil {

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"Outbox", testOutbox},
 		{"OutboxOrder", testOutboxOrder},
 		{"ForgetDeliveries", testForgetDeliveries},
+		{"Teams", testTeams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,8 +58,8 @@
     d_role: "role {v}", d_password: "with a password", d_no_password: "key only", d_key: "key {v}", d_signed_out: "sessions signed out",
     d_change: "{f}: {a} → {b}", f_role: "role", f_disabled: "status", sep: ", "
   };
-  // The policy and integrations sections translate their own (policy.js, integrations.js).
-  document.querySelectorAll("[data-i18n]").forEach(function (e) { if (!e.closest("#policy-section, #integrations-section")) e.textContent = T[e.dataset.i18n]; });
+  // The policy, integrations and teams sections translate their own (policy.js, integrations.js, teams.js).
+  document.querySelectorAll("[data-i18n]").forEach(function (e) { if (!e.closest("#policy-section, #integrations-section, #teams-section")) e.textContent = T[e.dataset.i18n]; });
   if (zh) document.documentElement.lang = "zh-CN";
 
   var $ = Baton.$, el = Baton.el, fmt = Baton.fmt, api = Baton.api, fail = Baton.fail;
