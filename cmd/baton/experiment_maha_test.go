@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -32,16 +30,7 @@ func TestExperimentMahalanobis(t *testing.T) {
 	var extras [][][]float64
 	for _, dir := range dirs {
 		rows := cachedRows(t, cache, dir)
-		path := filepath.Join(cache, filepath.Base(dir)+".maha.json")
-		var ex [][]float64
-		if b, err := os.ReadFile(path); err == nil {
-			json.Unmarshal(b, &ex)
-		}
-		if len(ex) != len(rows) {
-			ex = mahaFeatures(t, dir, cache, rows)
-			b, _ := json.Marshal(ex)
-			os.WriteFile(path, b, 0o644)
-		}
+		ex := cachedExtras(cache, dir, "maha", len(rows), func() [][]float64 { return mahaFeatures(t, dir, rows) })
 		rowsets = append(rowsets, evaluate.RowSet{Name: filepath.Base(dir), Rows: rows})
 		extras = append(extras, ex)
 	}
@@ -249,7 +238,7 @@ func pvalue(own []float64, s float64) float64 {
 	return float64(len(own)-i+1) / float64(len(own)+1)
 }
 
-func mahaFeatures(t *testing.T, dir, cache string, rows []evaluate.Row) [][]float64 {
+func mahaFeatures(t *testing.T, dir string, rows []evaluate.Row) [][]float64 {
 	ctx := context.Background()
 	app, closeApp := experimentApp(t, dir)
 	defer closeApp()
@@ -274,14 +263,7 @@ func mahaFeatures(t *testing.T, dir, cache string, rows []evaluate.Row) [][]floa
 		models[c] = fitGauss(t, vs, ids[c])
 		t.Logf("%s/%s: %d articles, %d own scores", filepath.Base(dir), c, len(vs), len(models[c].own[0]))
 	}
-	var qs []string
-	for _, r := range rows {
-		qs = append(qs, r.Query)
-	}
-	qv, err := emb.Embed(ctx, qs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	qv := embedQueries(t, emb, rows)
 	out := make([][]float64, len(rows))
 	for i, r := range rows {
 		g := models[r.Collection]

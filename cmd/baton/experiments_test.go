@@ -92,6 +92,35 @@ func logVariants(t *testing.T, rowsets []evaluate.RowSet, extras [][][]float64, 
 	}
 }
 
+// cachedExtras returns a set's extra row values kept in the cache under
+// name, computing and keeping them when missing or stale (not n rows).
+func cachedExtras(cache, dir, name string, n int, compute func() [][]float64) [][]float64 {
+	path := filepath.Join(cache, filepath.Base(dir)+"."+name+".json")
+	var ex [][]float64
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &ex)
+	}
+	if len(ex) != n {
+		ex = compute()
+		b, _ := json.Marshal(ex)
+		os.WriteFile(path, b, 0o644)
+	}
+	return ex
+}
+
+// embedQueries embeds the rows' questions.
+func embedQueries(t *testing.T, emb retrieval.Embedder, rows []evaluate.Row) [][]float32 {
+	var qs []string
+	for _, r := range rows {
+		qs = append(qs, r.Query)
+	}
+	qv, err := emb.Embed(context.Background(), qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return qv
+}
+
 // readLines reads a file of one text a line, skipping blanks and # comments.
 func readLines(t *testing.T, path string) []string {
 	f, err := os.Open(path)
@@ -160,16 +189,8 @@ func TestExperimentOutlierExposure(t *testing.T) {
 	var extras [][][]float64
 	for _, dir := range dirs {
 		rows := cachedRows(t, cache, dir)
-		path := filepath.Join(cache, filepath.Base(dir)+".outliers.json")
-		var ex [][]float64 // per row: domain probability, max cosine to the collection, to the pool
-		if b, err := os.ReadFile(path); err == nil {
-			json.Unmarshal(b, &ex)
-		}
-		if len(ex) != len(rows) {
-			ex = outlierFeatures(t, dir, pool, rows)
-			b, _ := json.Marshal(ex)
-			os.WriteFile(path, b, 0o644)
-		}
+		// per row: domain probability, max cosine to the collection, to the pool
+		ex := cachedExtras(cache, dir, "outliers", len(rows), func() [][]float64 { return outlierFeatures(t, dir, pool, rows) })
 		rowsets = append(rowsets, evaluate.RowSet{Name: filepath.Base(dir), Rows: rows})
 		extras = append(extras, ex)
 	}
@@ -226,14 +247,7 @@ func outlierFeatures(t *testing.T, dir string, pool []string, rows []evaluate.Ro
 		models[c] = domain{w, b}
 		t.Logf("%s: %d texts, %d of %d off-topic questions kept", c, len(vs), len(neg), len(pv))
 	}
-	var qs []string
-	for _, r := range rows {
-		qs = append(qs, r.Query)
-	}
-	qv, err := emb.Embed(ctx, qs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	qv := embedQueries(t, emb, rows)
 	out := make([][]float64, len(rows))
 	for i, r := range rows {
 		m := models[r.Collection]
