@@ -504,8 +504,9 @@ func (s *Searcher) trainClassifier(ctx context.Context, c string) error {
 		s.vectors.train(ctx, c, items, ver)
 		return nil
 	}
+	fp := fingerprint(items)
 	useSaved := func() (bool, error) {
-		x, err := saved(ctx, s.Classifiers, c, items)
+		x, err := saved(ctx, s.Classifiers, c, fp)
 		if x == nil {
 			return false, err
 		}
@@ -517,7 +518,7 @@ func (s *Searcher) trainClassifier(ctx context.Context, c string) error {
 		return err
 	}
 	ran := false
-	err := s.Classifiers.WithClassifierLock(ctx, c, fingerprintKey(fingerprint(items)), func() error {
+	err := s.Classifiers.WithClassifierLock(ctx, c, fingerprintKey(fp), func() error {
 		ran = true
 		// Another node may have saved it while this one waited.
 		ok, loadErr := useSaved()

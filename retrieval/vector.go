@@ -248,9 +248,8 @@ func (v *Vectors) train(ctx context.Context, c string, items []VectorItem, ver u
 }
 
 // saved returns the classifier saved in store for collection c trained
-// on exactly items, nil if none.
-func saved(ctx context.Context, store ClassifierStore, c string, items []VectorItem) (*classifier, error) {
-	fp := fingerprint(items)
+// on exactly the items of fingerprint fp, nil if none.
+func saved(ctx context.Context, store ClassifierStore, c string, fp [4]uint64) (*classifier, error) {
 	data, err := store.Classifier(ctx, c, fingerprintKey(fp))
 	if errors.Is(err, kb.ErrNotFound) {
 		return nil, nil
@@ -275,7 +274,7 @@ func (v *Vectors) load(ctx context.Context, store ClassifierStore) (int, error) 
 	n := 0
 	for _, c := range colls {
 		items, ver := v.snapshot(c)
-		x, err := saved(ctx, store, c, items)
+		x, err := saved(ctx, store, c, fingerprint(items))
 		if err != nil {
 			return n, err
 		}
