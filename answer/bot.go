@@ -61,6 +61,20 @@ type Bot struct {
 	TokenIdle time.Duration
 	// Now is the clock TokenIdle is measured on; nil is time.Now.
 	Now func() time.Time
+	// SelfThresholds are the hand-off thresholds collections measured of
+	// themselves, used where the policy's SelfHandoff is on; nil: none.
+	SelfThresholds *SelfThresholds
+}
+
+// policyFor returns the collection's policy with its hand-off threshold
+// raised to the one the collection measured of itself, where the policy
+// asks for that and it is higher.
+func (b *Bot) policyFor(policies *escalate.Config, collection string) escalate.Policy {
+	p := policies.For(collection)
+	if t, ok := b.SelfThresholds.Get(collection); ok && p.SelfHandoff && t.Threshold > p.HandoffThreshold {
+		p.HandoffThreshold = t.Threshold
+	}
+	return p
 }
 
 // ErrTokenExpired is a customer's token refused because its conversation
@@ -249,7 +263,7 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	}
 	out.Composed = res
 	policies := b.Policies()
-	policy := policies.For(c.Collection)
+	policy := b.policyFor(policies, c.Collection)
 	reply := res.Reply
 	reply.Band = policy.Band(reply.Confidence, reply.InScope)
 	if len(res.Hits) == 0 {

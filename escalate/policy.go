@@ -21,6 +21,12 @@ type Policy struct {
 	// but ambiguous: it is clarified, not handed off.
 	AnswerThreshold  float64 `yaml:"answer_threshold" json:"answer_threshold"`
 	HandoffThreshold float64 `yaml:"handoff_threshold" json:"handoff_threshold"`
+	// SelfHandoff raises HandoffThreshold to what the collection measures
+	// of itself, when higher: the in_scope that all but 3% of its own
+	// similar questions reach when asked with themselves taken out
+	// (answer.SelfThresholds; collections of fewer than 100 such
+	// questions measure none). On by default.
+	SelfHandoff bool `yaml:"self_handoff" json:"self_handoff"`
 	// RepeatedMiss hands off after this many consecutive customer turns
 	// without a confident answer (the current one included).
 	RepeatedMiss int `yaml:"repeated_miss" json:"repeated_miss"`
@@ -81,6 +87,7 @@ type SmallTalkRules struct {
 var DefaultPolicy = Policy{
 	AnswerThreshold:  0.7,
 	HandoffThreshold: 0.28,
+	SelfHandoff:      true,
 	RepeatedMiss:     2,
 	Rephrases:        2,
 	NegativeTurn:     0.97,

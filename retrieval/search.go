@@ -43,6 +43,9 @@ type Searcher struct {
 	// a scan of the in-memory vectors (see VectorSource); when it fails,
 	// the search scans them after all and OnEmbedError hears why.
 	KNN VectorSource
+	// AfterTraining, when set, is called after each of RunTrainer's
+	// passes, on its goroutine.
+	AfterTraining func()
 
 	embedded atomic.Int64 // texts embedded by Index, for progress reports
 }
@@ -575,6 +578,9 @@ func (s *Searcher) RunTrainer(ctx context.Context, settle time.Duration, onErr f
 		if err := s.TrainClassifiers(ctx); err != nil && onErr != nil {
 			onErr(err)
 		}
+		if s.AfterTraining != nil {
+			s.AfterTraining()
+		}
 	})
 }
 
@@ -621,3 +627,87 @@ func (s *Searcher) RunIndexer(ctx context.Context, settle time.Duration) {
 }
 
 func (s *Searcher) fusion() *FusionModel { return s.Fusion }
+
+// KnownTexts returns an embedder that answers with the vectors already
+// indexed for the texts of arts (their titles, similar questions and
+// passages, as Index embedded them) and embeds only the texts it does not
+// hold: a copy of a collection is indexed again without embedding it
+// again. Passages are known only with a Store to read their chunks from.
+// Nil without an embedder.
+func (s *Searcher) KnownTexts(ctx context.Context, arts []*kb.Article) (Embedder, error) {
+	if s.embedder == nil {
+		return nil, nil
+	}
+	known := map[string][]float32{}
+	byArticle := map[string][]VectorItem{}
+	seen := map[string]bool{}
+	for _, a := range arts {
+		if seen[a.Collection] {
+			continue
+		}
+		seen[a.Collection] = true
+		items, _ := s.vectors.snapshot(a.Collection)
+		for _, it := range items {
+			byArticle[it.ArticleID] = append(byArticle[it.ArticleID], it)
+		}
+	}
+	for _, a := range arts {
+		var chunks []kb.Chunk
+		if s.Store != nil {
+			var err error
+			if chunks, err = s.Store.Chunks(ctx, a.ID); err != nil {
+				return nil, err
+			}
+		}
+		v, items := articleTexts(a, chunks), byArticle[a.ID]
+		labels := 0
+		for _, it := range items {
+			if it.Label {
+				labels++
+			}
+		}
+		if labels != v.labels {
+			continue // indexed from another version: embedded afresh
+		}
+		for i, t := range v.texts[:labels] {
+			known[t] = items[i].Vec
+		}
+		if len(items) == len(v.texts) {
+			for i, t := range v.texts[labels:] {
+				known[t] = items[labels+i].Vec
+			}
+		}
+	}
+	return knownTexts{known: known, Embedder: s.embedder.Embedder}, nil
+}
+
+// knownTexts embeds through known first.
+type knownTexts struct {
+	known map[string][]float32
+	Embedder
+}
+
+func (k knownTexts) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	var missing []string
+	for i, t := range texts {
+		if v, ok := k.known[t]; ok {
+			out[i] = slices.Clone(v)
+		} else {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := k.Embedder.Embed(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i], got = got[0], got[1:]
+		}
+	}
+	return out, nil
+}

@@ -55,12 +55,14 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	emb, err := openEmbedder(cfg)
-	if err != nil {
-		a.Close()
-		return nil, err
+	emb := cfg.embedder
+	if emb == nil {
+		if emb, err = openEmbedder(cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.embedder = emb
 	}
-	a.embedder = emb
 	a.Searcher = retrieval.NewSearcher(a.Keyword, emb)
 	a.Searcher.Store = store
 	a.Searcher.NoClassifier = cfg.NoClassifier
@@ -114,9 +116,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Bot = &answer.Bot{Store: store, Composer: composer,
 		Sentiment: escalate.NewSentiment(sigEmb), Rephrase: escalate.NewRephraser(sigEmb),
-		SmallTalk:     escalate.DefaultSmallTalk(),
-		TokenIdle:     cfg.TokenIdle,
-		OnSignalError: func(err error) { log.Warn("signal not measured", "err", err) }}
+		SmallTalk:      escalate.DefaultSmallTalk(),
+		TokenIdle:      cfg.TokenIdle,
+		SelfThresholds: &answer.SelfThresholds{},
+		OnSignalError:  func(err error) { log.Warn("signal not measured", "err", err) }}
 	a.Bot.SetPolicies(policies)
 	events := escalate.NewBroker()
 	if pg, ok := store.(*postgres.Store); ok {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/retrieval"
 	"github.com/batonhq/baton/retrieval/onnx"
 	"github.com/batonhq/baton/web"
 )
@@ -35,6 +36,11 @@ type Config struct {
 	InScopeModel     string // path to a model from `baton calibrate --task inscope`; empty for the built-in one
 	Policy           string // hand-off policy file (YAML/JSON); empty for the defaults
 	AdminToken       string // guards the admin API; from the environment only, never a flag
+
+	// embedder, when set, is used instead of opening one and is left
+	// open by App.Close: a throwaway App (a collection measuring its
+	// hand-off threshold) shares its parent's model.
+	embedder retrieval.Embedder
 
 	// Embedder is "local" (the bundled bge-small-zh-v1.5, default), "openai"
 	// (any OpenAI-compatible server; default when a base URL is set) or

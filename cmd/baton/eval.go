@@ -83,6 +83,13 @@ func evalHarness(cfg Config) evaluate.Harness {
 		if err != nil {
 			return evaluate.Env{}, nil, err
 		}
+		// As a server does once its classifiers are trained.
+		var failed error
+		app.MeasureSelfThresholds(ctx, func(c string, err error) { failed = fmt.Errorf("measure hand-off threshold of %s: %w", c, err) })
+		if failed != nil {
+			closeApp()
+			return evaluate.Env{}, nil, failed
+		}
 		return evaluate.Env{Bot: app.Bot, Searcher: app.Searcher}, closeApp, nil
 	}}
 }

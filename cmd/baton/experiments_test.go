@@ -38,16 +38,21 @@ func experimentSets(t *testing.T) ([]string, string) {
 
 // experimentApp opens the eval app on a set's knowledge base.
 func experimentApp(t *testing.T, dir string) (*App, func()) {
-	var cfg Config
-	if err := parseConfig(flag.NewFlagSet("experiment", flag.ContinueOnError), &cfg, nil); err != nil {
-		t.Fatal(err)
-	}
 	kbPath, _ := evaluate.SetFiles(dir)
-	app, closeApp, err := openEvalApp(context.Background(), cfg, kbPath)
+	app, closeApp, err := openEvalApp(context.Background(), evalConfig(t), kbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return app, closeApp
+}
+
+// evalConfig is the default configuration, as baton eval parses it.
+func evalConfig(t *testing.T) Config {
+	var cfg Config
+	if err := parseConfig(flag.NewFlagSet("experiment", flag.ContinueOnError), &cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // cachedRows reads the rows calibrate kept for the set in dir.

@@ -77,6 +77,27 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { errc <- s.http.Serve(s.ln) }()
 	// Upload jobs run in the background; those a restart interrupted resume.
 	defer background(s.App.Jobs.Run)()
+	// Each collection measures its own hand-off threshold once its
+	// classifier is trained, at start and after changes.
+	measure := make(chan struct{}, 1)
+	s.App.Searcher.AfterTraining = func() {
+		select {
+		case measure <- struct{}{}:
+		default:
+		}
+	}
+	defer background(func(ctx context.Context) {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-measure:
+				s.App.MeasureSelfThresholds(ctx, func(c string, err error) {
+					s.App.Log.Warn("hand-off threshold not measured", "collection", c, "err", err)
+				})
+			}
+		}
+	})()
 	// Classifiers train in the background, at start and after changes.
 	defer background(func(ctx context.Context) {
 		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not loaded or saved", "err", err) })
