@@ -70,7 +70,13 @@ type Bot struct {
 // raised to the one the collection measured of itself, where the policy
 // asks for that and it is higher.
 func (b *Bot) policyFor(policies *escalate.Config, collection string) escalate.Policy {
-	p := policies.For(collection)
+	return b.InForce(collection, policies.For(collection))
+}
+
+// InForce returns policy p of a collection as its turns apply it: the
+// hand-off threshold raised to the collection's measured one where p
+// asks for that (SelfHandoff) and it is higher.
+func (b *Bot) InForce(collection string, p escalate.Policy) escalate.Policy {
 	if t, ok := b.SelfThresholds.Get(collection); ok && p.SelfHandoff && t.Threshold > p.HandoffThreshold {
 		p.HandoffThreshold = t.Threshold
 	}

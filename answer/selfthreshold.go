@@ -130,6 +130,23 @@ func (s *SelfThresholds) Set(collection string, t SelfThreshold) {
 	s.m[collection] = t
 }
 
+// All returns a copy of the thresholds measured (collections that had
+// too few questions left out).
+func (s *SelfThresholds) All() map[string]SelfThreshold {
+	out := map[string]SelfThreshold{}
+	if s == nil {
+		return out
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for c, t := range s.m {
+		if t.Questions > 0 {
+			out[c] = t
+		}
+	}
+	return out
+}
+
 // ArticlesKey identifies a collection's articles as they are: their ids
 // and content hashes.
 func ArticlesKey(arts []*kb.Article) string {

@@ -45,10 +45,11 @@ func (s *Server) getPolicies(c *gin.Context) {
 }
 
 // getRecalibrations shows, per collection, how its confidence is adapted
-// to it (see answer.Recalibration); a collection not listed has too few
-// labelled questions yet and keeps the model's own.
+// to it (see answer.Recalibration; a collection not listed has too few
+// labelled questions yet and keeps the model's own), and the hand-off
+// threshold each measured of itself (answer.SelfThresholds).
 func (s *Server) getRecalibrations(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"collections": s.bot.Composer.Recalibrations.All()})
+	c.JSON(http.StatusOK, gin.H{"collections": s.bot.Composer.Recalibrations.All(), "handoff_thresholds": s.bot.SelfThresholds.All()})
 }
 
 // putPolicies replaces every collection's hand-off policy at once. The body

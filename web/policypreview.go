@@ -52,7 +52,9 @@ func (s *Server) previewPolicy(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	pv := escalate.ComparePolicies(current.For(req.Collection), proposed, trs, s.articleLookup(c.Request.Context()))
+	// As turns apply them: each with the collection's measured hand-off
+	// threshold where it asks for that.
+	pv := escalate.ComparePolicies(s.bot.InForce(req.Collection, current.For(req.Collection)), s.bot.InForce(req.Collection, proposed), trs, s.articleLookup(c.Request.Context()))
 	c.JSON(http.StatusOK, gin.H{"collection": req.Collection, "days": previewDays, "since": since,
 		"turns": pv.Turns, "now": pv.Now, "then": pv.Then, "reasons": pv.Reasons})
 }

@@ -52,9 +52,14 @@ func TestBrowserAdminPolicy(t *testing.T) {
 	signInAdmin(s, b, base)
 	form := eval[map[string]any](s, b, "the form", `({ coll: document.getElementById("policy-collection").value,
 	  answer: document.getElementById("policy-answer_threshold").value, handoff: document.getElementById("policy-handoff_threshold").value,
-	  miss: document.getElementById("policy-on-repeated_miss").checked, legal: document.querySelector("#policy-topics input[value=legal]").checked })`)
-	if form["coll"] != "default" || form["answer"] != "0.7" || form["handoff"] != "0.28" || form["miss"] != true || form["legal"] != true {
+	  miss: document.getElementById("policy-on-repeated_miss").checked, legal: document.querySelector("#policy-topics input[value=legal]").checked,
+	  self: document.getElementById("policy-self_handoff").checked, measured: document.getElementById("policy-self-measured").textContent })`)
+	if form["coll"] != "default" || form["answer"] != "0.7" || form["handoff"] != "0.28" || form["miss"] != true || form["legal"] != true || form["self"] != true {
 		t.Errorf("the form shows %v, want the default policy of collection default", form)
+	}
+	// The fixtures' five articles have too few similar questions to measure on.
+	if m, _ := form["measured"].(string); !strings.HasPrefix(m, "Not measured") {
+		t.Errorf("measured threshold shown as %q, want not measured", m)
 	}
 
 	// 1. A value out of range is refused in the page.
@@ -84,13 +89,14 @@ func TestBrowserAdminPolicy(t *testing.T) {
 	}
 	s.shot(b, "policy-1-preview")
 
-	// 3. Save, then reload: the saved values.
-	s.do(b, "save", chromedp.Click(chromedp.ID("policy-save")))
+	// 3. Save, with the measured threshold turned off, then reload: the
+	// saved values.
+	s.do(b, "save", chromedp.Click(chromedp.ID("policy-self_handoff")), chromedp.Click(chromedp.ID("policy-save")))
 	if st := s.waitFor(b, "saved", 10*time.Second, `document.getElementById("policy-status").textContent`); st != "Saved the policy of default." {
 		t.Errorf("status = %q", st)
 	}
-	if p := srv.App.Bot.Policies().For("default"); p.AnswerThreshold != 0.999 || p.HandoffThreshold != 0.998 || p.RepeatedMiss != 2 || len(p.SensitiveTopics) != 5 {
-		t.Errorf("saved policy = %+v, want the thresholds changed and nothing else", p)
+	if p := srv.App.Bot.Policies().For("default"); p.AnswerThreshold != 0.999 || p.HandoffThreshold != 0.998 || p.SelfHandoff || p.RepeatedMiss != 2 || len(p.SensitiveTopics) != 5 {
+		t.Errorf("saved policy = %+v, want the thresholds changed, self_handoff off and nothing else", p)
 	}
 	runStep(s, b, "reload", 15*time.Second, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload()))
 	if got := s.waitFor(b, "saved value shown", 10*time.Second, `document.getElementById("policy-answer_threshold").value`); got != "0.999" {

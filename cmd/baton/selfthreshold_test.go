@@ -50,7 +50,8 @@ func TestSelfThresholdMeasuredInBackground(t *testing.T) {
 	if err := run(context.Background(), []string{"ingest", "--data", data, selfKB(t)}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	srv := serveData(t, data, nil)
+	const token = "self-threshold-admin-token"
+	srv := serveData(t, data, func(c *Config) { c.AdminToken = token })
 	var got answer.SelfThreshold
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		var ok bool
@@ -68,6 +69,9 @@ func TestSelfThresholdMeasuredInBackground(t *testing.T) {
 	if !strings.Contains(logsOf(srv), "hand-off threshold measured") {
 		t.Errorf("no log line for the measurement:\n%s", logsOf(srv))
 	}
-	policy := srv.App.Bot.Policies().For("default")
-	t.Logf("measured %.3f on %d questions; policy %.2f", got.Threshold, got.Questions, policy.HandoffThreshold)
+	// The admin API shows it beside the recalibrations.
+	code, m := client{t, "http://" + srv.Addr()}.do("GET", "/api/v1/admin/recalibration", token, "")
+	if th, _ := m["handoff_thresholds"].(map[string]any); code != 200 || th["default"] == nil {
+		t.Errorf("GET recalibration = %d %v, want the measured threshold of default", code, m)
+	}
 }

@@ -9,7 +9,8 @@
 //   form     #policy-form[data-readonly], #policy-collection, #policy-own,
 //            #policy-<field> (answer_threshold, handoff_threshold, repeated_miss,
 //            rephrases, negative_turn, negative_trend), #policy-on-<trigger>,
-//            #policy-rephrase_by_article, #policy-topics input[value=<topic>]
+//            #policy-rephrase_by_article, #policy-self_handoff, #policy-self-measured,
+//            #policy-topics input[value=<topic>]
 //   results  #policy-error, #policy-preview, #policy-preview-summary,
 //            #policy-preview-detail tbody tr[data-row], #policy-status, #policy-readonly
 //   buttons  #policy-preview-run, #policy-save, #policy-reset
@@ -21,6 +22,8 @@
     policy_hint: "决定机器人何时直接回答、何时追问“您是想问”、何时转人工。保存前可先用该知识库最近 7 天的机器人回复预览改动的效果。",
     policy_readonly: "只读：", thresholds: "阈值",
     answer_threshold: "置信度至少为此值时直接回答", handoff_threshold: "覆盖度低于此值时转人工",
+    self_handoff: "按该知识库自身相似问法测得的阈值提高（若更高）",
+    measured: "测得 {t}（{n} 个相似问法）。", not_measured: "尚未测得：相似问法不足 1000 个，或正在测量。",
     triggers: "触发条件",
     t_repeated_miss: "连续未答：连续这么多轮没有把握时", t_rephrases: "重复提问：客户这么多次换个说法再问时",
     t_negative_turn: "单条负面：一条消息为负面情绪的概率达到", t_negative_trend: "负面趋势：最近三条消息负面概率的平均值达到",
@@ -42,6 +45,8 @@
     policy_hint: "When the bot answers, asks \"did you mean\", or hands the conversation to a person. Preview a change on the last 7 days of the collection's bot turns before saving it.",
     policy_readonly: "Read-only:", thresholds: "Thresholds",
     answer_threshold: "Answer at confidence of at least", handoff_threshold: "Hand off below in-scope of",
+    self_handoff: "Raise it to what the collection measures of its own similar questions",
+    measured: "Measured: {t} (on {n} similar questions).", not_measured: "Not measured: fewer than 1,000 similar questions, or still measuring.",
     triggers: "Triggers",
     t_repeated_miss: "Repeated misses: after this many unsure turns in a row", t_rephrases: "Rephrases: after the customer asks again this many times",
     t_negative_turn: "Negative turn: one message this likely negative", t_negative_trend: "Negative trend: the last three messages this likely negative on average",
@@ -66,6 +71,7 @@
   var form = $("policy-form");
   var readOnly = form.dataset.readonly === "true";
   var doc = null; // the policy document as last loaded
+  var measured = {}; // collection -> {threshold, questions}, measured of itself
   var fields = ["answer_threshold", "handoff_threshold", "repeated_miss", "rephrases", "negative_turn", "negative_trend"];
   var triggers = ["repeated_miss", "rephrases", "negative_turn", "negative_trend"];
   var timer = 0, seq = 0;
@@ -92,6 +98,9 @@
       $("policy-" + f).disabled = !on;
     });
     $("policy-rephrase_by_article").checked = !!p.rephrase_by_article;
+    $("policy-self_handoff").checked = !!p.self_handoff;
+    var m = measured[c];
+    $("policy-self-measured").textContent = m ? fmt(T.measured, { t: m.threshold.toFixed(2), n: m.questions }) : T.not_measured;
     var topics = p.sensitive_topics || [];
     $("policy-topics").querySelectorAll("input").forEach(function (i) { i.checked = topics.indexOf(i.value) >= 0; });
     $("policy-own").textContent = doc.collections && doc.collections[c] ? T.own : T.inherits;
@@ -115,6 +124,7 @@
       p[f] = v;
     });
     p.rephrase_by_article = $("policy-rephrase_by_article").checked;
+    p.self_handoff = $("policy-self_handoff").checked;
     p.sensitive_topics = [];
     $("policy-topics").querySelectorAll("input:checked").forEach(function (i) { p.sensitive_topics.push(i.value); });
     return p;
@@ -170,7 +180,9 @@
   function later() { clearTimeout(timer); timer = setTimeout(preview, 400); }
 
   function load() {
-    return api("GET", "/api/v1/admin/policies").then(function (r) {
+    return Promise.all([api("GET", "/api/v1/admin/policies"), api("GET", "/api/v1/admin/recalibration")]).then(function (rs) {
+      var r = rs[0];
+      measured = rs[1].handoff_thresholds || {};
       doc = r;
       if (!$("policy-collection").options.length) {
         $("policy-collection").appendChild(el("option", "", "default")).value = "default";
