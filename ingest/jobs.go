@@ -64,8 +64,10 @@ type Jobs struct {
 	// the job after that long.
 	Lease time.Duration
 	// Poll is how often an idle Run looks for jobs other nodes took
-	// uploads for (DefaultJobPoll when zero); a local Submit wakes it at
-	// once.
+	// uploads for, and for jobs whose lease lapsed (DefaultJobPoll when
+	// zero); a local Submit wakes it at once, and so does Wake, which a
+	// store that announces other nodes' jobs can call, when Poll is only
+	// a fallback.
 	Poll time.Duration
 	// Embedded, when set, counts texts embedded so far (progress).
 	Embedded func() int64
@@ -131,12 +133,21 @@ func (j *Jobs) Submit(ctx context.Context, actor, collection string, draft bool,
 		Detail: fmt.Sprintf("%d files into %s (draft: %v)", len(files), collection, draft)}); err != nil {
 		return nil, err
 	}
-	j.poke()
+	j.Wake()
 	return job, nil
 }
 
-// poke wakes Run without waiting for it.
-func (j *Jobs) poke() {
+// NodeName is the name this process gives the jobs it claims (Node, or
+// the random one chosen when Node is empty).
+func (j *Jobs) NodeName() string {
+	j.init()
+	return j.Node
+}
+
+// Wake has Run look for a job to claim now, without waiting for it: a
+// job was queued or released, here or on another node.
+func (j *Jobs) Wake() {
+	j.init()
 	select {
 	case j.wake <- struct{}{}:
 	default: // Run is awake already
@@ -152,13 +163,13 @@ func (j *Jobs) Resume(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if len(js) > 0 {
-		j.poke()
+		j.Wake()
 	}
 	return len(js), nil
 }
 
-// Run claims and runs jobs until ctx ends: at once after a local Submit,
-// otherwise every Poll, so that jobs other nodes took uploads for, and
+// Run claims and runs jobs until ctx ends: at once after a local Submit
+// or a Wake, otherwise every Poll, so that jobs other nodes took uploads for, and
 // those whose node stopped, are run too.
 func (j *Jobs) Run(ctx context.Context) {
 	j.init()
