@@ -101,6 +101,25 @@ func (s *Store) SaveClaimedJob(ctx context.Context, j *kb.Job, claimer string, l
 	return nil
 }
 
+// ExtendJobLease extends the lease of a running job its claimer holds.
+func (s *Store) ExtendJobLease(ctx context.Context, id, claimer string, leasedUntil time.Time) error {
+	var holder string
+	var running bool
+	err := s.pool.QueryRow(ctx, `
+		WITH extended AS (
+			UPDATE jobs SET leased_until = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'running'
+			RETURNING claimed_by)
+		SELECT coalesce(claimed_by, ''), EXISTS (SELECT 1 FROM extended) FROM jobs WHERE id = $1`,
+		id, claimer, leasedUntil).Scan(&holder, &running)
+	if err != nil {
+		return notFound(err, "job "+id)
+	}
+	if !running && holder != claimer {
+		return fmt.Errorf("job %s is held by %s: %w", id, holder, kb.ErrConflict)
+	}
+	return nil
+}
+
 // nonNilBytes keeps an empty file from being stored as NULL.
 func nonNilBytes(b []byte) []byte {
 	if b == nil {

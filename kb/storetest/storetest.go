@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"Drafts", testDrafts},
 		{"JobsAndAudit", testJobsAndAudit},
 		{"JobClaims", testJobClaims},
+		{"JobLeaseExtended", testJobLeaseExtended},
 		{"Misses", testMisses},
 		{"Vectors", testVectors},
 		{"CustomerConversations", testCustomerConversations},
