@@ -778,9 +778,6 @@ type Store interface {
 	// attempts made and the last error; ErrNotFound when it is gone
 	// (finished by another sender, or its conversation erased).
 	RetryDelivery(ctx context.Context, id string, at time.Time, attempts int, lastErr string) error
-	// ForgetDeliveries removes the deliveries about conversations, leased
-	// ones included, and says how many there were.
-	ForgetDeliveries(ctx context.Context, conversationIDs []string) (int, error)
 
 	Close() error
 }
