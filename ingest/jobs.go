@@ -44,9 +44,10 @@ const MaxUploadFileBytes = 20 << 20
 // that fails never stops the others. Uploaded files are kept in the store
 // until their job ends, so any node sharing the store can run the job:
 // Run claims the oldest queued job on a lease it extends at each progress
-// save, and a job whose node stopped (its lease lapsed) is claimed again
-// and resumed with the files it had not done; re-doing a file is harmless
-// because ingestion is idempotent.
+// save and, while it works, every third of the lease (a file may take
+// longer than the lease), and a job whose node stopped (its lease lapsed)
+// is claimed again and resumed with the files it had not done; re-doing a
+// file is harmless because ingestion is idempotent.
 type Jobs struct {
 	Ingester *Ingester
 	Editor   *Editor
@@ -60,12 +61,14 @@ type Jobs struct {
 	// empty.
 	Node string
 	// Lease is how long a claimed job is this node's without a progress
-	// save (DefaultJobLease when zero): when the node stops, another takes
-	// the job after that long.
+	// save or a heartbeat (DefaultJobLease when zero): when the node
+	// stops, another takes the job after that long.
 	Lease time.Duration
 	// Poll is how often an idle Run looks for jobs other nodes took
-	// uploads for (DefaultJobPoll when zero); a local Submit wakes it at
-	// once.
+	// uploads for, and for jobs whose lease lapsed (DefaultJobPoll when
+	// zero); a local Submit wakes it at once, and so does Wake, which a
+	// store that announces other nodes' jobs can call, when Poll is only
+	// a fallback.
 	Poll time.Duration
 	// Embedded, when set, counts texts embedded so far (progress).
 	Embedded func() int64
@@ -131,12 +134,21 @@ func (j *Jobs) Submit(ctx context.Context, actor, collection string, draft bool,
 		Detail: fmt.Sprintf("%d files into %s (draft: %v)", len(files), collection, draft)}); err != nil {
 		return nil, err
 	}
-	j.poke()
+	j.Wake()
 	return job, nil
 }
 
-// poke wakes Run without waiting for it.
-func (j *Jobs) poke() {
+// NodeName is the name this process gives the jobs it claims (Node, or
+// the random one chosen when Node is empty).
+func (j *Jobs) NodeName() string {
+	j.init()
+	return j.Node
+}
+
+// Wake has Run look for a job to claim now, without waiting for it: a
+// job was queued or released, here or on another node.
+func (j *Jobs) Wake() {
+	j.init()
 	select {
 	case j.wake <- struct{}{}:
 	default: // Run is awake already
@@ -152,13 +164,13 @@ func (j *Jobs) Resume(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if len(js) > 0 {
-		j.poke()
+		j.Wake()
 	}
 	return len(js), nil
 }
 
-// Run claims and runs jobs until ctx ends: at once after a local Submit,
-// otherwise every Poll, so that jobs other nodes took uploads for, and
+// Run claims and runs jobs until ctx ends: at once after a local Submit
+// or a Wake, otherwise every Poll, so that jobs other nodes took uploads for, and
 // those whose node stopped, are run too.
 func (j *Jobs) Run(ctx context.Context) {
 	j.init()
@@ -194,7 +206,11 @@ func (j *Jobs) runNext(ctx context.Context) (ran bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("claim a job: %w", err)
 	}
-	err = j.run(ctx, job)
+	jobCtx, stop := j.heartbeat(ctx, job.ID)
+	err = j.run(jobCtx, job)
+	if lost := stop(); lost != nil {
+		err = lost // what stopped the job
+	}
 	if errors.Is(err, kb.ErrConflict) {
 		// This node was too slow to save, and another took the job.
 		j.Log.Warn("ingestion job taken by another node", "job", job.ID, "err", err)
@@ -207,6 +223,46 @@ func (j *Jobs) runNext(ctx context.Context) (ran bool, err error) {
 		}
 	}
 	return true, err
+}
+
+// heartbeat extends this node's lease on a job every third of Lease
+// until stop is called, so that a file that takes longer than the lease
+// to parse and embed, between two progress saves, does not hand the job
+// to another node while this one still works on it. When the lease is
+// lost (this node was too slow and another took the job, or the job is
+// gone) it cancels the returned context, which stops the job; stop then
+// waits for it and returns why, nil otherwise.
+func (j *Jobs) heartbeat(ctx context.Context, id string) (context.Context, func() (lost error)) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var lost error
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(j.Lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			err := j.Store.ExtendJobLease(ctx, id, j.Node, time.Now().Add(j.Lease))
+			switch {
+			case errors.Is(err, kb.ErrConflict) || errors.Is(err, kb.ErrNotFound):
+				lost = fmt.Errorf("lease lost while working: %w", err)
+				cancel(lost)
+				return
+			case err != nil && ctx.Err() == nil:
+				// The next beat may get through before the lease lapses.
+				j.Log.Warn("ingestion job lease not extended", "job", id, "err", err)
+			}
+		}
+	}()
+	return ctx, func() error {
+		cancel(nil)
+		<-done
+		return lost
+	}
 }
 
 // release lets a job this node stopped in the middle of be claimed at

@@ -327,3 +327,103 @@ func TestJobFlushesBatch(t *testing.T) {
 		}
 	}
 }
+
+// slowIndex holds each article's indexing until release is closed (or
+// its context ends): a file that takes longer than a job's lease.
+type slowIndex struct {
+	*recordingIndex
+	started chan struct{} // closed when the first article reaches it
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *slowIndex) Index(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+	s.once.Do(func() { close(s.started) })
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.recordingIndex.Index(ctx, a, chunks)
+}
+
+// startSlowJob submits one file through a node with a lease of 150 ms
+// whose indexing waits for release, and runs it; runNext's outcome comes
+// on the channel.
+func startSlowJob(t *testing.T, store kb.Store) (*Jobs, *slowIndex, *kb.Job, <-chan error) {
+	t.Helper()
+	idx := &slowIndex{recordingIndex: &recordingIndex{ids: map[string]int{}}, started: make(chan struct{}), release: make(chan struct{})}
+	j := &Jobs{Ingester: &Ingester{Store: store, Index: idx}, Store: store, Node: "worker", Lease: 150 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	job, err := j.Submit(context.Background(), "eve", "shop", false, []Upload{{Name: "a.md", Data: []byte("# Alpha\n\nAlpha text.")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() {
+		ok, err := j.runNext(context.Background())
+		if err == nil && !ok {
+			err = errors.New("runNext found no job")
+		}
+		ran <- err
+	}()
+	select {
+	case <-idx.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not reach the index")
+	}
+	return j, idx, job, ran
+}
+
+// TestJobLeaseHeartbeat: a job whose one file takes several times its
+// lease stays its node's while the node works on it (no other node can
+// claim it), and ends done by that node.
+func TestJobLeaseHeartbeat(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	_, idx, job, ran := startSlowJob(t, store)
+	start := time.Now()
+	for time.Since(start) < time.Second {
+		if other, err := store.ClaimJob(ctx, "other", time.Now(), time.Minute); !errors.Is(err, kb.ErrNotFound) {
+			t.Fatalf("another node claimed %v (err %v) %v into the work, with a lease of 150 ms", other, err, time.Since(start))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(idx.release)
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := store.Job(ctx, job.ID); done.Status != kb.JobDone || done.Files[0].Status != kb.FileIngested || !idx.has("shop/a") {
+		t.Errorf("job %s, file %s, indexed %v; want done by its node", done.Status, done.Files[0].Status, idx.ids)
+	}
+}
+
+// TestJobLeaseLost: when another node takes the job all the same (this
+// node's heartbeat was late), the heartbeat finds the lease lost and
+// stops the work at once instead of finishing a job no longer its own.
+func TestJobLeaseLost(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	_, idx, job, ran := startSlowJob(t, store)
+	// Claiming "an hour later" sees the lease lapsed.
+	taken, err := store.ClaimJob(ctx, "thief", time.Now().Add(time.Hour), time.Hour)
+	if err != nil || taken.ID != job.ID {
+		t.Fatalf("claim = %v, %v; want %s", taken, err, job.ID)
+	}
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Errorf("runNext = %v, want nil (the job is another node's)", err)
+		}
+	case <-time.After(5 * time.Second):
+		close(idx.release)
+		t.Fatal("the node kept working on a job another took")
+	}
+	if idx.has("shop/a") {
+		t.Error("the node indexed the file of a job it lost")
+	}
+	taken.Status = kb.JobDone
+	if err := store.SaveClaimedJob(ctx, taken, "thief", time.Now().Add(time.Hour)); err != nil {
+		t.Errorf("the new claimer's save: %v", err)
+	}
+}

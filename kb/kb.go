@@ -618,6 +618,12 @@ type Store interface {
 	// ErrConflict when another claimer holds the job (this one's lease
 	// lapsed and it was taken), ErrNotFound when it is gone.
 	SaveClaimedJob(ctx context.Context, j *Job, claimer string, leasedUntil time.Time) error
+	// ExtendJobLease extends claimer's lease on a running job to
+	// leasedUntil without saving its progress: the heartbeat of a job
+	// still being worked on between saves. Nothing is done, and nil
+	// returned, when the claimer's job has ended; ErrConflict when another
+	// claimer holds it, ErrNotFound when it is gone.
+	ExtendJobLease(ctx context.Context, id, claimer string, leasedUntil time.Time) error
 	Job(ctx context.Context, id string) (*Job, error)
 	// Jobs lists jobs with one of the statuses (all when none), newest first.
 	Jobs(ctx context.Context, status ...string) ([]*Job, error)
@@ -772,9 +778,6 @@ type Store interface {
 	// attempts made and the last error; ErrNotFound when it is gone
 	// (finished by another sender, or its conversation erased).
 	RetryDelivery(ctx context.Context, id string, at time.Time, attempts int, lastErr string) error
-	// ForgetDeliveries removes the deliveries about conversations, leased
-	// ones included, and says how many there were.
-	ForgetDeliveries(ctx context.Context, conversationIDs []string) (int, error)
 
 	Close() error
 }

@@ -234,27 +234,24 @@ func (w *Webhook) Close(ctx context.Context) error {
 	}
 }
 
-// Forget removes from the outbox the deliveries about conversations, held
-// or waiting for a retry: they were erased, and their customers' contact
-// details must neither leave nor stay on disk. An attempt already in
-// flight is not retried. Deliveries queued after Forget are sent.
-func (w *Webhook) Forget(ctx context.Context, conversationIDs []string) {
-	n, err := w.store.ForgetDeliveries(ctx, conversationIDs)
-	// After the delete, so that a retry scheduled meanwhile (under mu,
-	// see deliver) is either gone from the outbox or dropped here.
+// Forget drops the retries this Webhook scheduled of deliveries about
+// conversations that were erased, so that Close does not wait for them.
+// The deliveries themselves, held or waiting for a retry, left the outbox
+// with the erasure (kb.Store.EraseConversations): an attempt in flight
+// is not retried, as its retry finds the delivery gone. Deliveries queued
+// after the erasure are sent.
+func (w *Webhook) Forget(_ context.Context, conversationIDs []string) {
 	w.mu.Lock()
+	n := 0
 	for id, r := range w.pending {
 		if r.conversation != "" && slices.Contains(conversationIDs, r.conversation) {
-			delete(w.pending, id) // Close need not wait for it
+			delete(w.pending, id)
+			n++
 		}
 	}
 	w.mu.Unlock()
-	if err != nil {
-		w.log.Error("webhook deliveries about erased conversations not removed", "conversations", len(conversationIDs), "err", err)
-		return
-	}
 	if n > 0 {
-		w.log.Info("webhook deliveries dropped: their conversation was erased", "deliveries", n)
+		w.log.Info("webhook retries dropped: their conversation was erased", "retries", n)
 	}
 }
 

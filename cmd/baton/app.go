@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/escalate"
@@ -156,6 +157,11 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		OnChange: func(j *kb.Job) {
 			a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventJob, Data: j, StaffOnly: true})
 		}}
+	if _, ok := store.(*postgres.Store); ok {
+		// Other nodes' jobs wake the runner (see Server.Run): polling is
+		// only for a lost notification and for leases that lapsed.
+		a.Jobs.Poll = jobsFallbackPoll
+	}
 	if err := a.syncIndex(ctx, fresh); err != nil {
 		a.Close()
 		return nil, err
@@ -185,6 +191,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	return a, nil
 }
+
+// jobsFallbackPoll is how often, on PostgreSQL, where notifications wake
+// the job runner, it looks for jobs anyway.
+const jobsFallbackPoll = 30 * time.Second
 
 // useVectorSource sends each question's kNN to pgvector when configured
 // (--vector-search pgvector), after making sure of the HNSW indexes over

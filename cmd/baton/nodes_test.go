@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -8,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/ingest"
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/postgres"
 	"github.com/batonhq/baton/kb/postgres/pgtest"
 )
 
@@ -127,5 +130,53 @@ func TestUploadAcrossNodes(t *testing.T) {
 	}
 	if _, err := a.App.Store.JobUpload(t.Context(), id, 0); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("the finished job's upload is still in the database: %v", err)
+	}
+}
+
+// TestJobWakesOtherNode: a job queued through another pool on the
+// database (another node) is claimed by a running node's job runner at
+// once, woken by the notification, not at its next poll (30 s on
+// PostgreSQL), and run to the end.
+func TestJobWakesOtherNode(t *testing.T) {
+	url := pgtest.Database(t)
+	t.Setenv("BATON_DATABASE_URL", url)
+	b := serveData(t, t.TempDir(), nil)
+	if b.App.Jobs.Poll != jobsFallbackPoll {
+		t.Fatalf("job poll on PostgreSQL = %v, want %v", b.App.Jobs.Poll, jobsFallbackPoll)
+	}
+	time.Sleep(time.Second) // past the runner's first look and the listener's start
+	other, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	submitted := time.Now()
+	job, err := (&ingest.Jobs{Store: other}).Submit(context.Background(), "eve", "default", false,
+		[]ingest.Upload{{Name: "walrus.md", Data: []byte("# What walruses eat\n\nWalruses eat clams and mussels.\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claimed time.Duration
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		j, err := other.Job(t.Context(), job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if claimed == 0 && j.Status != kb.JobQueued {
+			claimed = time.Since(submitted)
+		}
+		if j.Status == kb.JobDone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %s after 20 s, want done by node B", job.ID, j.Status)
+		}
+	}
+	t.Logf("claimed by node B %v after the submit", claimed)
+	if claimed > time.Second {
+		t.Errorf("node B claimed the job %v after the submit, want well under the old 3 s poll", claimed)
+	}
+	if !strings.Contains(logsOf(b), `msg="ingestion job started" job=`+job.ID) {
+		t.Error("node B's log does not show the job started")
 	}
 }

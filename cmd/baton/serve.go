@@ -15,6 +15,7 @@ import (
 
 	"github.com/batonhq/baton/answer"
 	"github.com/batonhq/baton/kb"
+	"github.com/batonhq/baton/kb/postgres"
 	"github.com/batonhq/baton/web"
 )
 
@@ -98,6 +99,13 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}
 	})()
+	// On PostgreSQL, a job queued on another node wakes this one's runner.
+	if pg, ok := s.App.Store.(*postgres.Store); ok {
+		defer background(func(ctx context.Context) {
+			_ = pg.ListenJobs(ctx, s.App.Jobs.NodeName(), s.App.Jobs.Wake,
+				func(err error) { s.App.Log.Warn("job notifications interrupted, reconnecting", "err", err) })
+		})()
+	}
 	// Classifiers train in the background, at start and after changes.
 	defer background(func(ctx context.Context) {
 		s.App.Searcher.RunTrainer(ctx, 2*time.Second, func(err error) { s.App.Log.Warn("classifier not loaded or saved", "err", err) })

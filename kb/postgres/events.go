@@ -61,9 +61,18 @@ func (s *Store) PublishEvent(ctx context.Context, node string, payload []byte) e
 // read while it runs. Events older than eventsKeep are pruned now and then.
 func (s *Store) ListenEvents(ctx context.Context, node string, deliver func(payload []byte), onError func(error)) error {
 	l := &listener{store: s, node: node, deliver: deliver, last: -1}
+	return keepListening(ctx, "events", l.session, onError)
+}
+
+// keepListening runs session, a LISTEN connection's life, again and
+// again until ctx ends, and then returns ctx's error: each time session
+// breaks it tells onError (when not nil) and pauses, minPause after a
+// session that got as far as listening, twice the last pause (up to
+// maxPause) after one that did not.
+func keepListening(ctx context.Context, what string, session func(context.Context) (up bool, err error), onError func(error)) error {
 	pause := minPause
 	for {
-		up, err := l.session(ctx)
+		up, err := session(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -71,7 +80,7 @@ func (s *Store) ListenEvents(ctx context.Context, node string, deliver func(payl
 			pause = minPause
 		}
 		if onError != nil {
-			onError(fmt.Errorf("listen for events: %w", err))
+			onError(fmt.Errorf("listen for %s: %w", what, err))
 		}
 		select {
 		case <-ctx.Done():
@@ -80,6 +89,22 @@ func (s *Store) ListenEvents(ctx context.Context, node string, deliver func(payl
 		}
 		pause = min(2*pause, maxPause)
 	}
+}
+
+// listenConn opens a connection of its own, named name in
+// pg_stat_activity, that listens on channel.
+func (s *Store) listenConn(ctx context.Context, name, channel string) (*pgx.Conn, error) {
+	cfg := s.pool.Config().ConnConfig
+	cfg.RuntimeParams["application_name"] = name
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	return conn, nil
 }
 
 // listener is the state ListenEvents keeps across connections.
@@ -94,16 +119,11 @@ type listener struct {
 // session listens on one new connection until it breaks or ctx ends; up
 // reports whether it got as far as listening.
 func (l *listener) session(ctx context.Context) (up bool, err error) {
-	cfg := l.store.pool.Config().ConnConfig
-	cfg.RuntimeParams["application_name"] = "baton events " + l.node
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := l.store.listenConn(ctx, "baton events "+l.node, eventsChannel)
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+eventsChannel); err != nil {
-		return false, err
-	}
 	if l.last < 0 {
 		// Only events published after the node started; read after LISTEN
 		// so that none falls between the two.

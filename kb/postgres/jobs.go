@@ -24,7 +24,7 @@ func (s *Store) SubmitJob(ctx context.Context, j *kb.Job, files []kb.JobUpload) 
 				return fmt.Errorf("keep upload %s: %w", f.Name, err)
 			}
 		}
-		return nil
+		return notifyJobs(ctx, tx, j.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("submit job %s: %w", j.ID, err)
@@ -89,10 +89,33 @@ func (s *Store) SaveClaimedJob(ctx context.Context, j *kb.Job, claimer string, l
 				return fmt.Errorf("drop uploads: %w", err)
 			}
 		}
+		if !ended && !leasedUntil.After(time.Now()) {
+			// Released (a node stopping): any node may claim it now.
+			return notifyJobs(ctx, tx, j.ID)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("save job %s: %w", j.ID, err)
+	}
+	return nil
+}
+
+// ExtendJobLease extends the lease of a running job its claimer holds.
+func (s *Store) ExtendJobLease(ctx context.Context, id, claimer string, leasedUntil time.Time) error {
+	var holder string
+	var running bool
+	err := s.pool.QueryRow(ctx, `
+		WITH extended AS (
+			UPDATE jobs SET leased_until = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'running'
+			RETURNING claimed_by)
+		SELECT coalesce(claimed_by, ''), EXISTS (SELECT 1 FROM extended) FROM jobs WHERE id = $1`,
+		id, claimer, leasedUntil).Scan(&holder, &running)
+	if err != nil {
+		return notFound(err, "job "+id)
+	}
+	if !running && holder != claimer {
+		return fmt.Errorf("job %s is held by %s: %w", id, holder, kb.ErrConflict)
 	}
 	return nil
 }
@@ -103,4 +126,42 @@ func nonNilBytes(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// jobsChannel is the NOTIFY channel that wakes the nodes' job runners.
+const jobsChannel = "baton_jobs"
+
+// notifyJobs tells the listening nodes, when tx commits, that job id can
+// be claimed.
+func notifyJobs(ctx context.Context, tx pgx.Tx, id string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, jobsChannel, id); err != nil {
+		return fmt.Errorf("notify job runners: %w", err)
+	}
+	return nil
+}
+
+// ListenJobs calls wake whenever a job becomes claimable on any node
+// (submitted, or released by a node stopping), and once each time it
+// starts listening, for what was queued while it was not, until ctx ends;
+// then it returns ctx's error. It holds a connection of its own, named
+// "baton jobs <node>" in pg_stat_activity; when that breaks it tells
+// onError (when not nil) and reconnects after a short pause. A wake-up
+// is a hint: the runner claims with ClaimJob, and still polls now and
+// then for leases that lapsed, which no one announces. wake should not
+// block.
+func (s *Store) ListenJobs(ctx context.Context, node string, wake func(), onError func(error)) error {
+	return keepListening(ctx, "jobs", func(ctx context.Context) (bool, error) {
+		conn, err := s.listenConn(ctx, "baton jobs "+node, jobsChannel)
+		if err != nil {
+			return false, err
+		}
+		defer conn.Close(context.Background())
+		wake()
+		for {
+			if _, err := conn.WaitForNotification(ctx); err != nil {
+				return true, err
+			}
+			wake()
+		}
+	}, onError)
 }

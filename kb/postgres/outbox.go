@@ -109,15 +109,3 @@ func (s *Store) RetryDelivery(ctx context.Context, id string, at time.Time, atte
 	}
 	return nil
 }
-
-// ForgetDeliveries deletes the deliveries about conversations.
-func (s *Store) ForgetDeliveries(ctx context.Context, conversationIDs []string) (int, error) {
-	if len(conversationIDs) == 0 {
-		return 0, nil
-	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_outbox WHERE conversation_id <> '' AND conversation_id = ANY($1)`, conversationIDs)
-	if err != nil {
-		return 0, fmt.Errorf("forget deliveries: %w", err)
-	}
-	return int(tag.RowsAffected()), nil
-}

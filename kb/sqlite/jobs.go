@@ -117,6 +117,30 @@ func (d *DB) SaveClaimedJob(ctx context.Context, j *kb.Job, claimer string, leas
 	return nil
 }
 
+// ExtendJobLease extends the lease of a running job its claimer holds.
+func (d *DB) ExtendJobLease(ctx context.Context, id, claimer string, leasedUntil time.Time) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE jobs SET leased_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'`,
+		leasedUntil.UnixNano(), id, claimer)
+	if err != nil {
+		return fmt.Errorf("extend the lease of job %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	var holder sql.NullString
+	err = d.db.QueryRowContext(ctx, `SELECT claimed_by FROM jobs WHERE id = ?`, id).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("job %s: %w", id, kb.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("extend the lease of job %s: %w", id, err)
+	}
+	if holder.String != claimer {
+		return fmt.Errorf("job %s is held by %s: %w", id, holder.String, kb.ErrConflict)
+	}
+	return nil // ended
+}
+
 // nonNilBytes keeps an empty file from being stored as NULL.
 func nonNilBytes(b []byte) []byte {
 	if b == nil {

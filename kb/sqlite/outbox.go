@@ -3,7 +3,6 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -107,25 +106,6 @@ func (d *DB) RetryDelivery(ctx context.Context, id string, at time.Time, attempt
 		return fmt.Errorf("delivery %s: %w", id, kb.ErrNotFound)
 	}
 	return nil
-}
-
-// ForgetDeliveries deletes the deliveries about conversations, then
-// checkpoints the write-ahead log so that, with secure_delete, no copy of
-// a customer's contact details stays in a file.
-func (d *DB) ForgetDeliveries(ctx context.Context, conversationIDs []string) (int, error) {
-	if len(conversationIDs) == 0 {
-		return 0, nil
-	}
-	list, _ := json.Marshal(conversationIDs)
-	res, err := d.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE conversation_id <> '' AND conversation_id IN (SELECT value FROM json_each(?))`, string(list))
-	if err != nil {
-		return 0, fmt.Errorf("forget deliveries: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	if n == 0 {
-		return 0, nil
-	}
-	return int(n), d.checkpoint(ctx)
 }
 
 // nanos is t in Unix nanoseconds, 0 for the zero time.

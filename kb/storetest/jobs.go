@@ -122,6 +122,52 @@ func testJobClaims(t *testing.T, s kb.Store) {
 	}
 }
 
+// A running job's claimer extends its lease without saving: no one
+// claims it while the extended lease runs, its saved progress is
+// untouched, and another claimer cannot extend it.
+func testJobLeaseExtended(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	t0 := base()
+	submitJob(t, s, "job-1", "a.md")
+	if got := claimJob(t, s, "a", t0); got != "job-1" {
+		t.Fatalf("claimed %q, want job-1", got)
+	}
+	if err := s.ExtendJobLease(ctx, "job-1", "a", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimJob(t, s, "b", t0.Add(2*time.Minute)); got != "" {
+		t.Fatalf("b claimed %s at 2 min, want nothing: the lease was extended to 3 min", got)
+	}
+	if err := s.ExtendJobLease(ctx, "job-1", "b", t0.Add(time.Hour)); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("extension by another claimer: %v, want ErrConflict", err)
+	}
+	if got, _ := s.Job(ctx, "job-1"); got == nil || got.Status != kb.JobQueued || got.FilesDone != 0 {
+		t.Errorf("Job(job-1) after the extension = %+v, want as submitted (no save)", got)
+	}
+	// The lease lapses: b takes the job, and a's heartbeat is refused.
+	taken, err := s.ClaimJob(ctx, "b", t0.Add(4*time.Minute), time.Minute)
+	if err != nil || taken.ID != "job-1" {
+		t.Fatalf("claim after the extended lease lapsed = %+v, %v; want job-1", taken, err)
+	}
+	if err := s.ExtendJobLease(ctx, "job-1", "a", t0.Add(time.Hour)); !errors.Is(err, kb.ErrConflict) {
+		t.Errorf("extension by the claimer whose lease lapsed: %v, want ErrConflict", err)
+	}
+	// Once the job ends a late heartbeat does nothing.
+	taken.Status = kb.JobDone
+	if err := s.SaveClaimedJob(ctx, taken, "b", t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ExtendJobLease(ctx, "job-1", "b", t0.Add(time.Hour)); err != nil {
+		t.Errorf("extension of the claimer's ended job: %v, want nil", err)
+	}
+	if got := claimJob(t, s, "c", t0.Add(2*time.Hour)); got != "" {
+		t.Errorf("claimed %s after the heartbeat of an ended job, want nothing", got)
+	}
+	if err := s.ExtendJobLease(ctx, "nope", "a", t0); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("extension of a missing job: %v, want ErrNotFound", err)
+	}
+}
+
 // Claimers on two handles race for jobs: each job is taken exactly once.
 func testClaimJobsRace(t *testing.T, a, b kb.Store) {
 	ctx := context.Background()

@@ -173,11 +173,17 @@ func testOutboxOrder(t *testing.T, s kb.Store) {
 	}
 }
 
-// Forgetting conversations removes their deliveries, held ones included;
-// erasing them does too.
-func testForgetDeliveries(t *testing.T, s kb.Store) {
+// Erasing conversations removes their deliveries, held ones included,
+// and no other.
+func testEraseDeliveries(t *testing.T, s kb.Store) {
 	ctx := context.Background()
 	t0 := base()
+	for _, id := range []string{"erased", "kept"} {
+		c := &kb.Conversation{ID: id, Collection: "c1", Lang: "en", TokenHash: "t-" + id, Status: kb.StatusBot}
+		if err := s.CreateConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
 	enqueue(t, s, "e1", "erased", t0)
 	enqueue(t, s, "e2", "erased", t0)
 	enqueue(t, s, "k1", "kept", t0)
@@ -185,31 +191,17 @@ func testForgetDeliveries(t *testing.T, s kb.Store) {
 	if ids := claimIDs(t, s, t0, time.Minute, 10); len(ids) != 3 {
 		t.Fatalf("claimed %v, want e1 k1 n1", ids)
 	}
-	n, err := s.ForgetDeliveries(ctx, []string{"erased", "unknown", ""})
-	if err != nil || n != 2 {
-		t.Fatalf("ForgetDeliveries = %d, %v; want 2 (e1 while held, e2)", n, err)
+	if n, err := s.EraseConversations(ctx, []string{"erased"}); err != nil || n != 1 {
+		t.Fatalf("EraseConversations = %d, %v; want 1", n, err)
 	}
 	if err := s.RetryDelivery(ctx, "e1", t0, 1, "x"); !errors.Is(err, kb.ErrNotFound) {
-		t.Errorf("retry of a forgotten delivery: %v, want ErrNotFound", err)
+		t.Errorf("retry of a delivery held when its conversation was erased: %v, want ErrNotFound", err)
 	}
-	if n, err := s.ForgetDeliveries(ctx, nil); err != nil || n != 0 {
-		t.Errorf("ForgetDeliveries(nil) = %d, %v", n, err)
+	if err := s.FinishDelivery(ctx, "e2"); !errors.Is(err, kb.ErrNotFound) {
+		t.Errorf("delivery of an erased conversation: finish = %v, want ErrNotFound (erased with it)", err)
 	}
 	if ids := claimIDs(t, s, t0.Add(time.Hour), time.Minute, 10); !slices.Equal(ids, []string{"k1", "n1"}) {
 		t.Errorf("left %v, want k1 n1", ids)
-	}
-
-	// EraseConversations takes the deliveries with the conversation.
-	c := &kb.Conversation{ID: "gone", Collection: "c1", Lang: "en", TokenHash: "t", Status: kb.StatusBot}
-	if err := s.CreateConversation(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	enqueue(t, s, "g1", "gone", t0)
-	if _, err := s.EraseConversations(ctx, []string{"gone"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.FinishDelivery(ctx, "g1"); !errors.Is(err, kb.ErrNotFound) {
-		t.Errorf("delivery of an erased conversation: finish = %v, want ErrNotFound (erased with it)", err)
 	}
 }
 

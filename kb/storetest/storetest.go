@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"Drafts", testDrafts},
 		{"JobsAndAudit", testJobsAndAudit},
 		{"JobClaims", testJobClaims},
+		{"JobLeaseExtended", testJobLeaseExtended},
 		{"Misses", testMisses},
 		{"Vectors", testVectors},
 		{"CustomerConversations", testCustomerConversations},
@@ -46,7 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"EraseConversations", testEraseConversations},
 		{"Outbox", testOutbox},
 		{"OutboxOrder", testOutboxOrder},
-		{"ForgetDeliveries", testForgetDeliveries},
+		{"EraseDeliveries", testEraseDeliveries},
 		{"Teams", testTeams},
 	}
 	for _, tt := range tests {
