@@ -710,7 +710,19 @@ func TestWebhookForget(t *testing.T) {
 	store, _ := openOutbox(t)
 	w, logs := newTestWebhook(t, rc.srv.URL, WebhookOptions{Store: store, Backoff: 500 * time.Millisecond})
 	w.Notify("handoff.created", &kb.Handoff{ID: "h1", ConversationID: "erased"})
-	<-failed // h1 now waits for its retry
+	<-failed
+	// h1 now waits for its retry, once the Webhook has read the 503.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		w.mu.Lock()
+		n := len(w.pending)
+		w.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("h1's retry was never scheduled")
+		}
+	}
 	w.Notify("handoff.contact", &kb.Handoff{ID: "h2", ConversationID: "erased", Contact: "ann@example.com"})
 	w.Notify("handoff.created", &kb.Handoff{ID: "h3", ConversationID: "kept"})
 	// As escalate.Desk.Erase does: the store erases, then Forget.
