@@ -53,7 +53,7 @@ bench: setup
 # "Benchmark"; needs the evaluation sets in $(EVAL)); the chat part's CPU
 # profile goes to bench-chat.pprof (`go tool pprof -top bin/baton bench-chat.pprof`).
 bench-all: setup build
-	$(BIN) bench --articles 1000,10000 --concurrency 1,16 --queries 200 --runs 3 --from $(EVAL) --cpuprofile bench-chat.pprof
+	DATA=data-bench scripts/run-postgres.sh $(BIN) bench --articles 1000,10000 --concurrency 1,16 --queries 200 --runs 3 --from $(EVAL) --cpuprofile bench-chat.pprof
 
 # The README's screenshots, taken by the browser tests themselves (needs
 # chromium): run after a change to a page and commit docs/screenshots.

@@ -3,7 +3,9 @@
 # (created at the first run, as user postgres when run as root), on
 # 127.0.0.1:$PGPORT, with database baton and pgvector; then
 # `baton serve --database-url` on it, seeding the demo into an empty
-# database. Stop with Ctrl-C; the cluster stops with it.
+# database. Stop with Ctrl-C; the cluster stops with it. With arguments,
+# runs them instead of the server, with BATON_BENCH_POSTGRES_URL set to
+# the database (`make bench-all`: the bench's PostgreSQL alternative).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${BIN:-bin/baton}" data="${DATA:-data-postgres}" addr="${ADDR:-127.0.0.1:8080}" port="${PGPORT:-25432}"
@@ -28,4 +30,8 @@ psql=("$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -q)
 "${psql[@]}" -d baton -c "CREATE EXTENSION IF NOT EXISTS vector"
 url="postgres://postgres@127.0.0.1:$port/baton?sslmode=disable"
 echo "PostgreSQL on 127.0.0.1:$port (cluster in $cluster): BATON_DATABASE_URL=$url"
+if [ $# -gt 0 ]; then
+  BATON_BENCH_POSTGRES_URL="$url" "$@"
+  exit
+fi
 "$bin" serve --addr "$addr" --data "$data" --database-url "$url" --seed demo/kb

@@ -66,6 +66,7 @@ type benchFlags struct {
 	seed               uint64
 	from, cpuprofile   string
 	embedder           string
+	postgres           string
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -81,6 +82,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	fs.StringVar(&f.from, "from", defaultEvalDir(), "directory of kb.jsonl files to recombine (env BATON_EVAL)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the chat-turn part on the largest size to this file")
 	fs.StringVar(&f.embedder, "embedder", "local", "local, or none for keyword-only")
+	fs.StringVar(&f.postgres, "postgres-url", os.Getenv("BATON_BENCH_POSTGRES_URL"), "a PostgreSQL database with pgvector to time the do-it-yourself alternative on (full-text search + HNSW fused in one query); its table "+diyTable+" is replaced (env BATON_BENCH_POSTGRES_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -183,6 +185,15 @@ func benchSize(ctx context.Context, f benchFlags, src []bench.Article, n int, pr
 		return rep, err
 	}
 	app.Searcher.BuildIndexes()
+	var diy *diyPostgres
+	if f.postgres != "" {
+		if diy, rep.DIYLoad, err = loadDIY(ctx, f.postgres, app, benchCollection); err != nil {
+			return rep, err
+		}
+		defer diy.close()
+		rep.DIYRows = diy.rows
+		log.Info("postgres loaded", "rows", diy.rows, "seconds", rep.DIYLoad.Seconds())
+	}
 
 	// Distinct queries for every run and part, so that none is served
 	// from the query-embedding cache.
@@ -194,7 +205,7 @@ func benchSize(ctx context.Context, f benchFlags, src []bench.Article, n int, pr
 		qs = qs[k:]
 		return out
 	}
-	if err := benchRetrieval(ctx, f, app, take, &rep); err != nil {
+	if err := benchRetrieval(ctx, f, app, diy, take, &rep); err != nil {
 		return rep, err
 	}
 	log.Info("retrieval timed", "articles", n)
@@ -228,8 +239,9 @@ func benchSize(ctx context.Context, f benchFlags, src []bench.Article, n int, pr
 }
 
 // benchRetrieval times Baton's search, keyword alone and exact vectors
-// alone on the same queries at each concurrency, runs interleaved.
-func benchRetrieval(ctx context.Context, f benchFlags, app *App, take func(int) []bench.Query, rep *bench.Report) error {
+// alone (and, with diy, the PostgreSQL alternative) on the same queries
+// at each concurrency, runs interleaved.
+func benchRetrieval(ctx context.Context, f benchFlags, app *App, diy *diyPostgres, take func(int) []bench.Query, rep *bench.Report) error {
 	s := app.Searcher
 	vec := s.Vectors()
 	// Embed each query once, with the embedder itself (no cache), so the
@@ -265,7 +277,7 @@ func benchRetrieval(ctx context.Context, f benchFlags, app *App, take func(int) 
 		rep.Embedding = bench.Row{System: bench.Embed, Concurrency: 1, Result: e}
 	}
 	for _, c := range f.concurrency {
-		var bRuns, kRuns, vRuns []bench.Result
+		var bRuns, kRuns, vRuns, pRuns []bench.Result
 		for range f.runs {
 			qs := take(f.queries)
 			bRuns = append(bRuns, bench.Measure(ctx, len(qs), c, func(ctx context.Context, i int) error {
@@ -276,6 +288,17 @@ func benchRetrieval(ctx context.Context, f benchFlags, app *App, take func(int) 
 				_, err := s.Keyword.Search(ctx, benchCollection, qs[i].Text, 10)
 				return err
 			}))
+			if diy != nil {
+				// As Baton's: the question embedded (no cache), then searched.
+				pRuns = append(pRuns, bench.Measure(ctx, len(qs), c, func(ctx context.Context, i int) error {
+					v, err := app.embedder.Embed(ctx, []string{qs[i].Text})
+					if err != nil {
+						return err
+					}
+					_, err = diy.search(ctx, qs[i].Text, v[0], 10)
+					return err
+				}))
+			}
 			vs, _, err := embedOnce(qs)
 			if err != nil {
 				return err
@@ -291,6 +314,9 @@ func benchRetrieval(ctx context.Context, f benchFlags, app *App, take func(int) 
 			bench.Row{System: bench.Keyword, Concurrency: c, Result: bench.Median(kRuns)})
 		if vRuns != nil {
 			rep.Retrieval = append(rep.Retrieval, bench.Row{System: bench.Vector, Concurrency: c, Result: bench.Median(vRuns)})
+		}
+		if pRuns != nil {
+			rep.Retrieval = append(rep.Retrieval, bench.Row{System: bench.Postgres, Concurrency: c, Result: bench.Median(pRuns)})
 		}
 	}
 	return nil

@@ -16,7 +16,10 @@ const (
 	Keyword = "bleve keyword alone"
 	Vector  = "exact vector alone (query pre-embedded)"
 	Embed   = "query embedding alone"
-	Chat    = "chat turn over HTTP"
+	// Postgres is the do-it-yourself alternative: PostgreSQL full-text
+	// search and pgvector HNSW fused in one SQL query.
+	Postgres = "PostgreSQL FTS + pgvector HNSW, one SQL query (embedding included)"
+	Chat     = "chat turn over HTTP"
 )
 
 // Row is one system's median figures at one concurrency.
@@ -36,6 +39,11 @@ type Report struct {
 	Embedding  Row   // sequential, for the vector-alone column's excluded cost
 	ChatTurns  []Row
 	ChatErrors int
+	// DIYLoad is how long copying the texts and vectors into PostgreSQL
+	// and building its indexes took, DIYRows how many texts; zero
+	// without the PostgreSQL alternative.
+	DIYLoad time.Duration
+	DIYRows int
 }
 
 // IngestRate is articles per second.
@@ -64,6 +72,11 @@ func WriteMarkdown(w io.Writer, reports []Report) {
 	fmt.Fprintln(w, "|---:|---:|---:|---:|")
 	for _, r := range reports {
 		fmt.Fprintf(w, "| %d | %.1f | %.1f | %.0f |\n", r.Articles, r.Ingest.Seconds(), r.IngestRate(), float64(r.PeakRSS)/(1<<20))
+	}
+	for _, r := range reports {
+		if r.DIYRows > 0 {
+			fmt.Fprintf(w, "\nPostgreSQL alternative, %d articles: %d texts with Baton's vectors copied and indexed (GIN + HNSW) in %.1f s.\n", r.Articles, r.DIYRows, r.DIYLoad.Seconds())
+		}
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| articles | system | concurrency | p50 ms | p99 ms | queries/s | Baton p50 / this | Baton q/s / this |")
