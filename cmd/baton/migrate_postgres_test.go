@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,19 +25,24 @@ import (
 )
 
 // TestMigrateFromData: `baton migrate --from-data DIR` moves an embedded
-// installation made through the app (the fixtures, a staff API key, a
-// team, a conversation handed off, a policy saved through the API, a
-// recalibration) into PostgreSQL; a node on the database then answers
+// installation made through the app (the fixtures and an upload, an edit
+// and a draft, a conversation handed off and rated, a miss, staff API
+// keys and presence, a team, a webhook delivery, a policy saved through
+// the API, a recalibration) into PostgreSQL; a node on the database then answers
 // the same questions with the same articles, shows the customer the same
 // transcript and the agents the hand-off, takes the same key and
 // session, and applies the same policy and recalibration. A second move
 // into the now full database is refused and changes nothing.
 func TestMigrateFromData(t *testing.T) {
-	url := pgtest.Database(t)
+	dbURL := pgtest.Database(t)
 	t.Setenv("BATON_DATABASE_URL", "")
 	data := t.TempDir()
-	key := addKey(t, data, kb.UserAgent, "bot-agent")
+	key, uploader := addKey(t, data, kb.UserAgent, "bot-agent"), addKey(t, data, kb.UserEditor, "uploader")
 	e := startDesk(t, deskOptions{data: data})
+	// An upload: a job, and a sixth article.
+	if job := (editorAPI{t, e.base, uploader}).upload("default", "", map[string]string{"gift-wrap.md": "# Gift wrapping\n\nGift wrapping costs 3 euros per parcel and can be chosen at checkout.\n"}); job["status"] != kb.JobDone {
+		t.Fatalf("upload: %v", job)
+	}
 	staff := e.loginAll(t, "root", "eve")
 	team := js(jm(staff["root"].want(t, http.StatusCreated, "POST", "/api/v1/admin/teams", `{"name":"shop"}`).body["team"])["id"])
 	staff["root"].want(t, 200, "PUT", "/api/v1/admin/teams/"+team+"/members", `{"members":["user-ann"]}`)
@@ -44,6 +51,12 @@ func TestMigrateFromData(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "policy.json")); err != nil {
 		t.Fatalf("the policy was not saved in the data directory: %v", err)
 	}
+	// An edit (a second version) and a draft restoring the first.
+	art := "/api/v1/articles/" + url.PathEscape("default/hacked")
+	a := jm(staff["eve"].want(t, 200, "GET", art, "").body["article"])
+	edited, _ := json.Marshal(map[string]any{"title": a["title"], "body": js(a["body"]) + "\n\nChange your password at once.", "questions": a["questions"], "base_version": a["version"]})
+	staff["eve"].want(t, 200, "PUT", art, string(edited))
+	staff["eve"].want(t, 200, "POST", art+"/restore", `{"version":1}`)
 	c := e.newConvo(t)
 	e.say(t, c, "how do I send something back")
 	e.say(t, c, "can I pay with PayPal?")
@@ -52,6 +65,11 @@ func TestMigrateFromData(t *testing.T) {
 		t.Fatalf("rating: %d %s", r.code, r.raw)
 	}
 	transcript := e.messages(t, c)
+	if r := e.send(t, http.DefaultClient, "PUT", "/api/v1/presence", `{"status":"away"}`, map[string]string{"Authorization": "Bearer " + key}); r.code != http.StatusOK {
+		t.Fatalf("presence through the API key: %d %s", r.code, r.raw)
+	}
+	// A miss: a question the knowledge base lacks.
+	e.say(t, e.newConvo(t), "can I collect my order from one of your shops?")
 	// A webhook delivery waiting for its retry (no webhook is configured,
 	// so none is sent).
 	due := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
@@ -65,7 +83,7 @@ func TestMigrateFromData(t *testing.T) {
 	if err := rs.Save(filepath.Join(data, recalibrationFile)); err != nil {
 		t.Fatal(err)
 	}
-	questions := []string{"how do I send something back", "can I pay with PayPal?", "how long does delivery take", "my account was hacked", "I want a refund"}
+	questions := []string{"how do I send something back", "can I pay with PayPal?", "how long does delivery take", "my account was hacked", "I want a refund", "how much is gift wrapping"}
 	var tops []string
 	for _, q := range questions {
 		hits, err := e.srv.App.Searcher.Search(t.Context(), "default", q, 10)
@@ -81,20 +99,20 @@ func TestMigrateFromData(t *testing.T) {
 
 	// The embedded server keeps running: the move reads one snapshot.
 	var out bytes.Buffer
-	migrate := []string{"migrate", "--database-url", url, "--from-data", data}
+	migrate := []string{"migrate", "--database-url", dbURL, "--from-data", data}
 	if err := run(t.Context(), migrate, &out, io.Discard); err != nil {
 		t.Fatalf("migrate --from-data: %v\n%s", err, out.String())
 	}
 	t.Logf("migrate printed:\n%s", out.String())
-	for _, want := range []string{`(?m)^  articles +5 rows$`, `(?m)^  users +5 rows$`, `(?m)^  teams +1 rows$`, `(?m)^  handoffs +1 rows$`,
-		`(?m)^  messages +[1-9]\d* rows$`, `(?m)^  vectors +[1-9]\d* rows$`, `(?m)^  ratings +1 rows$`, `(?m)^  webhook_outbox +[1-9]\d* rows$`, `(?m)^  audit_log +[1-9]\d* rows$`, `settings policies .*policy\.json`, `settings recalibrations .*recalibration\.json`,
+	for _, want := range []string{`(?m)^  articles +6 rows$`, `(?m)^  article_versions +[1-9]\d* rows$`, `(?m)^  article_drafts +1 rows$`, `(?m)^  users +6 rows$`, `(?m)^  teams +1 rows$`, `(?m)^  handoffs +1 rows$`,
+		`(?m)^  messages +[1-9]\d* rows$`, `(?m)^  vectors +[1-9]\d* rows$`, `(?m)^  ratings +1 rows$`, `(?m)^  misses +[1-9]\d* rows$`, `(?m)^  jobs +1 rows$`, `(?m)^  presence +1 rows$`, `(?m)^  webhook_outbox +[1-9]\d* rows$`, `(?m)^  audit_log +[1-9]\d* rows$`, `settings policies .*policy\.json`, `settings recalibrations .*recalibration\.json`,
 		`(?m)^check: all \d+ tables hold as many rows in PostgreSQL as in SQLite`, `not carried.*index.*classifiers`} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
 			t.Errorf("migrate output does not match %s:\n%s", want, out.String())
 		}
 	}
 
-	t.Setenv("BATON_DATABASE_URL", url)
+	t.Setenv("BATON_DATABASE_URL", dbURL)
 	pg := serveData(t, t.TempDir(), nil)
 	pe := &deskEnv{base: "http://" + pg.Addr(), srv: pg, users: e.users, clock: e.clock}
 	for i, q := range questions {
@@ -148,15 +166,15 @@ func TestMigrateFromData(t *testing.T) {
 	if !errors.Is(err, fromsqlite.ErrNotEmpty) || !strings.Contains(err.Error(), "articles") {
 		t.Errorf("second migrate = %v, want a refusal naming the articles already there", err)
 	}
-	if arts, err := pg.App.Store.Articles(t.Context(), "default"); err != nil || len(arts) != 5 {
-		t.Errorf("after the refused migrate, %d articles, %v; want the 5 copied once", len(arts), err)
+	if arts, err := pg.App.Store.Articles(t.Context(), "default"); err != nil || len(arts) != 6 {
+		t.Errorf("after the refused migrate, %d articles, %v; want the 6 copied once", len(arts), err)
 	}
 }
 
 // TestMigrateFromDataUnknown: a table or column of the SQLite store that
 // PostgreSQL's schema lacks stops the move before anything is copied.
 func TestMigrateFromDataUnknown(t *testing.T) {
-	url := pgtest.Database(t)
+	dbURL := pgtest.Database(t)
 	t.Setenv("BATON_DATABASE_URL", "")
 	data := t.TempDir()
 	addKey(t, data, kb.UserAdmin, "root")
@@ -168,11 +186,11 @@ func TestMigrateFromDataUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	err = run(t.Context(), []string{"migrate", "--database-url", url, "--from-data", data}, io.Discard, io.Discard)
+	err = run(t.Context(), []string{"migrate", "--database-url", dbURL, "--from-data", data}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "users.mood") || !strings.Contains(err.Error(), "table notes") {
 		t.Errorf("migrate of a store with an unknown column and table = %v, want an error naming both", err)
 	}
-	conn, err := pgx.Connect(t.Context(), url)
+	conn, err := pgx.Connect(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
