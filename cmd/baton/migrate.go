@@ -102,8 +102,12 @@ func moveToPostgres(ctx context.Context, data, url string, stdout io.Writer) err
 		fmt.Fprintf(stdout, "  %-17s %8d rows\n", t.Table, t.Postgres)
 		rows += t.Postgres
 	}
-	for _, k := range rep.Settings {
-		fmt.Fprintf(stdout, "  settings %-15s from %s\n", k, sources[k])
+	for _, k := range []string{policiesSetting, recalibrationsSetting} {
+		if from, ok := sources[k]; ok {
+			fmt.Fprintf(stdout, "  settings %-15s from %s\n", k, from)
+		} else {
+			fmt.Fprintf(stdout, "  settings %-15s none saved in %s\n", k, data)
+		}
 	}
 	fmt.Fprintf(stdout, "check: all %d tables hold as many rows in PostgreSQL as in SQLite (%d rows)\n", len(rep.Tables), rows)
 	fmt.Fprintln(stdout, "not carried, rebuilt by the nodes: the keyword index (index.bleve) and the trained classifiers (classifiers/)")
