@@ -26,6 +26,7 @@ Usage:
   baton calibrate --out model.json DIR...                  fit the confidence model on labelled sets
   baton users     add --role agent|editor|admin NAME       manage staff accounts (also: passwd, key, revoke, list)
   baton migrate   [--data DIR]                             bring the database schema up to date
+  baton migrate   --database-url URL --from-data DIR       move an embedded installation into PostgreSQL
   baton gen-kb    --articles N --seed S --out kb.jsonl     generate a knowledge base from the eval sets' articles
   baton bench     [--articles 1000,10000] [--concurrency 1,16]  time retrieval and chat turns against the alternatives
 
