@@ -276,6 +276,13 @@
     var e = JSON.parse(ev.data);
     if (current && e.data && e.data.id === current.id) open(current.id);
   });
+  // Least-busy routing chose this agent for a new hand-off: open it,
+  // unless a packet is already open.
+  es.addEventListener("routed", function (ev) {
+    refreshSoon();
+    var e = JSON.parse(ev.data);
+    if (!current && e.data && e.data.id) open(e.data.id);
+  });
   es.addEventListener("message", function (ev) {
     var e = JSON.parse(ev.data);
     if (current && e.conversation_id === current.conversation_id) addMessage(e.data);
