@@ -109,6 +109,9 @@ func (p Policy) Validate() error {
 			return fmt.Errorf("unknown sensitive topic %q (known: %s): %w", t, strings.Join(Topics(), ", "), kb.ErrInvalid)
 		}
 	}
+	if err := validRouting(p.Routing); err != nil {
+		return err
+	}
 	if err := p.Hours.Validate(); err != nil {
 		return err
 	}

@@ -153,6 +153,9 @@ func (d *Desk) Open(ctx context.Context, c *kb.Conversation, reasons []string, l
 		Status: kb.HandoffMessage, Lang: lang, Priority: Priority(reasons)}
 	if avail {
 		h.Status = kb.HandoffQueued
+		if h.RoutedTo, err = d.route(ctx, c.Collection); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.Store.CreateHandoff(ctx, h); err != nil {
 		return nil, err
@@ -161,6 +164,10 @@ func (d *Desk) Open(ctx context.Context, c *kb.Conversation, reasons []string, l
 		return nil, err
 	}
 	c.Status = kb.StatusHandoff
+	if h.RoutedTo != "" {
+		// The chosen agent hears of it first; then everyone, as always.
+		d.publish(Event{Type: EventRouted, ConversationID: h.ConversationID, Data: h, StaffOnly: true})
+	}
 	d.changed(ctx, h, "handoff.created")
 	return h, nil
 }

@@ -30,6 +30,10 @@ const (
 	// role or password; staff; Data: the user id): their live streams
 	// end, so a console signs in again under what the account may now do.
 	EventAccount = "account"
+	// EventRouted: least-busy routing chose an agent for a new hand-off
+	// (staff; Data: *kb.Handoff, whose RoutedTo is the agent); only that
+	// agent's stream carries it.
+	EventRouted = "routed"
 )
 
 // UserID is the user id an EventAccount carries, from this node or

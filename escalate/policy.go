@@ -65,6 +65,10 @@ type Policy struct {
 	// retention sweep erases it as an erasure on request would. 0 keeps
 	// conversations forever.
 	RetentionDays int `yaml:"retention_days" json:"retention_days"`
+	// Routing, when "least_busy", routes each new hand-off that queues to
+	// the online member of the teams serving the collection who holds the
+	// fewest claimed hand-offs (routing.go); empty leaves it to the queue.
+	Routing string `yaml:"routing" json:"routing,omitempty"`
 }
 
 // Welcome is a collection's greeting and starter questions by language

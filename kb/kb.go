@@ -210,7 +210,11 @@ type Handoff struct {
 	Contact        string     `json:"contact,omitempty"` // left by the customer when nobody was available
 	// Team, when set, is the team the hand-off was transferred to: only
 	// its members (and admins) may take it.
-	Team      string    `json:"team,omitempty"`
+	Team string `json:"team,omitempty"`
+	// RoutedTo, when set, is the agent (user id) least-busy routing chose
+	// when the hand-off was created: told first, though anyone who may
+	// take it still can. Set once, at creation.
+	RoutedTo  string    `json:"routed_to,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

@@ -58,7 +58,15 @@ func (s *Server) staffEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, s.staffSees(c.Request.Context(), sc), func(m *kb.Message) any { return viewMessage(m) },
+	sees := s.staffSees(c.Request.Context(), sc)
+	keep := func(e escalate.Event) bool {
+		if e.Type == escalate.EventRouted {
+			h, ok := eventHandoff(e)
+			return ok && h.RoutedTo == u.ID
+		}
+		return sees(e)
+	}
+	s.stream(c, events, []escalate.Event{{Type: escalate.EventQueue}}, touch, keep, func(m *kb.Message) any { return viewMessage(m) },
 		func(e escalate.Event) bool { return e.Type == escalate.EventAccount && e.UserID() == u.ID })
 }
 
@@ -74,15 +82,8 @@ func (s *Server) staffSees(ctx context.Context, sc *escalate.Scope) func(escalat
 	latest := map[string]*kb.Handoff{}
 	return func(e escalate.Event) bool {
 		if e.Type == escalate.EventHandoff {
-			h := new(kb.Handoff)
-			switch d := e.Data.(type) {
-			case *kb.Handoff:
-				*h = *d
-			case json.RawMessage:
-				if json.Unmarshal(d, h) != nil {
-					return false
-				}
-			default:
+			h, ok := eventHandoff(e)
+			if !ok {
 				return false
 			}
 			latest[h.ConversationID] = h
@@ -105,6 +106,23 @@ func (s *Server) staffSees(ctx context.Context, sc *escalate.Scope) func(escalat
 		}
 		return sc.Allows(h)
 	}
+}
+
+// eventHandoff is a copy of the hand-off an event carries, from this
+// node (*kb.Handoff) or another (JSON).
+func eventHandoff(e escalate.Event) (*kb.Handoff, bool) {
+	h := new(kb.Handoff)
+	switch d := e.Data.(type) {
+	case *kb.Handoff:
+		*h = *d
+	case json.RawMessage:
+		if json.Unmarshal(d, h) != nil {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	return h, true
 }
 
 // stream writes Server-Sent Events until the client goes away: first the

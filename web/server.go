@@ -197,6 +197,7 @@ func (s *Server) routes() {
 	desk.POST("/handoffs/:id/messages", s.agentReply)
 	desk.GET("/presence", s.presence)
 	desk.PUT("/presence", s.setPresence)
+	desk.GET("/teams", s.teamDirectory)
 	api.GET("/events", s.requireStaff(kb.UserAgent, kb.UserAdmin, kb.UserEditor), s.staffEvents)
 	if s.editor != nil && s.jobs != nil {
 		r.GET("/editor", s.staffPage(kb.UserEditor, kb.UserAdmin), s.editorPage)

@@ -34,6 +34,56 @@ func (s *Server) listTeams(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"teams": ts})
 }
 
+// teamMember is a member as the team directory shows it.
+type teamMember struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// teamEntry is one team in the directory agents read: who is in it and
+// what it serves, and nothing else of the members' accounts.
+type teamEntry struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Collections []string     `json:"collections"`
+	Members     []teamMember `json:"members"`
+}
+
+// teamDirectory lists every team for the desk (agents and admins), so
+// that an agent can choose a team or a colleague to transfer to. Disabled
+// members are left out: they take no hand-offs.
+func (s *Server) teamDirectory(c *gin.Context) {
+	ctx := c.Request.Context()
+	ts, err := s.store.Teams(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	us, err := s.store.Users(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	users := make(map[string]*kb.User, len(us))
+	for _, u := range us {
+		users[u.ID] = u
+	}
+	out := make([]teamEntry, 0, len(ts))
+	for _, t := range ts {
+		e := teamEntry{ID: t.ID, Name: t.Name, Collections: t.Collections, Members: []teamMember{}}
+		if e.Collections == nil {
+			e.Collections = []string{}
+		}
+		for _, id := range t.Members {
+			if u, ok := users[id]; ok && !u.Disabled {
+				e.Members = append(e.Members, teamMember{ID: u.ID, Name: u.Name})
+			}
+		}
+		out = append(out, e)
+	}
+	c.JSON(http.StatusOK, gin.H{"teams": out})
+}
+
 type teamRequest struct {
 	Name string `json:"name"`
 }

@@ -65,6 +65,7 @@ var authzMatrix = map[string]access{
 	"POST /api/v1/handoffs/:id/messages": {roles: []string{"agent", "admin"}},
 	"GET /api/v1/presence":               {roles: []string{"agent", "admin"}},
 	"PUT /api/v1/presence":               {roles: []string{"agent", "admin"}},
+	"GET /api/v1/teams":                  {roles: []string{"agent", "admin"}},
 	"GET /api/v1/events":                 {roles: []string{"agent", "admin", "editor"}},
 	"GET /api/v1/misses":                 {roles: []string{"editor", "admin", "agent"}},
 	"GET /api/v1/analytics":              {roles: []string{"editor", "admin", "agent"}},

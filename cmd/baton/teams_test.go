@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,5 +350,43 @@ func TestTeamAvailability(t *testing.T) {
 	setOnline(t, d.staff["bob"], "online")
 	if got := status(d.handoffIn(t, "other")); got != "queued" {
 		t.Errorf("hand-off in other with bob (no team) online = %s, want queued", got)
+	}
+}
+
+// TestTeamDirectory: any agent reads the teams to transfer to, with
+// member names and collections and nothing else of the accounts.
+func TestTeamDirectory(t *testing.T) {
+	t.Parallel()
+	d := startTeamDesk(t)
+	r := d.staff["bob"].want(t, 200, "GET", "/api/v1/teams", "")
+	got := map[string]string{}
+	for _, tm := range ja(r.body["teams"]) {
+		tm := jm(tm)
+		var members []string
+		for _, m := range ja(tm["members"]) {
+			m := jm(m)
+			if len(m) != 2 {
+				t.Errorf("team %s member %v: want only id and name", js(tm["name"]), m)
+			}
+			members = append(members, js(m["id"])+"="+js(m["name"]))
+		}
+		var colls []string
+		for _, c := range ja(tm["collections"]) {
+			colls = append(colls, js(c))
+		}
+		if js(tm["id"]) != d.teams[js(tm["name"])] {
+			t.Errorf("team %s id = %s, want %s", js(tm["name"]), js(tm["id"]), d.teams[js(tm["name"])])
+		}
+		got[js(tm["name"])] = strings.Join(members, ",") + " / " + strings.Join(colls, ",")
+	}
+	want := map[string]string{
+		"shop":    d.users["ann"].ID + "=ann / default",
+		"billing": d.users["carl"].ID + "=carl / other",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("GET /api/v1/teams = %v, want %v", got, want)
+	}
+	if strings.Contains(r.raw, "password") || strings.Contains(r.raw, "role") {
+		t.Errorf("team directory leaks account fields: %s", r.raw)
 	}
 }

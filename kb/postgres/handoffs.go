@@ -9,14 +9,14 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at, team_id`
+const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at, team_id, routed_to`
 
 // CreateHandoff records a hand-off; CreatedAt is set here.
 func (s *Store) CreateHandoff(ctx context.Context, h *kb.Handoff) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO handoffs (id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, team_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING created_at`,
+	err := s.pool.QueryRow(ctx, `INSERT INTO handoffs (id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, team_id, routed_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING created_at`,
 		h.ID, h.ConversationID, h.Collection, nonNil(h.Reasons), h.Status, h.Lang, h.Priority, h.ClaimedBy,
-		h.ClaimedAt, h.ClosedAt, h.Outcome, h.Contact, h.Team).Scan(&h.CreatedAt)
+		h.ClaimedAt, h.ClosedAt, h.Outcome, h.Contact, h.Team, h.RoutedTo).Scan(&h.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("create handoff: %w", err)
 	}
@@ -86,6 +86,6 @@ func (s *Store) UpdateHandoff(ctx context.Context, h *kb.Handoff, fromStatus, fr
 func scanHandoff(row pgx.CollectableRow) (*kb.Handoff, error) {
 	var h kb.Handoff
 	err := row.Scan(&h.ID, &h.ConversationID, &h.Collection, &h.Reasons, &h.Status, &h.Lang, &h.Priority,
-		&h.ClaimedBy, &h.ClaimedAt, &h.ClosedAt, &h.Outcome, &h.Contact, &h.CreatedAt, &h.Team)
+		&h.ClaimedBy, &h.ClaimedAt, &h.ClosedAt, &h.Outcome, &h.Contact, &h.CreatedAt, &h.Team, &h.RoutedTo)
 	return &h, err
 }

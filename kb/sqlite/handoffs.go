@@ -12,15 +12,15 @@ import (
 	"github.com/batonhq/baton/kb"
 )
 
-const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at, team_id`
+const handoffColumns = `id, conversation_id, collection, reasons, status, lang, priority, claimed_by, claimed_at, closed_at, outcome, contact, created_at, team_id, routed_to`
 
 // CreateHandoff records a hand-off; CreatedAt is set here.
 func (d *DB) CreateHandoff(ctx context.Context, h *kb.Handoff) error {
 	reasons, _ := json.Marshal(nonNil(h.Reasons))
 	ts := now()
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO handoffs (`+handoffColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO handoffs (`+handoffColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.ID, h.ConversationID, h.Collection, string(reasons), h.Status, h.Lang, h.Priority, h.ClaimedBy,
-		optTime(h.ClaimedAt), optTime(h.ClosedAt), h.Outcome, h.Contact, ts, h.Team); err != nil {
+		optTime(h.ClaimedAt), optTime(h.ClosedAt), h.Outcome, h.Contact, ts, h.Team, h.RoutedTo); err != nil {
 		return fmt.Errorf("create handoff: %w", err)
 	}
 	h.CreatedAt = parseTime(ts)
@@ -103,7 +103,7 @@ func (d *DB) queryHandoffs(ctx context.Context, q string, args ...any) ([]*kb.Ha
 		var reasons, created string
 		var claimed, closed sql.NullString
 		if err := rows.Scan(&h.ID, &h.ConversationID, &h.Collection, &reasons, &h.Status, &h.Lang, &h.Priority,
-			&h.ClaimedBy, &claimed, &closed, &h.Outcome, &h.Contact, &created, &h.Team); err != nil {
+			&h.ClaimedBy, &claimed, &closed, &h.Outcome, &h.Contact, &created, &h.Team, &h.RoutedTo); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(reasons), &h.Reasons); err != nil {

@@ -285,7 +285,7 @@ func testHandoffs(t *testing.T, s kb.Store) {
 			t.Fatal(err)
 		}
 	}
-	h := &kb.Handoff{ID: "h1", ConversationID: "conv1", Collection: "c1", Reasons: []string{kb.ReasonLowConfidence, kb.ReasonExplicitRequest}, Status: kb.HandoffQueued, Lang: "en", Priority: 1}
+	h := &kb.Handoff{ID: "h1", ConversationID: "conv1", Collection: "c1", Reasons: []string{kb.ReasonLowConfidence, kb.ReasonExplicitRequest}, Status: kb.HandoffQueued, Lang: "en", Priority: 1, RoutedTo: "u1"}
 	if err := s.CreateHandoff(ctx, h); err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func testHandoffs(t *testing.T, s kb.Store) {
 	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Status: []string{kb.HandoffQueued, kb.HandoffMessage}}); len(got) != 2 {
 		t.Errorf("Handoffs(queued, message) = %d, want 2", len(got))
 	}
-	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Collection: "c2"}); len(got) != 1 || got[0].ID != "h2" {
+	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{Collection: "c2"}); len(got) != 1 || got[0].ID != "h2" || got[0].RoutedTo != "" {
 		t.Errorf("Handoffs(collection c2) = %+v", got)
 	}
 	if got, _ := s.Handoffs(ctx, kb.HandoffFilter{ConversationID: "conv1"}); len(got) != 1 || got[0].ID != "h1" {
@@ -331,7 +331,7 @@ func testHandoffs(t *testing.T, s kb.Store) {
 		t.Errorf("update of unknown handoff err = %v, want ErrNotFound", err)
 	}
 	h1, err := s.Handoff(ctx, "h1")
-	if err != nil || h1.ClaimedBy != "u1" || h1.Status != kb.HandoffClaimed || h1.ClaimedAt == nil || !h1.ClaimedAt.Equal(at) || h1.ClosedAt != nil {
+	if err != nil || h1.ClaimedBy != "u1" || h1.Status != kb.HandoffClaimed || h1.ClaimedAt == nil || !h1.ClaimedAt.Equal(at) || h1.ClosedAt != nil || h1.RoutedTo != "u1" {
 		t.Errorf("after claim = %+v, %v", h1, err)
 	}
 	h1.Status, h1.Outcome, h1.ClosedAt = kb.HandoffResolved, kb.OutcomeArticleMissing, &at

@@ -7,7 +7,7 @@
   var zh = (navigator.language || "").toLowerCase().indexOf("zh") === 0;
   var T = zh ? {
     presence: "状态", online: "在线", away: "离开", logout: "退出", insights: "漏答与统计", to_admin: "管理", queue: "排队", empty: "暂无等待的客户。",
-    claim: "接入", release: "放回队列", transfer: "转给", agent_name: "客服名", verdict: "对机器人的判断…",
+    claim: "接入", release: "放回队列", transfer: "转给", agent_name: "客服名", to_agent: "转给客服：", to_team: "转给团队：", verdict: "对机器人的判断…",
     bot_right: "机器人答对了", article_missing: "漏答：缺少文章", article_wrong: "漏答：文章有误", needless_handoff: "不该转人工",
     handback: "交还机器人", resolve: "结束", transcript: "对话记录", send: "发送", reasons: "转人工原因",
     passages: "检索到的内容", context: "客户", history: "以往会话", no_history: "没有以往会话",
@@ -23,7 +23,7 @@
     band_answer: "可直接回答", band_clarify: "需要澄清", band_handoff: "转人工", band_small_talk: "寒暄", rank: "第 {n} 条"
   } : {
     presence: "Presence", online: "Online", away: "Away", logout: "Sign out", insights: "Insights", to_admin: "Admin", queue: "Queue", empty: "Nobody is waiting.",
-    claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", verdict: "Verdict on the bot…",
+    claim: "Claim", release: "Release", transfer: "Transfer", agent_name: "agent name", to_agent: "to an agent:", to_team: "to team ", verdict: "Verdict on the bot…",
     bot_right: "Bot was right", article_missing: "Bot missed: article missing", article_wrong: "Bot missed: article wrong",
     needless_handoff: "Should not have handed off", handback: "Hand back to bot", resolve: "Resolve", transcript: "Transcript",
     send: "Send", reasons: "Why the bot handed off", passages: "What the bot found", context: "Customer", history: "Earlier conversations", no_history: "No earlier conversations",
@@ -72,6 +72,7 @@
   var me = document.getElementById("me").dataset.id;
   var current = null; // the hand-off whose packet is open
   var items = [];
+  var teams = []; // GET /api/v1/teams, for transfers
 
   var $ = Baton.$, el = Baton.el, api = Baton.api, fail = Baton.fail;
   function since(iso) {
@@ -134,7 +135,8 @@
     est.textContent = "";
     if (p.band) est.appendChild(estimate(p.band, p.confidence, p.in_scope));
     $("claim").hidden = !(h.status === "queued" || h.status === "message");
-    ["release", "transfer", "transfer-to", "handback", "resolve", "outcome"].forEach(function (b) { $(b).hidden = !mine; });
+    ["release", "transfer", "transfer-team", "transfer-to", "handback", "resolve", "outcome"].forEach(function (b) { $(b).hidden = !mine; });
+    renderTransferTeams(h);
     $("reply").hidden = !mine;
     var tr = $("transcript");
     tr.textContent = "";
@@ -181,6 +183,22 @@
     $("reply-text").value = keepDraft !== null ? keepDraft : (p.draft || "");
   }
 
+  // renderTransferTeams offers, beside "to an agent", the teams serving
+  // the hand-off's collection (the server refuses any other).
+  function renderTransferTeams(h) {
+    var sel = $("transfer-team");
+    while (sel.options.length > 1) sel.remove(1);
+    teams.forEach(function (t) {
+      if (t.collections.indexOf(h.collection) < 0 || t.id === h.team) return;
+      var o = el("option", "", T.to_team + t.name);
+      o.value = t.id;
+      sel.appendChild(o);
+    });
+    sel.value = "";
+    $("transfer-to").hidden = sel.hidden;
+  }
+  $("transfer-team").onchange = function () { $("transfer-to").hidden = this.value !== ""; };
+
   // negativeTurn is the open packet's sentiment trigger.
   var negativeTurn = 1;
   function addMessage(m) {
@@ -210,7 +228,18 @@
   }
   $("claim").onclick = function () { act("claim"); };
   $("release").onclick = function () { act("release"); };
-  $("transfer").onclick = function () { act("transfer", { to: $("transfer-to").value.trim() }); };
+  $("transfer").onclick = function () {
+    var team = $("transfer-team").value;
+    if (!team) return act("transfer", { to: $("transfer-to").value.trim() });
+    // Sent to a team, it leaves this agent's hands and, unless they are in
+    // that team, their sight: the packet closes.
+    if (!current) return;
+    api("POST", "/api/v1/handoffs/" + encodeURIComponent(current.id) + "/transfer", { team: team }).then(function () {
+      current = null;
+      $("packet").hidden = true;
+      return loadQueue();
+    }).catch(fail);
+  };
   $("handback").onclick = function () { act("handback", { outcome: $("outcome").value }); };
   $("resolve").onclick = function () { act("resolve", { outcome: $("outcome").value }); };
   $("reply").addEventListener("submit", function (ev) {
@@ -233,6 +262,7 @@
     $("presence").value = status;
     return api("PUT", "/api/v1/presence", { status: status });
   }).then(loadQueue).catch(fail);
+  api("GET", "/api/v1/teams").then(function (r) { teams = r.teams; if (current) renderTransferTeams(current); }).catch(fail);
 
   var pending = null;
   function refreshSoon() {
@@ -245,6 +275,13 @@
     refreshSoon();
     var e = JSON.parse(ev.data);
     if (current && e.data && e.data.id === current.id) open(current.id);
+  });
+  // Least-busy routing chose this agent for a new hand-off: open it,
+  // unless a packet is already open.
+  es.addEventListener("routed", function (ev) {
+    refreshSoon();
+    var e = JSON.parse(ev.data);
+    if (!current && e.data && e.data.id) open(e.data.id);
   });
   es.addEventListener("message", function (ev) {
     var e = JSON.parse(ev.data);
