@@ -109,12 +109,17 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
-// ratio is a/b to two places, "n/a" when undefined.
+// ratio is a/b to two places (three significant digits below 0.1, so a
+// small ratio never reads as 0), "n/a" when undefined.
 func ratio(a, b float64) string {
-	if b == 0 || math.IsNaN(a/b) || math.IsInf(a/b, 0) {
+	r := a / b
+	if b == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
 		return "n/a"
 	}
-	return strconv.FormatFloat(a/b, 'f', 2, 64)
+	if r != 0 && math.Abs(r) < 0.1 {
+		return strconv.FormatFloat(r, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
 // PeakRSS is the process's peak resident set (VmHWM) in bytes, 0 when

@@ -49,3 +49,16 @@ func TestWriteMarkdownRatios(t *testing.T) {
 		}
 	}
 }
+
+// TestRatioSmall: a ratio far below 1 keeps its digits instead of
+// rounding to 0.00.
+func TestRatioSmall(t *testing.T) {
+	for _, tc := range []struct {
+		a, b float64
+		want string
+	}{{1, 300, "0.00333"}, {1, 2, "0.50"}, {5, 1, "5.00"}, {1, 0, "n/a"}} {
+		if got := ratio(tc.a, tc.b); got != tc.want {
+			t.Errorf("ratio(%v, %v) = %q, want %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
