@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/answer"
+	"github.com/batonhq/baton/cmd/internal/bench"
 	"github.com/batonhq/baton/kb"
 )
 
@@ -31,7 +32,7 @@ func (a *App) measureSelfThreshold(ctx context.Context, collection string, arts 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range reduced {
-		if err := enc.Encode(selfRecord{ID: r.ID, Title: r.Title, Body: r.Body, Lang: r.Lang, Questions: r.Questions, Collection: collection}); err != nil {
+		if err := enc.Encode(bench.Article{ID: r.ID, Title: r.Title, Body: r.Body, Lang: r.Lang, Questions: r.Questions, Collection: collection}); err != nil {
 			return t, false, err
 		}
 	}
@@ -76,16 +77,6 @@ func (a *App) measureSelfThreshold(ctx context.Context, collection string, arts 
 	}
 	thr, ok := answer.SelfThresholdOf(scores)
 	return answer.SelfThreshold{Threshold: thr, Questions: len(held), Key: answer.ArticlesKey(arts)}, ok, nil
-}
-
-// selfRecord is an article as a kb.jsonl line.
-type selfRecord struct {
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	Body       string   `json:"body"`
-	Lang       string   `json:"lang"`
-	Questions  []string `json:"questions"`
-	Collection string   `json:"collection"`
 }
 
 // MeasureSelfThresholds measures the hand-off threshold of every
