@@ -284,12 +284,23 @@ func testClaimDeliveriesRace(t *testing.T, a, b kb.Store) {
 // claimOnBoth runs claim in four claimers at once, two on each of two
 // handles on one database (a1, a2 on a; b1, b2 on b), and waits for them.
 func claimOnBoth(a, b kb.Store, claim func(name string, s kb.Store)) {
-	var wg sync.WaitGroup
+	var wg, ready sync.WaitGroup
+	gate := make(chan struct{})
 	for _, c := range []struct {
 		name string
 		s    kb.Store
 	}{{"a1", a}, {"a2", a}, {"b1", b}, {"b2", b}} {
-		wg.Go(func() { claim(c.name, c.s) })
+		ready.Add(1)
+		wg.Go(func() {
+			// Each has its connection before any claims: a node whose pool
+			// is still connecting would find the work done.
+			c.s.Conversation(context.Background(), "no-such-conversation")
+			ready.Done()
+			<-gate
+			claim(c.name, c.s)
+		})
 	}
+	ready.Wait()
+	close(gate)
 	wg.Wait()
 }
