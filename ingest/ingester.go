@@ -30,10 +30,11 @@ type Ingester struct {
 	Store     kb.Store
 	Index     Index
 	MaxTokens int
-	// Workers is how many goroutines read, parse and embed files ahead of
-	// the one being stored (see Stream); GOMAXPROCS when zero. One works
-	// through the files one at a time; fewer than the cores leaves cores
-	// to chat turns while a bulk upload runs.
+	// Workers is how many files are read and parsed, or articles embedded,
+	// at once, ahead of the one being stored (see Stream); GOMAXPROCS when
+	// zero. The articles of one file are embedded on several workers too.
+	// One works through the files one at a time; fewer than the cores
+	// leaves cores to chat turns while a bulk upload runs.
 	Workers int
 	// Progress, when set, is called after each file with the files done
 	// and the files known so far: an archive's files are counted, each as
@@ -202,10 +203,10 @@ func (in *Ingester) maxTokens() int {
 }
 
 // apply stores a source's articles, re-indexes those that changed and
-// removes the ones the source no longer has. index, when not nil, holds
-// for each article the function that indexes it with what Stream
-// prepared ahead, or nil to index it with in.Index.
-func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article, index []func(context.Context, *kb.Article, []kb.Chunk) error, r *FileResult) error {
+// removes the ones the source no longer has. pre, when not nil, is what
+// Stream embeds ahead: each article is indexed with what it prepared,
+// once it has, or with in.Index when it prepared nothing.
+func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article, pre *ahead, r *FileResult) error {
 	maxTok := in.maxTokens()
 	if err := UniqueIDs(ctx, in.Store, source, arts); err != nil {
 		return err
@@ -216,6 +217,16 @@ func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article
 			keep[a.Collection] = map[string]bool{}
 		}
 		keep[a.Collection][a.ID] = true
+		indexFn := in.Index.Index
+		if pre != nil {
+			f, err := pre.take(ctx, i)
+			if err != nil {
+				return err
+			}
+			if f != nil {
+				indexFn = f
+			}
+		}
 		a.Source = source
 		a.Hash = Hash(a)
 		chunks := Split(a, maxTok)
@@ -232,10 +243,6 @@ func (in *Ingester) apply(ctx context.Context, source string, arts []*kb.Article
 			r.Updated++
 		}
 		if changed || in.Reindex {
-			indexFn := in.Index.Index
-			if index != nil && index[i] != nil {
-				indexFn = index[i]
-			}
 			if err := indexFn(ctx, a, chunks); err != nil {
 				return err
 			}

@@ -32,14 +32,44 @@ type Preparer interface {
 // not the whole upload.
 const aheadPerWorker = 4
 
+// articlesAheadPerWorker bounds, per worker, the articles of one source
+// embedded ahead of the one being stored: enough to keep every worker on
+// one big file (a bulk kb.jsonl) busy, few enough that its vectors wait
+// in memory a few at a time, not the whole file's.
+const articlesAheadPerWorker = 8
+
 // pending is one source on its way through Stream. The worker that
-// prepares it owns it until done is closed; Stream's caller after.
+// parses it owns it until parsed is closed; Stream's caller after.
 type pending struct {
-	src   Source
-	arts  []*kb.Article
-	index []func(context.Context, *kb.Article, []kb.Chunk) error // per article; nil: not prepared
-	err   error                                                  // reading or parsing
-	done  chan struct{}
+	src    Source
+	arts   []*kb.Article
+	err    error  // reading or parsing
+	ahead  *ahead // nil: nothing embedded ahead
+	parsed chan struct{}
+}
+
+// ahead is a source's articles being embedded ahead of storing, each on
+// a worker of its own, so that one big source uses every worker.
+type ahead struct {
+	index  []func(context.Context, *kb.Article, []kb.Chunk) error // per article; nil: not prepared
+	ready  []chan struct{}                                        // ready[i] closed: index[i] is final
+	window chan struct{}                                          // a token per article taken up and not yet stored
+	stored chan struct{}                                          // closed once the source is stored: stop
+}
+
+// take waits until article i has been embedded ahead, or skipped, and
+// returns the function that indexes it with what was prepared, nil when
+// nothing was. It lets the source's preparation go one article further.
+func (h *ahead) take(ctx context.Context, i int) (func(context.Context, *kb.Article, []kb.Chunk) error, error) {
+	select {
+	case <-h.ready[i]:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	<-h.window // sent before ready[i] was closed: never blocks
+	f := h.index[i]
+	h.index[i] = nil // done with: let the vectors go
+	return f, nil
 }
 
 // workers is how many goroutines Stream prepares sources on.
@@ -53,13 +83,15 @@ func (in *Ingester) workers() int {
 // Stream ingests sources in order and calls each, in the same order, with
 // what became of every one (a read or parse error included); an error
 // from each stops the stream. With more than one worker (see
-// Ingester.Workers) up to a few sources per worker are read, parsed and
-// embedded ahead, in parallel, while the one before them is stored and
-// indexed; storing stays in order, one source at a time, so the store,
-// the indexes and the results are what one worker would have made. An
-// article whose embedding ahead failed, or guessed wrong (its file
-// changed by one earlier in the stream), is embedded again as it is
-// indexed, so its error is reported against its own file.
+// Ingester.Workers) up to a few sources per worker are read and parsed
+// ahead, and their articles embedded, in parallel, the articles of one
+// source on several workers too, while the source before them is stored
+// and indexed; at most Workers parse or embed at a time. Storing stays in
+// order, one article at a time, so the store, the indexes and the results
+// are what one worker would have made. An article whose embedding ahead
+// failed, or guessed wrong (its file changed by one earlier in the
+// stream), is embedded again as it is indexed, so its error is reported
+// against its own file.
 func (in *Ingester) Stream(ctx context.Context, collection string, sources iter.Seq[Source], each func(Source, FileResult, error) error) error {
 	workers := in.workers()
 	if workers == 1 {
@@ -81,13 +113,14 @@ func (in *Ingester) Stream(ctx context.Context, collection string, sources iter.
 	defer wg.Wait() // after cancel: no goroutine outlives the call
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	slots := make(chan struct{}, workers) // a token per parse or embedding running
 	work := make(chan *pending)
 	order := make(chan *pending, workers*aheadPerWorker)
 	wg.Go(func() {
 		defer close(order)
 		defer close(work)
 		for src := range sources {
-			p := &pending{src: src, done: make(chan struct{})}
+			p := &pending{src: src, parsed: make(chan struct{})}
 			select {
 			case order <- p: // blocks while the look-ahead is full
 			case <-ctx.Done():
@@ -103,20 +136,28 @@ func (in *Ingester) Stream(ctx context.Context, collection string, sources iter.
 	for range workers {
 		wg.Go(func() {
 			for p := range work {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
 				in.parse(p, collection)
-				in.prepare(ctx, p)
-				close(p.done)
+				<-slots
+				in.prepare(ctx, p, workers*articlesAheadPerWorker, slots, &wg)
 			}
 		})
 	}
 	for p := range order {
 		select {
-		case <-p.done:
+		case <-p.parsed:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		r, err := in.store(ctx, p)
-		p.arts, p.index = nil, nil // done with: let memory go
+		if p.ahead != nil {
+			close(p.ahead.stored)
+		}
+		p.arts, p.ahead = nil, nil // done with: let memory go
 		if err := each(p.src, r, err); err != nil {
 			return err
 		}
@@ -137,33 +178,73 @@ func (in *Ingester) parse(p *pending, collection string) {
 	p.arts, p.err = Parse(p.src.Name, data, collection)
 }
 
-// prepare embeds ahead the articles of a parsed source that are not
-// already stored unchanged.
-func (in *Ingester) prepare(ctx context.Context, p *pending) {
+// prepare hands a parsed source to Stream's caller and embeds ahead its
+// articles that are not already stored unchanged, in order, each on a
+// goroutine of its own holding one of slots, at most window articles
+// ahead of the one being stored. It returns once the last is started, or
+// the source is stored or the stream stopped.
+func (in *Ingester) prepare(ctx context.Context, p *pending, window int, slots chan struct{}, wg *sync.WaitGroup) {
 	prep, ok := in.Index.(Preparer)
 	if !ok || p.err != nil || len(p.arts) == 0 {
+		close(p.parsed)
 		return
 	}
 	stored := map[string]bool{}
 	if !in.Reindex {
 		var err error
 		if stored, err = in.storedHashes(ctx, p.src.Name, p.arts); err != nil {
-			return // store will meet the error again and report it
-		}
-	}
-	p.index = make([]func(context.Context, *kb.Article, []kb.Chunk) error, len(p.arts))
-	for i, a := range p.arts {
-		if ctx.Err() != nil {
+			close(p.parsed) // store will meet the error again and report it
 			return
 		}
-		if stored[Hash(a)] {
-			continue // unchanged: store will not index it
+	}
+	// Copies, taken before the caller may change the articles (their ids
+	// as it stores them): what is embedded is read on other goroutines.
+	arts := make([]kb.Article, len(p.arts))
+	for i, a := range p.arts {
+		arts[i] = *a
+	}
+	h := &ahead{
+		index:  make([]func(context.Context, *kb.Article, []kb.Chunk) error, len(arts)),
+		ready:  make([]chan struct{}, len(arts)),
+		window: make(chan struct{}, window),
+		stored: make(chan struct{}),
+	}
+	for i := range h.ready {
+		h.ready[i] = make(chan struct{})
+	}
+	p.ahead = h
+	close(p.parsed)
+
+	maxTok := in.maxTokens()
+	for i := range arts {
+		select {
+		case h.window <- struct{}{}: // blocks while window articles wait to be stored
+		case <-h.stored:
+			return
+		case <-ctx.Done():
+			return
 		}
-		// Split again by store once the id is final: chunk ids derive
-		// from it, chunk texts (what is embedded) do not.
-		if f, err := prep.Prepare(ctx, a, Split(a, in.maxTokens())); err == nil {
-			p.index[i] = f
+		if stored[Hash(&arts[i])] {
+			close(h.ready[i]) // unchanged: store will not index it
+			continue
 		}
+		select {
+		case slots <- struct{}{}:
+		case <-h.stored:
+			return
+		case <-ctx.Done():
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			// Split again by store once the id is final: chunk ids derive
+			// from it, chunk texts (what is embedded) do not.
+			a := &arts[i]
+			if f, err := prep.Prepare(ctx, a, Split(a, maxTok)); err == nil {
+				h.index[i] = f
+			}
+			close(h.ready[i])
+		})
 	}
 }
 
@@ -198,6 +279,6 @@ func (in *Ingester) store(ctx context.Context, p *pending) (FileResult, error) {
 	if p.err != nil {
 		return r, p.err
 	}
-	err := in.apply(ctx, p.src.Name, p.arts, p.index, &r)
+	err := in.apply(ctx, p.src.Name, p.arts, p.ahead, &r)
 	return r, err
 }

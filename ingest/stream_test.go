@@ -2,14 +2,18 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/kb"
 	"github.com/batonhq/baton/retrieval"
@@ -86,6 +90,63 @@ func ingestWith(t *testing.T, emb retrieval.Embedder, workers int, paths []strin
 	return got
 }
 
+// openModel opens the local embedding model, or skips the test when it
+// is not installed (outside CI).
+func openModel(t *testing.T) *onnx.Embedder {
+	t.Helper()
+	dir := onnx.DefaultDir()
+	if _, err := os.Stat(filepath.Join(dir, onnx.ModelFile)); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skipf("model not installed in %s: run `bash scripts/setup-model.sh`", dir)
+	}
+	model, err := onnx.Open(dir, onnx.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { model.Close() })
+	return model
+}
+
+// bulkJSONL writes name in dir: n articles in one file, as a bulk import
+// is, every third Chinese and every fifth long enough for several
+// passages; the article numbered fail (when not -1) has a text the
+// hashEmbedder refuses.
+func bulkJSONL(t *testing.T, dir, name string, n, fail int) {
+	t.Helper()
+	var b strings.Builder
+	for i := range n {
+		rec := map[string]any{
+			"id":        fmt.Sprintf("%s-%03d", strings.TrimSuffix(name, ".jsonl"), i),
+			"title":     fmt.Sprintf("Plan %d: returns and refunds", i),
+			"body":      fmt.Sprintf("Customers on plan %d may return an item within %d days for a full refund.", i, 10+i),
+			"questions": []string{fmt.Sprintf("How long do I have to return on plan %d?", i), fmt.Sprintf("Refund for plan %d", i)},
+		}
+		if i%3 == 0 {
+			rec["title"] = fmt.Sprintf("%d号套餐的退货", i)
+			rec["body"] = fmt.Sprintf("%d号套餐的客户可在%d天内退货并全额退款。", i, 10+i)
+			rec["questions"] = []string{fmt.Sprintf("%d号套餐怎么退货", i)}
+			rec["lang"] = "zh-CN"
+		}
+		if i%5 == 0 {
+			rec["body"] = strings.Repeat(rec["body"].(string)+" Keep the receipt and the original box. ", 40)
+		}
+		if i == fail {
+			rec["body"] = "EMBEDFAIL " + rec["body"].(string)
+		}
+		line, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fixtureDir copies the top-level test documents into a directory of
 // their own (bad ones included: they must fail the same way).
 func fixtureDir(t *testing.T) string {
@@ -115,18 +176,7 @@ func fixtureDir(t *testing.T) string {
 // exactly the passages by them, that one worker does; re-ingesting them unchanged
 // embeds nothing.
 func TestParallelIngestMatchesSequential(t *testing.T) {
-	dir := onnx.DefaultDir()
-	if _, err := os.Stat(filepath.Join(dir, onnx.ModelFile)); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skipf("model not installed in %s: run `bash scripts/setup-model.sh`", dir)
-	}
-	model, err := onnx.Open(dir, onnx.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { model.Close() })
+	model := openModel(t)
 	fixture := []string{fixtureDir(t)}
 
 	seq := ingestWith(t, model, 1, fixture)
@@ -212,5 +262,129 @@ func TestParallelIngestReportsEmbedErrors(t *testing.T) {
 	}
 	if !reflect.DeepEqual(par.vectors, seq.vectors) || len(par.vectors) != 3 {
 		t.Errorf("vectors for %d articles with 3 workers, want the same 3 as with 1", len(par.vectors))
+	}
+}
+
+// TestParallelIngestOneSourceMatchesSequential: one file of many
+// articles (a bulk kb.jsonl, more than the workers embed ahead) ingested
+// with the local model on four workers stores exactly the vectors one
+// worker stores.
+func TestParallelIngestOneSourceMatchesSequential(t *testing.T) {
+	model := openModel(t)
+	dir := t.TempDir()
+	bulkJSONL(t, dir, "kb.jsonl", 4*articlesAheadPerWorker+9, -1)
+
+	seq := ingestWith(t, model, 1, []string{dir})
+	par := ingestWith(t, model, 4, []string{dir})
+	if !reflect.DeepEqual(par.sum, seq.sum) {
+		t.Errorf("summary with 4 workers:\n%+v\nwith 1:\n%+v", par.sum, seq.sum)
+	}
+	if want := 4*articlesAheadPerWorker + 9; seq.sum.Added != want || len(seq.vectors) != want {
+		t.Fatalf("1 worker added %d articles, %d with vectors; want %d", seq.sum.Added, len(seq.vectors), want)
+	}
+	if !reflect.DeepEqual(par.vectors, seq.vectors) {
+		for id, vs := range seq.vectors {
+			if !reflect.DeepEqual(par.vectors[id], vs) {
+				t.Errorf("article %s: vectors with 4 workers differ from 1 worker's", id)
+			}
+		}
+	}
+}
+
+// TestParallelIngestOneSourceEmbedError: an article the embedder refuses,
+// in the middle of a big file, fails that file with the articles before it
+// stored, as with one worker, and the file after it is ingested.
+func TestParallelIngestOneSourceEmbedError(t *testing.T) {
+	dir := t.TempDir()
+	bulkJSONL(t, dir, "a.jsonl", 80, 30)
+	bulkJSONL(t, dir, "b.jsonl", 40, -1)
+	seq := ingestWith(t, hashEmbedder{}, 1, []string{dir})
+	par := ingestWith(t, hashEmbedder{}, 3, []string{dir})
+	if !reflect.DeepEqual(par.sum, seq.sum) {
+		t.Errorf("summary with 3 workers:\n%+v\nwith 1:\n%+v", par.sum, seq.sum)
+	}
+	if len(par.sum.Files) != 2 || !strings.Contains(par.sum.Files[0].Err, "model refused") || par.sum.Files[1].Err != "" {
+		t.Errorf("files %+v, want a.jsonl failed by the embedder and b.jsonl ingested", par.sum.Files)
+	}
+	if !reflect.DeepEqual(par.vectors, seq.vectors) || len(par.vectors) != 30+40 {
+		t.Errorf("vectors for %d articles with 3 workers, %d with 1; want the same 70", len(par.vectors), len(seq.vectors))
+	}
+}
+
+// probeIndex records how many articles a Searcher prepares at once and
+// how far preparing runs ahead of indexing.
+type probeIndex struct {
+	*retrieval.Searcher
+	prepDelay, indexDelay time.Duration // each Prepare, each index sleeps this long
+
+	mu                  sync.Mutex
+	running, maxRunning int // Prepare calls under way
+	ahead, maxAhead     int // articles prepared and not yet indexed
+}
+
+func (p *probeIndex) Prepare(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (func(context.Context, *kb.Article, []kb.Chunk) error, error) {
+	p.mu.Lock()
+	p.running++
+	p.maxRunning = max(p.maxRunning, p.running)
+	p.mu.Unlock()
+	time.Sleep(p.prepDelay)
+	index, err := p.Searcher.Prepare(ctx, a, chunks)
+	p.mu.Lock()
+	p.running--
+	if err == nil {
+		p.ahead++
+		p.maxAhead = max(p.maxAhead, p.ahead)
+	}
+	p.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, a *kb.Article, chunks []kb.Chunk) error {
+		time.Sleep(p.indexDelay)
+		p.mu.Lock()
+		p.ahead--
+		p.mu.Unlock()
+		return index(ctx, a, chunks)
+	}, nil
+}
+
+// TestParallelIngestOneSourceBounds: the articles of one file are
+// embedded on every worker but never on more, and, when storing is the
+// slow part, embedded at most a few per worker ahead of it rather than
+// the whole file.
+func TestParallelIngestOneSourceBounds(t *testing.T) {
+	const workers, n = 3, 120
+	dir := t.TempDir()
+	bulkJSONL(t, dir, "kb.jsonl", n, -1)
+	ingest := func(prepDelay, indexDelay time.Duration) *probeIndex {
+		t.Helper()
+		store := openStore(t)
+		kw, err := retrieval.OpenKeyword(filepath.Join(t.TempDir(), "index.bleve"), retrieval.KeywordOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { kw.Close() })
+		s := retrieval.NewSearcher(kw, hashEmbedder{})
+		s.Store = store
+		probe := &probeIndex{Searcher: s, prepDelay: prepDelay, indexDelay: indexDelay}
+		in := &Ingester{Store: store, Index: probe, Workers: workers}
+		sum, err := in.IngestPaths(context.Background(), []string{dir}, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Added != n || sum.Failed != 0 {
+			t.Fatalf("%s, want %d added", sum, n)
+		}
+		return probe
+	}
+
+	slowEmbed := ingest(2*time.Millisecond, 0)
+	if slowEmbed.maxRunning < 2 || slowEmbed.maxRunning > workers {
+		t.Errorf("one file on %d workers: at most %d articles embedded at once, want 2 to %d", workers, slowEmbed.maxRunning, workers)
+	}
+	slowStore := ingest(0, 2*time.Millisecond)
+	window := workers * articlesAheadPerWorker
+	if slowStore.maxAhead > window+1 || slowStore.maxAhead <= workers {
+		t.Errorf("slow store: up to %d articles embedded and not yet indexed, want %d to %d", slowStore.maxAhead, workers+1, window+1)
 	}
 }

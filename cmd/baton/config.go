@@ -48,7 +48,7 @@ type Config struct {
 	Embedder     string
 	ModelDir     string
 	EmbedThreads int
-	// IngestWorkers is how many files ingestion parses and embeds at once
+	// IngestWorkers is how many files ingestion parses, or articles it embeds, at once
 	// (`baton ingest` and upload jobs); 0 means GOMAXPROCS. Fewer leaves
 	// cores to chat turns during a bulk upload.
 	IngestWorkers int
@@ -145,7 +145,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RecalibrateEvery, "recalibrate-every", 0, "how often the server refits the per-collection recalibrations; -1s never (env BATON_RECALIBRATE_EVERY, default 1h)")
 	fs.DurationVar(&c.TokenIdle, "token-idle", 0, "how long a customer's conversation token lasts with no message; then the chat page starts a new conversation; -1s never (env BATON_TOKEN_IDLE, default 168h)")
 	fs.IntVar(&c.EmbedThreads, "embed-threads", 0, "threads for the local embedding model (env BATON_EMBED_THREADS; default 1)")
-	fs.IntVar(&c.IngestWorkers, "ingest-workers", 0, "files ingestion parses and embeds at once (env BATON_INGEST_WORKERS; default the number of cores)")
+	fs.IntVar(&c.IngestWorkers, "ingest-workers", 0, "files ingestion parses, or articles it embeds, at once (env BATON_INGEST_WORKERS; default the number of cores)")
 	fs.StringVar(&c.Keyword.Scoring, "keyword-scoring", "", "keyword scoring for new indexes: bm25 or tf-idf (env BATON_KEYWORD_SCORING)")
 	fs.StringVar(&c.FrameAncestors, "frame-ancestors", "", "sites whose pages may frame the chat page (the widget's hosts), CSP sources such as https://shop.example (env BATON_FRAME_ANCESTORS; default any)")
 	fs.StringVar(&c.ConversationLimit, "conversation-limit", "", "new conversations per client address, N/DURATION or off (env BATON_CONVERSATION_LIMIT, default 20/1m)")
