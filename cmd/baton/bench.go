@@ -185,6 +185,16 @@ func benchSize(ctx context.Context, f benchFlags, src []bench.Article, n int, pr
 		return rep, err
 	}
 	app.Searcher.BuildIndexes()
+	// And the collection's own hand-off threshold (self_handoff), which
+	// the server measures after training: not during the timed turns.
+	measureStart := time.Now()
+	var measureErr error
+	app.MeasureSelfThresholds(ctx, func(c string, err error) { measureErr = fmt.Errorf("hand-off threshold of %s: %w", c, err) })
+	if measureErr != nil {
+		return rep, measureErr
+	}
+	rep.SelfThreshold = time.Since(measureStart)
+	log.Info("hand-off threshold measured", "seconds", rep.SelfThreshold.Seconds())
 	var diy *diyPostgres
 	if f.postgres != "" {
 		if diy, rep.DIYLoad, err = loadDIY(ctx, f.postgres, app, benchCollection); err != nil {

@@ -44,6 +44,9 @@ type Report struct {
 	// without the PostgreSQL alternative.
 	DIYLoad time.Duration
 	DIYRows int
+	// SelfThreshold is how long the collection took to measure its own
+	// hand-off threshold (a background task of the server).
+	SelfThreshold time.Duration
 }
 
 // IngestRate is articles per second.
@@ -74,6 +77,9 @@ func WriteMarkdown(w io.Writer, reports []Report) {
 		fmt.Fprintf(w, "| %d | %.1f | %.1f | %.0f |\n", r.Articles, r.Ingest.Seconds(), r.IngestRate(), float64(r.PeakRSS)/(1<<20))
 	}
 	for _, r := range reports {
+		if r.SelfThreshold > 0 {
+			fmt.Fprintf(w, "\nHand-off threshold measured in the background (self_handoff), %d articles: %.1f s.\n", r.Articles, r.SelfThreshold.Seconds())
+		}
 		if r.DIYRows > 0 {
 			fmt.Fprintf(w, "\nPostgreSQL alternative, %d articles: %d texts with Baton's vectors copied and indexed (GIN + HNSW) in %.1f s.\n", r.Articles, r.DIYRows, r.DIYLoad.Seconds())
 		}
