@@ -66,13 +66,6 @@ type Bot struct {
 	SelfThresholds *SelfThresholds
 }
 
-// policyFor returns the collection's policy with its hand-off threshold
-// raised to the one the collection measured of itself, where the policy
-// asks for that and it is higher.
-func (b *Bot) policyFor(policies *escalate.Config, collection string) escalate.Policy {
-	return b.InForce(collection, policies.For(collection))
-}
-
 // InForce returns policy p of a collection as its turns apply it: the
 // hand-off threshold raised to the collection's measured one where p
 // asks for that (SelfHandoff) and it is higher.
@@ -269,7 +262,7 @@ func (b *Bot) turn(ctx context.Context, c *kb.Conversation, text string, onDelta
 	}
 	out.Composed = res
 	policies := b.Policies()
-	policy := b.policyFor(policies, c.Collection)
+	policy := b.InForce(c.Collection, policies.For(c.Collection))
 	reply := res.Reply
 	reply.Band = policy.Band(reply.Confidence, reply.InScope)
 	if len(res.Hits) == 0 {

@@ -82,6 +82,20 @@ func HoldOutQuestions(arts []*kb.Article, n int) (reduced []*kb.Article, held []
 	return reduced, held
 }
 
+// SelfHoldOut returns how many of the similar questions of arts (one
+// collection's articles) are held out to measure its threshold: a tenth,
+// at most SelfSample; 0 when that is fewer than SelfMinQuestions.
+func SelfHoldOut(arts []*kb.Article) int {
+	total := 0
+	for _, a := range arts {
+		total += len(a.Questions)
+	}
+	if n := min(SelfSample, total/10); n >= SelfMinQuestions {
+		return n
+	}
+	return 0
+}
+
 // SelfThresholdOf returns the threshold of the held-out questions'
 // in_scope scores, and false when there are too few of them.
 func SelfThresholdOf(scores []float64) (float64, bool) {

@@ -85,11 +85,11 @@ func TestPolicyForSelfThreshold(t *testing.T) {
 		coll string
 		want float64
 	}{{"shop", 0.8}, {"low", cfg.Default.HandoffThreshold}, {"off", cfg.Default.HandoffThreshold}, {"unmeasured", cfg.Default.HandoffThreshold}} {
-		if got := b.policyFor(cfg, tc.coll).HandoffThreshold; got != tc.want {
+		if got := b.InForce(tc.coll, cfg.For(tc.coll)).HandoffThreshold; got != tc.want {
 			t.Errorf("%s: hand-off threshold %v, want %v", tc.coll, got, tc.want)
 		}
 	}
-	if got := (&Bot{}).policyFor(cfg, "shop").HandoffThreshold; got != cfg.Default.HandoffThreshold {
+	if got := (&Bot{}).InForce("shop", cfg.For("shop")).HandoffThreshold; got != cfg.Default.HandoffThreshold {
 		t.Errorf("no thresholds measured: %v", got)
 	}
 	if ArticlesKey([]*kb.Article{{ID: "a", Hash: "1"}, {ID: "b", Hash: "2"}}) != ArticlesKey([]*kb.Article{{ID: "b", Hash: "2"}, {ID: "a", Hash: "1"}}) ||

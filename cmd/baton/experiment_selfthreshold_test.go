@@ -177,11 +177,7 @@ func holdOutQuestions(t *testing.T, kbPath string) ([]map[string]any, []evaluate
 	var held []evaluate.Query
 	for _, c := range order {
 		arts := byColl[c]
-		total := 0
-		for _, a := range arts {
-			total += len(a.Questions)
-		}
-		if n := min(answer.SelfSample, total/10); n >= answer.SelfMinQuestions {
+		if n := answer.SelfHoldOut(arts); n > 0 {
 			var hs []answer.HeldQuestion
 			arts, hs = answer.HoldOutQuestions(arts, n)
 			for _, h := range hs {

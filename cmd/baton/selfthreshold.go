@@ -15,17 +15,13 @@ import (
 )
 
 // measureSelfThreshold measures a collection's own hand-off threshold
-// (see answer.SelfQuantile) on a throwaway copy of its articles, with a
-// tenth of its similar questions (at most answer.SelfSample) taken out
-// and asked. ok is false when the collection has too few similar
-// questions to measure one.
+// (see answer.SelfQuantile) on a throwaway copy of its articles, with
+// answer.SelfHoldOut of its similar questions taken out and asked. ok is
+// false when the collection has too few similar questions to measure
+// one. The threshold's Key is left to the caller.
 func (a *App) measureSelfThreshold(ctx context.Context, collection string, arts []*kb.Article) (t answer.SelfThreshold, ok bool, err error) {
-	total := 0
-	for _, art := range arts {
-		total += len(art.Questions)
-	}
-	n := min(answer.SelfSample, total/10)
-	if n < answer.SelfMinQuestions {
+	n := answer.SelfHoldOut(arts)
+	if n == 0 {
 		return t, false, nil
 	}
 	reduced, held := answer.HoldOutQuestions(arts, n)
@@ -76,7 +72,7 @@ func (a *App) measureSelfThreshold(ctx context.Context, collection string, arts 
 		scores = append(scores, s)
 	}
 	thr, ok := answer.SelfThresholdOf(scores)
-	return answer.SelfThreshold{Threshold: thr, Questions: len(held), Key: answer.ArticlesKey(arts)}, ok, nil
+	return answer.SelfThreshold{Threshold: thr, Questions: len(held)}, ok, nil
 }
 
 // MeasureSelfThresholds measures the hand-off threshold of every
@@ -111,8 +107,9 @@ func (a *App) MeasureSelfThresholds(ctx context.Context, onErr func(string, erro
 			continue
 		}
 		if !ok {
-			t = answer.SelfThreshold{Key: key} // measured: too few questions
+			t = answer.SelfThreshold{} // measured: too few questions
 		}
+		t.Key = key
 		a.Bot.SelfThresholds.Set(c, t)
 		if ok {
 			a.Log.Info("hand-off threshold measured", "collection", c, "threshold", fmt.Sprintf("%.3f", t.Threshold), "questions", t.Questions, "took", time.Since(start).Round(time.Millisecond))
