@@ -168,6 +168,13 @@ func articleTexts(a *kb.Article, chunks []kb.Chunk) *articleVectors {
 	return v
 }
 
+// ArticleTexts lists the texts of an article that search embeds, in
+// order: its title, its similar questions, then its passages (a passage
+// that only repeats the title left out).
+func ArticleTexts(a *kb.Article, chunks []kb.Chunk) []string {
+	return articleTexts(a, chunks).texts
+}
+
 // embedArticle embeds an article's texts; nil without an embedder.
 func (s *Searcher) embedArticle(ctx context.Context, a *kb.Article, chunks []kb.Chunk) (*articleVectors, error) {
 	if s.embedder == nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
+
+	"github.com/batonhq/baton/retrieval"
 )
 
 // diyPostgres is the search a team would otherwise build itself:
@@ -83,16 +85,11 @@ func (d *diyPostgres) fill(ctx context.Context, app *App, collection string) err
 	}
 	var rows [][]any
 	for _, a := range arts {
-		texts := append([]string{a.Title}, a.Questions...)
 		chunks, err := app.Store.Chunks(ctx, a.ID)
 		if err != nil {
 			return err
 		}
-		for _, c := range chunks {
-			if c.Text != a.Title {
-				texts = append(texts, c.Text)
-			}
-		}
+		texts := retrieval.ArticleTexts(a, chunks)
 		vs, err := known.Embed(ctx, texts)
 		if err != nil {
 			return err
