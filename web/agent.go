@@ -126,7 +126,9 @@ func (s *Server) transfer(c *gin.Context) {
 	var h *kb.Handoff
 	var err error
 	switch {
-	case (req.To == "") == (req.Team == ""):
+	case req.To == "" && req.Team == "":
+		err = fmt.Errorf("transfer: name an agent (to) or a team (team): %w", kb.ErrInvalid)
+	case req.To != "" && req.Team != "":
 		err = fmt.Errorf("transfer: name an agent (to) or a team (team), not both: %w", kb.ErrInvalid)
 	case req.Team != "":
 		h, err = s.desk.TransferToTeam(c.Request.Context(), currentUser(c), c.Param("id"), req.Team)

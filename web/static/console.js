@@ -136,7 +136,7 @@
     if (p.band) est.appendChild(estimate(p.band, p.confidence, p.in_scope));
     $("claim").hidden = !(h.status === "queued" || h.status === "message");
     ["release", "transfer", "transfer-team", "transfer-to", "handback", "resolve", "outcome"].forEach(function (b) { $(b).hidden = !mine; });
-    renderTransferTeams(h);
+    renderTransferTeams(h, keepDraft !== null);
     $("reply").hidden = !mine;
     var tr = $("transcript");
     tr.textContent = "";
@@ -184,9 +184,11 @@
   }
 
   // renderTransferTeams offers, beside "to an agent", the teams serving
-  // the hand-off's collection (the server refuses any other).
-  function renderTransferTeams(h) {
+  // the hand-off's collection (the server refuses any other). A live
+  // refresh of the same packet (keep) keeps the team the agent chose.
+  function renderTransferTeams(h, keep) {
     var sel = $("transfer-team");
+    var chosen = keep ? sel.value : "";
     while (sel.options.length > 1) sel.remove(1);
     teams.forEach(function (t) {
       if (t.collections.indexOf(h.collection) < 0 || t.id === h.team) return;
@@ -195,7 +197,8 @@
       sel.appendChild(o);
     });
     sel.value = "";
-    $("transfer-to").hidden = sel.hidden;
+    if (chosen && Array.prototype.some.call(sel.options, function (o) { return o.value === chosen; })) sel.value = chosen;
+    $("transfer-to").hidden = sel.hidden || sel.value !== "";
   }
   $("transfer-team").onchange = function () { $("transfer-to").hidden = this.value !== ""; };
 
@@ -262,7 +265,7 @@
     $("presence").value = status;
     return api("PUT", "/api/v1/presence", { status: status });
   }).then(loadQueue).catch(fail);
-  api("GET", "/api/v1/teams").then(function (r) { teams = r.teams; if (current) renderTransferTeams(current); }).catch(fail);
+  api("GET", "/api/v1/teams").then(function (r) { teams = r.teams; if (current) renderTransferTeams(current, true); }).catch(fail);
 
   var pending = null;
   function refreshSoon() {
