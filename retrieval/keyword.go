@@ -264,12 +264,11 @@ type Hit struct {
 func (k *Keyword) Search(ctx context.Context, collection, text string, n int) ([]Hit, error) {
 	// Ask for many more passages than articles wanted: a long article whose
 	// title matches repeats in every one of its passages.
-	return k.bestPerArticle(ctx, passageQuery(collection, text), max(n*20, 200), n, "", "text")
+	return k.bestPerArticle(ctx, collection, passageQuery(text), max(n*20, 200), n, "", "text")
 }
 
-// passageQuery matches text in a passage's title, questions or text, in
-// one collection.
-func passageQuery(collection, text string) query.Query {
+// passageQuery matches text in a passage's title, questions or text.
+func passageQuery(text string) query.Query {
 	var fields []query.Query
 	for _, f := range []struct {
 		name  string
@@ -281,7 +280,7 @@ func passageQuery(collection, text string) query.Query {
 		m.SetBoost(f.boost)
 		fields = append(fields, m)
 	}
-	return bleve.NewConjunctionQuery(collectionQuery(collection), bleve.NewDisjunctionQuery(fields...))
+	return bleve.NewDisjunctionQuery(fields...)
 }
 
 // collectionQuery matches the documents of one collection.
@@ -291,31 +290,57 @@ func collectionQuery(collection string) query.Query {
 	return coll
 }
 
-// bestPerArticle runs q for size documents and keeps each article's best,
-// up to n articles. The passage id is the document's own, or the stored
-// field chunkField; the hit's text is the stored field textField.
+// bestPerArticle runs q in collection for size documents and keeps each
+// article's best, up to n articles. The passage id is the document's own,
+// or the stored field chunkField; the hit's text is the stored field
+// textField.
 //
 // The search itself loads no stored fields: loading them for all size
 // hits was half the cost of a keyword search, and keepBest usually has
 // its n articles long before the last hit.
-func (k *Keyword) bestPerArticle(ctx context.Context, q query.Query, size, n int, chunkField, textField string) ([]Hit, error) {
-	res, err := k.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, size, 0, false))
-	if err != nil {
-		return nil, fmt.Errorf("keyword search: %w", err)
-	}
-	if len(res.Hits) == 0 {
-		return nil, nil
-	}
+func (k *Keyword) bestPerArticle(ctx context.Context, collection string, q query.Query, size, n int, chunkField, textField string) ([]Hit, error) {
 	ix, err := k.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("keyword search: %w", err)
 	}
+	// Opened before the search: a document the search finds that this
+	// snapshot lacks, another collection's among them, is skipped.
 	r, err := ix.Reader()
 	if err != nil {
 		return nil, fmt.Errorf("keyword search: %w", err)
 	}
 	defer r.Close()
-	return keepBest(ctx, r, res.Hits, n, chunkField, textField)
+	only, err := onlyCollection(r, collection)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	if !only {
+		q = bleve.NewConjunctionQuery(collectionQuery(collection), q)
+	}
+	res, err := k.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, size, 0, false))
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	return keepBest(ctx, r, res.Hits, collection, n, chunkField, textField)
+}
+
+// onlyCollection reports whether every document r holds is in
+// collection. The search then leaves the collection out of its query:
+// ANDed in, its term's postings (every document's) were walked for a
+// third of the search's time, and a term in every document adds next to
+// nothing to a BM25 score. keepBest still checks each hit's collection.
+func onlyCollection(r index.IndexReader, collection string) (bool, error) {
+	d, err := r.FieldDict("collection")
+	if err != nil {
+		return false, err
+	}
+	defer d.Close()
+	first, err := d.Next()
+	if err != nil || first == nil || first.Term != collection {
+		return false, err
+	}
+	second, err := d.Next()
+	return second == nil && err == nil, err
 }
 
 // keepBest walks ranked, best first, reading each document's stored fields
@@ -324,7 +349,7 @@ func (k *Keyword) bestPerArticle(ctx context.Context, q query.Query, size, n int
 // hits: a document removed in between (its article deleted or
 // re-chunked) is skipped and the next hit considered, and one replaced in
 // between gives its current text with the score it was ranked by.
-func keepBest(ctx context.Context, r index.IndexReader, ranked search.DocumentMatchCollection, n int, chunkField, textField string) ([]Hit, error) {
+func keepBest(ctx context.Context, r index.IndexReader, ranked search.DocumentMatchCollection, collection string, n int, chunkField, textField string) ([]Hit, error) {
 	seen := map[string]bool{}
 	var hits []Hit
 	for _, h := range ranked {
@@ -338,13 +363,15 @@ func keepBest(ctx context.Context, r index.IndexReader, ranked search.DocumentMa
 		if doc == nil {
 			continue
 		}
-		var aid, chunk, txt string
+		var coll, aid, chunk, txt string
 		doc.VisitFields(func(f index.Field) {
 			tf, ok := f.(index.TextField)
 			if !ok {
 				return
 			}
 			switch f.Name() {
+			case "collection":
+				coll = tf.Text()
 			case "article_id":
 				aid = tf.Text()
 			case textField:
@@ -353,7 +380,7 @@ func keepBest(ctx context.Context, r index.IndexReader, ranked search.DocumentMa
 				chunk = tf.Text()
 			}
 		})
-		if seen[aid] {
+		if coll != collection || seen[aid] {
 			continue
 		}
 		seen[aid] = true
@@ -374,16 +401,15 @@ func keepBest(ctx context.Context, r index.IndexReader, ranked search.DocumentMa
 // pooled in one field.
 func (k *Keyword) SearchQuestions(ctx context.Context, collection, text string, n int) ([]Hit, error) {
 	// Articles with many similar questions fill many slots; ask for enough.
-	return k.bestPerArticle(ctx, questionQuery(collection, text), max(n*30, 300), n, "chunk", "question")
+	return k.bestPerArticle(ctx, collection, questionQuery(text), max(n*30, 300), n, "chunk", "question")
 }
 
-// questionQuery matches text in the one-question documents of a
-// collection.
-func questionQuery(collection, text string) query.Query {
+// questionQuery matches text in the one-question documents.
+func questionQuery(text string) query.Query {
 	m := bleve.NewMatchQuery(text)
 	m.SetField("question")
 	m.Analyzer = analyzerName
-	return bleve.NewConjunctionQuery(collectionQuery(collection), m)
+	return m
 }
 
 // Terms analyses text the way the index does, for features such as how

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+
 	"github.com/batonhq/baton/kb"
 )
 
@@ -260,6 +262,83 @@ func TestKeywordCollectionScoping(t *testing.T) {
 				t.Errorf("Search(%s, %q) = %v, want %v", tt.collection, tt.question, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestKeywordOneCollectionThenTwo: an index of one collection is searched
+// without the collection in the query; once a second collection arrives
+// it is ANDed in again, and keepBest drops another collection's hit
+// whichever query ranked it.
+func TestKeywordOneCollectionThenTwo(t *testing.T) {
+	ctx := context.Background()
+	kw := openKeyword(t, KeywordOptions{})
+	only := func(collection string) bool {
+		t.Helper()
+		ix, err := kw.idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ix.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		ok, err := onlyCollection(r, collection)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if only("a") {
+		t.Errorf("an empty index counts as holding only collection a")
+	}
+	indexAll(t, kw, []doc{article("a", "a-refund", "Refund policy", []string{"How do I get a refund?"}, "Refunds take five days.")})
+	if !only("a") || only("b") {
+		t.Errorf("index of collection a: onlyCollection(a) = %v, (b) = %v, want true, false", only("a"), only("b"))
+	}
+	indexAll(t, kw, []doc{article("b", "b-refund", "Refund policy", []string{"How do I get a refund?"}, "Refunds take five days.")})
+	if only("a") || only("b") {
+		t.Errorf("two collections: onlyCollection(a) = %v, (b) = %v, want false", only("a"), only("b"))
+	}
+	for _, c := range []string{"a", "b"} {
+		hits, err := kw.Search(ctx, c, "refund", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs, err := kw.SearchQuestions(ctx, c, "get a refund", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{c + "-refund"}
+		if got := hitIDs(hits); !slices.Equal(got, want) {
+			t.Errorf("Search(%s) = %v, want %v", c, got, want)
+		}
+		if got := hitIDs(qs); !slices.Equal(got, want) {
+			t.Errorf("SearchQuestions(%s) = %v, want %v", c, got, want)
+		}
+	}
+	res, err := kw.idx.SearchInContext(ctx, bleve.NewSearchRequest(passageQuery("refund")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 2 {
+		t.Fatalf("unscoped search = %v, want both collections' passages", res.Hits)
+	}
+	ix, err := kw.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	kept, err := keepBest(ctx, r, res.Hits, "b", 10, "", "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(kept); !slices.Equal(got, []string{"b-refund"}) {
+		t.Errorf("keepBest(b) of both collections' hits = %v, want [b-refund]", got)
 	}
 }
 
