@@ -67,6 +67,7 @@ type benchFlags struct {
 	from, cpuprofile   string
 	embedder           string
 	postgres           string
+	sets               []string
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -83,9 +84,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the chat-turn part on the largest size to this file")
 	fs.StringVar(&f.embedder, "embedder", "local", "local, or none for keyword-only")
 	fs.StringVar(&f.postgres, "postgres-url", os.Getenv("BATON_BENCH_POSTGRES_URL"), "a PostgreSQL database with pgvector to time the do-it-yourself alternative on (full-text search + HNSW fused in one query); its table "+diyTable+" is replaced (env BATON_BENCH_POSTGRES_URL)")
+	sets := fs.String("sets", "", "evaluation-set directories (kb.jsonl + queries.jsonl each), comma-separated: top-1 of each system on their in-scope queries")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	f.sets = splitList(*sets)
 	var err error
 	if f.sizes, err = intList(*sizes); err != nil {
 		return fmt.Errorf("--articles: %w", err)
@@ -103,6 +106,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	if err != nil {
 		return err
 	}
+	// The sets first: quick beside the sizes, and a missing file shows
+	// before an hour of timing.
+	var top1 []bench.SetTop1
+	if len(f.sets) > 0 {
+		if top1, err = benchSets(ctx, f, log); err != nil {
+			return err
+		}
+	}
 	var reports []bench.Report
 	for i, n := range f.sizes {
 		profile := ""
@@ -116,6 +127,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		reports = append(reports, r)
 	}
 	bench.WriteMarkdown(stdout, reports)
+	if len(top1) > 0 {
+		fmt.Fprintln(stdout)
+		bench.WriteSetsMarkdown(stdout, top1)
+	}
 	return nil
 }
 
@@ -152,12 +167,8 @@ func benchSize(ctx context.Context, f benchFlags, src []bench.Article, n int, pr
 	if err != nil {
 		return rep, err
 	}
-	cfg := Config{Addr: "127.0.0.1:0", Data: filepath.Join(dir, "data"), ConversationLimit: "off", MessageLimit: "off",
-		AdminUser: "bench", AdminPassword: "bench-only-password", Embedder: f.embedder}
-	if err := cfg.fromEnv(); err != nil {
-		return rep, err
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := benchConfig(f, filepath.Join(dir, "data"))
+	if err != nil {
 		return rep, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -246,6 +257,18 @@ func benchSize(ctx context.Context, f benchFlags, src []bench.Article, n int, pr
 	}
 	log.Info("chat timed", "articles", n)
 	return rep, nil
+}
+
+// benchConfig is the configuration of the bench's in-process server on
+// the data directory data: the limits per address and conversation off,
+// as its clients all come from one address and ask many questions.
+func benchConfig(f benchFlags, data string) (Config, error) {
+	cfg := Config{Addr: "127.0.0.1:0", Data: data, ConversationLimit: "off", MessageLimit: "off",
+		AdminUser: "bench", AdminPassword: "bench-only-password", Embedder: f.embedder}
+	if err := cfg.fromEnv(); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
 }
 
 // benchRetrieval times Baton's search, keyword alone and exact vectors

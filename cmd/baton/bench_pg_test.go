@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,13 +59,15 @@ func TestDIYPostgresSearch(t *testing.T) {
 }
 
 // TestBenchPostgresRow: with --postgres-url the bench table has the
-// alternative's row at each concurrency, and the load line.
+// alternative's row at each concurrency, and the load line; with --sets,
+// its top-1 on each set, every collection of the set copied in turn.
 func TestBenchPostgresRow(t *testing.T) {
 	requireModel(t)
 	url := pgtest.Database(t)
 	t.Setenv("BATON_DATABASE_URL", "")
 	var out, errs bytes.Buffer
-	args := []string{"bench", "--from", writeBenchSources(t), "--articles", "30", "--concurrency", "1,2", "--queries", "10", "--turns", "4", "--runs", "1", "--postgres-url", url}
+	args := []string{"bench", "--from", writeBenchSources(t), "--articles", "30", "--concurrency", "1,2", "--queries", "10", "--turns", "4", "--runs", "1", "--postgres-url", url,
+		"--sets", filepath.Join("testdata", "benchset")}
 	if err := run(context.Background(), args, &out, &errs); err != nil {
 		t.Fatalf("bench: %v\n%s", err, &errs)
 	}
@@ -74,6 +77,11 @@ func TestBenchPostgresRow(t *testing.T) {
 		if row == nil {
 			t.Errorf("no PostgreSQL row at concurrency %s in\n%s", c, table)
 		}
+	}
+	// Five plain questions in two collections, each close to its
+	// article's similar questions.
+	if row := rowOf(table, "| benchset | "+bench.Postgres+" |"); row == nil || row[2] != "5" || row[3] == "0.000" {
+		t.Errorf("PostgreSQL top-1 row = %q, want 5 queries and some right, in\n%s", row, table)
 	}
 	if !strings.Contains(table, "PostgreSQL alternative, 30 articles:") {
 		t.Errorf("no load line in\n%s", table)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -115,4 +116,50 @@ func rowOf(table, prefix string) []string {
 		}
 	}
 	return nil
+}
+
+// TestBenchSets: with --sets the bench prints top-1 on each set's
+// in-scope queries (the out-of-scope ones left out) for every system, and
+// Baton's top-1 minus each alternative's.
+func TestBenchSets(t *testing.T) {
+	embedder := "local"
+	if testing.Short() || raceEnabled {
+		embedder = "none"
+	} else {
+		requireModel(t)
+	}
+	var out, errs bytes.Buffer
+	args := []string{"bench", "--from", writeBenchSources(t), "--articles", "20", "--concurrency", "1", "--queries", "5", "--turns", "2", "--runs", "1",
+		"--embedder", embedder, "--sets", filepath.Join("testdata", "benchset")}
+	if err := run(context.Background(), args, &out, &errs); err != nil {
+		t.Fatalf("bench: %v\n%s", err, &errs)
+	}
+	table := out.String()
+	systems := []string{bench.Baton, bench.Keyword}
+	if embedder == "local" {
+		systems = append(systems, bench.Vector)
+	}
+	baton := rowOf(table, "| benchset | "+bench.Baton+" |")
+	if baton == nil {
+		t.Fatalf("no top-1 row for Baton in\n%s", table)
+	}
+	bTop1, _ := strconv.ParseFloat(baton[3], 64)
+	// Five plain questions, each close to its article's similar questions.
+	if baton[2] != "5" || bTop1 < 0.8 {
+		t.Errorf("Baton: %s queries, top-1 %s, want 5 and at least 0.8", baton[2], baton[3])
+	}
+	for _, sys := range systems[1:] {
+		row := rowOf(table, "| benchset | "+sys+" |")
+		if row == nil {
+			t.Errorf("no top-1 row for %s in\n%s", sys, table)
+			continue
+		}
+		top1, err := strconv.ParseFloat(row[3], 64)
+		if err != nil || row[2] != "5" {
+			t.Errorf("%s: %s queries, top-1 %q, want 5 and a number", sys, row[2], row[3])
+		}
+		if want := fmt.Sprintf("%+.3f", bTop1-top1); row[4] != want {
+			t.Errorf("%s: Baton minus this = %s, want %s", sys, row[4], want)
+		}
+	}
 }
