@@ -23,6 +23,9 @@ const (
 	// recalibrations (staff; Data: nil), so nodes sharing a database
 	// reload them.
 	EventRecalibrations = "recalibrations"
+	// EventWebhook: an admin changed the webhook's receiver (staff;
+	// Data: nil), so nodes sharing a database apply it.
+	EventWebhook = "webhook"
 	// EventErased: the conversation was erased (Data: nil); its customer's
 	// stream ends and consoles drop it.
 	EventErased = "erased"

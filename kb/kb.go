@@ -543,6 +543,15 @@ type Delivery struct {
 	LastError   string
 }
 
+// OutboxCount is what the webhook outbox holds, for admins to see whether
+// deliveries are getting through.
+type OutboxCount struct {
+	// Pending counts the deliveries waiting to be sent; Failed those of
+	// them whose last attempt failed, waiting for a retry.
+	Pending int `json:"pending"`
+	Failed  int `json:"failed"`
+}
+
 // MaxRatingComment is the longest comment, in characters, a customer may
 // leave with a rating.
 const MaxRatingComment = 1000
@@ -782,6 +791,8 @@ type Store interface {
 	// attempts made and the last error; ErrNotFound when it is gone
 	// (finished by another sender, or its conversation erased).
 	RetryDelivery(ctx context.Context, id string, at time.Time, attempts int, lastErr string) error
+	// CountDeliveries counts the deliveries in the outbox, every node's.
+	CountDeliveries(ctx context.Context) (OutboxCount, error)
 
 	Close() error
 }

@@ -51,6 +51,7 @@ type Server struct {
 	closing     chan struct{}
 	closeOnce   sync.Once
 	policyMu    sync.Mutex // serialises changes to the saved policies
+	webhookMu   sync.Mutex // serialises changes to the webhook's receiver
 	editor      *ingest.Editor
 	jobs        *ingest.Jobs
 	metrics     *metrics
@@ -99,9 +100,14 @@ type Options struct {
 	// BodyTimeout is how long a request body may take to arrive (an
 	// upload twenty times that); 30 s when zero.
 	BodyTimeout time.Duration
-	// Webhook, when set, is the receiver of hand-off events the admin
-	// console shows and sends a test event to.
+	// Webhook, when set, sends hand-off events; the admin console shows
+	// its receiver, sends it a test event and, with SaveWebhook, changes
+	// it.
 	Webhook *Webhook
+	// SaveWebhook, when set, saves a new receiver of the Webhook where
+	// every node reads it (and tells the others); without it the
+	// receiver cannot be changed through the API.
+	SaveWebhook func(ctx context.Context, t WebhookTarget) error
 	// Clock is what the rate limits refill by; nil is time.Now.
 	// Tests stop it so a slow machine does not refill a bucket mid-test.
 	Clock func() time.Time
@@ -252,9 +258,11 @@ func (s *Server) routes() {
 	privacy.DELETE("/conversations/:id", s.eraseConversation)
 	privacy.GET("/customers/:customer_id/export", s.exportCustomer)
 	privacy.DELETE("/customers/:customer_id", s.eraseCustomer)
-	// Integrations: an admin by name, so that each test event is audited.
+	// Integrations: an admin by name, so that each change and test event
+	// is audited under it.
 	integ := api.Group("/admin/integrations", s.adminStaff)
 	integ.GET("", s.integrations)
+	integ.PUT("/webhook", s.putWebhook)
 	integ.POST("/webhook/test", s.testWebhook)
 	// Teams: an admin by name, so that each change is audited under it.
 	teams := api.Group("/admin/teams", s.adminStaff)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton/kb"
@@ -69,9 +70,13 @@ const (
 // do events about no conversation): a failing one holds up those behind
 // it until it is delivered or given up on. Other conversations' events do
 // not wait for it. Call Close to stop.
+//
+// The receiver can change while it runs (SetTarget): each attempt goes to
+// the receiver of the moment, signed with its secret. With no receiver
+// the webhook is off: Notify stores nothing, and what the outbox holds
+// waits for the next receiver.
 type Webhook struct {
-	url     string
-	secret  []byte
+	target  atomic.Pointer[webhookTarget] // nil: off
 	retries int
 	backoff time.Duration
 	timeout time.Duration
@@ -97,6 +102,12 @@ type Webhook struct {
 	done   chan struct{} // closed when the delivery goroutine exits
 }
 
+// webhookTarget is where deliveries go and the key they are signed with.
+type webhookTarget struct {
+	url    string
+	secret []byte
+}
+
 // scheduled is a retry a Webhook scheduled: when, and about which conversation.
 type scheduled struct {
 	at           time.Time
@@ -105,8 +116,8 @@ type scheduled struct {
 
 // WebhookOptions configure a Webhook. Zero values take the defaults noted.
 type WebhookOptions struct {
-	URL     string
-	Secret  string        // HMAC-SHA256 key; required
+	URL     string        // the receiver; empty, with an empty Secret, starts the webhook off
+	Secret  string        // HMAC-SHA256 key; required with a URL
 	Store   kb.Store      // holds the outbox; required
 	Retries int           // attempts after the first; default 5 (0), negative for none
 	Backoff time.Duration // first retry delay, doubling, capped at 1 minute; default 1s
@@ -124,22 +135,13 @@ type webhookPayload struct {
 }
 
 // NewWebhook checks o and starts the delivery goroutine, which at once
-// takes up what the outbox holds. The URL must be an absolute http or
-// https URL, the secret non-empty and the store set; otherwise the error
+// takes up what the outbox holds. The URL and secret are checked as
+// SetTarget checks them, and the store must be set; otherwise the error
 // wraps kb.ErrInvalid.
 func NewWebhook(o WebhookOptions) (*Webhook, error) {
-	u, err := url.Parse(o.URL)
+	target, err := newTarget(o.URL, o.Secret)
 	if err != nil {
-		// The URL itself stays out of the message: it may carry a token.
-		return nil, fmt.Errorf("webhook url does not parse: %w", kb.ErrInvalid)
-	}
-	if !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook url must be an absolute http or https URL: %w", kb.ErrInvalid)
-	}
-	if o.Secret == "" {
-		// Unsigned deliveries would let anyone who learns the receiver's
-		// address forge hand-offs, so there is no opt-out.
-		return nil, fmt.Errorf("webhook secret is required: %w", kb.ErrInvalid)
+		return nil, err
 	}
 	if o.Store == nil {
 		return nil, fmt.Errorf("webhook needs a store for its outbox: %w", kb.ErrInvalid)
@@ -169,8 +171,6 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Webhook{
-		url:     u.String(),
-		secret:  []byte(o.Secret),
 		retries: o.Retries,
 		backoff: o.Backoff,
 		timeout: o.Timeout,
@@ -185,15 +185,68 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 		cancel:  cancel,
 		done:    make(chan struct{}),
 	}
+	w.target.Store(target)
 	go w.run()
 	return w, nil
 }
 
+// newTarget checks a receiver's URL and secret: an absolute http or https
+// URL and a non-empty secret, or both empty for none (nil). Errors wrap
+// kb.ErrInvalid and never repeat the URL, which may carry a token.
+func newTarget(rawURL, secret string) (*webhookTarget, error) {
+	if rawURL == "" && secret == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("webhook url does not parse: %w", kb.ErrInvalid)
+	}
+	if !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("webhook url must be an absolute http or https URL: %w", kb.ErrInvalid)
+	}
+	if secret == "" {
+		// Unsigned deliveries would let anyone who learns the receiver's
+		// address forge hand-offs, so there is no opt-out.
+		return nil, fmt.Errorf("webhook secret is required: %w", kb.ErrInvalid)
+	}
+	return &webhookTarget{url: u.String(), secret: []byte(secret)}, nil
+}
+
+// SetTarget sends the deliveries from now on to rawURL, signed with
+// secret, the outbox's waiting ones included; both empty turn the webhook
+// off. Attempts already under way finish with the receiver they started
+// with. A URL or secret that NewWebhook would refuse is refused, changing
+// nothing.
+func (w *Webhook) SetTarget(rawURL, secret string) error {
+	t, err := newTarget(rawURL, secret)
+	if err != nil {
+		return err
+	}
+	w.target.Store(t)
+	w.poke()
+	return nil
+}
+
+// On reports whether the webhook has a receiver.
+func (w *Webhook) On() bool { return w.target.Load() != nil }
+
+// poke wakes the delivery goroutine to claim now.
+func (w *Webhook) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already due
+	}
+}
+
 // Notify stores event with data in the outbox and returns: a hand-off
 // waits for the insert, never for the receiver. An event that cannot be
-// stored is logged and dropped. After Close the event is still stored,
-// for the next start or another node to send.
+// stored is logged and dropped; while the webhook is off, events are
+// not stored, as nobody asked for them. After Close the event is still
+// stored, for the next start or another node to send.
 func (w *Webhook) Notify(event string, data any) {
+	if !w.On() {
+		return
+	}
 	id, body, err := encodeEvent(event, data)
 	if err != nil {
 		w.log.Error("webhook event dropped: cannot encode", "event", event, "id", id, "err", err)
@@ -209,10 +262,7 @@ func (w *Webhook) Notify(event string, data any) {
 		w.log.Error("webhook event dropped: not stored in the outbox", "event", event, "id", id, "err", err)
 		return
 	}
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already due
-	}
+	w.poke()
 }
 
 // Close stops the delivery goroutine once the outbox holds nothing due
@@ -256,7 +306,8 @@ func (w *Webhook) Forget(_ context.Context, conversationIDs []string) {
 }
 
 // run claims and delivers due deliveries until Close, and then until
-// nothing due is left.
+// nothing due is left. While the webhook is off it claims nothing: the
+// outbox waits for the next receiver (or another node's).
 func (w *Webhook) run() {
 	defer close(w.done)
 	timer := time.NewTimer(pollEvery)
@@ -264,7 +315,12 @@ func (w *Webhook) run() {
 	closing, draining, failing := w.closing, false, false
 	for {
 		now := time.Now()
-		ds, err := w.store.ClaimDeliveries(w.ctx, now, w.lease, claimBatch)
+		var ds []*kb.Delivery
+		var err error
+		on := w.On()
+		if on {
+			ds, err = w.store.ClaimDeliveries(w.ctx, now, w.lease, claimBatch)
+		}
 		switch {
 		case w.ctx.Err() != nil:
 			w.release(ds)
@@ -284,6 +340,9 @@ func (w *Webhook) run() {
 			continue // more may be due, or became claimable
 		default:
 			failing = false
+		}
+		if draining && !on {
+			return
 		}
 		wait := pollEvery
 		if err == nil {
@@ -365,6 +424,10 @@ func (w *Webhook) deliver(d *kb.Delivery) {
 		// Aborted by Close, not refused by the receiver: not counted, and
 		// due at once for whoever sends next.
 		w.log.Warn("webhook delivery interrupted at shutdown; it stays in the outbox", "event", d.Event, "id", d.ID, "attempts", d.Attempts, "err", err)
+		w.reschedule(ctx, d, time.Now(), d.Attempts, err)
+	case errors.Is(err, errWebhookOff):
+		// Turned off after the claim: not counted either, and due at once
+		// for the next receiver.
 		w.reschedule(ctx, d, time.Now(), d.Attempts, err)
 	case !retry:
 		w.log.Error("webhook delivery rejected", "event", d.Event, "id", d.ID, "attempts", attempts, "err", err)
@@ -461,11 +524,18 @@ func encodeEvent(event string, data any) (id string, body []byte, err error) {
 	return id, body, err
 }
 
+// errWebhookOff is why a delivery was not sent: the webhook has no receiver.
+var errWebhookOff = errors.New("the webhook is off")
+
 // post sends one signed delivery of event, with id and body, to the
 // receiver; the caller closes the response body. An error that comes
 // from the request's URL does not repeat it: the URL may carry a token.
 func (w *Webhook) post(ctx context.Context, event, id string, body []byte) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	target := w.target.Load()
+	if target == nil {
+		return nil, errWebhookOff
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, errors.New("build webhook request: the url does not make a request")
 	}
@@ -477,7 +547,7 @@ func (w *Webhook) post(ctx context.Context, event, id string, body []byte) (*htt
 	req.Header.Set(headerEvent, event)
 	req.Header.Set(headerDelivery, id)
 	req.Header.Set(headerTimestamp, ts)
-	req.Header.Set(headerSignature, webhookSignature(w.secret, ts, body))
+	req.Header.Set(headerSignature, webhookSignature(target.secret, ts, body))
 	resp, err := w.client.Do(req)
 	if err != nil {
 		var ue *url.Error

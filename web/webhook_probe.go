@@ -43,11 +43,22 @@ func (w *Webhook) Probe(ctx context.Context, data any) (WebhookProbe, error) {
 	return WebhookProbe{Status: resp.StatusCode, Body: string(excerpt), Elapsed: time.Since(start)}, nil
 }
 
-// Target is the receiver's URL as staff may see it: scheme, host and
-// path, without the user info, query or fragment that may carry a token.
+// Target is the receiver's URL as staff may see it (RedactURL); empty
+// while the webhook is off.
 func (w *Webhook) Target() string {
-	u, err := url.Parse(w.url)
-	if err != nil { // NewWebhook parsed it
+	t := w.target.Load()
+	if t == nil {
+		return ""
+	}
+	return RedactURL(t.url)
+}
+
+// RedactURL is a webhook URL as staff may see it: scheme, host and path,
+// without the user info, query or fragment that may carry a token; empty
+// when it does not parse.
+func RedactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || rawURL == "" {
 		return ""
 	}
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()

@@ -665,6 +665,7 @@ func TestNewWebhookValidates(t *testing.T) {
 		{"http with port", "http://127.0.0.1:8080/hook", testSecret, true},
 		{"empty secret", "https://example.com/hook", "", false},
 		{"empty url", "", testSecret, false},
+		{"off", "", "", true},
 		{"no scheme", "example.com/hook", testSecret, false},
 		{"relative", "/hook", testSecret, false},
 		{"ftp", "ftp://example.com/hook", testSecret, false},

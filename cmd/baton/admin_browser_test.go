@@ -177,15 +177,22 @@ func TestBrowserAdminStaff(t *testing.T) {
 // TestBrowserAdminIntegrations: in the admin console's Integrations
 // section an admin sees the webhook's URL without its token, sends a test
 // event, and reads the receiver's status and answer; the receiver got one
-// webhook.test with a good signature.
+// webhook.test with a good signature. The admin then sets a new URL and
+// secret in the form (the next test event goes there, signed with the
+// new secret), and clears it (the webhook is off). The form reads in
+// Chinese too.
 func TestBrowserAdminIntegrations(t *testing.T) {
 	execPath := chromiumPath(t)
-	const secret = "whsec-browser"
+	const secret, newSecret = "whsec-browser", "whsec-browser-typed"
 	got := make(chan error, 4)
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if err := web.VerifyWebhook(secret, r.Header, b, time.Minute); err != nil || r.Header.Get("X-Baton-Event") != "webhook.test" {
-			got <- fmt.Errorf("event %q, signature: %v", r.Header.Get("X-Baton-Event"), err)
+		key := secret
+		if r.URL.Path == "/moved" {
+			key = newSecret
+		}
+		if err := web.VerifyWebhook(key, r.Header, b, time.Minute); err != nil || r.Header.Get("X-Baton-Event") != "webhook.test" {
+			got <- fmt.Errorf("event %q at %s, signature: %v", r.Header.Get("X-Baton-Event"), r.URL.Path, err)
 		} else {
 			got <- nil
 		}
@@ -226,7 +233,59 @@ func TestBrowserAdminIntegrations(t *testing.T) {
 	if text := eval[string](s, b, "page text", `document.body.innerText`); strings.Contains(text, "undefined") || strings.Contains(text, "browser-token") {
 		t.Errorf("the page shows undefined or the URL's token:\n%s", text)
 	}
+	// Empty: saved back as shown, the URL would lose its token.
+	if f := eval[map[string]string](s, b, "the form's URL", `({ value: document.getElementById("webhook-new-url").value, placeholder: document.getElementById("webhook-new-url").placeholder })`); f["value"] != "" || f["placeholder"] != rc.URL+"/hook" {
+		t.Errorf("the form's URL field = %v, want empty, the receiver in force as its placeholder", f)
+	}
 	s.shot(b, "admin-4-integrations")
+
+	// A new receiver and secret, typed in the form.
+	s.do(b, "type a new receiver",
+		chromedp.SendKeys(chromedp.ID("webhook-new-url"), rc.URL+"/moved"),
+		chromedp.SendKeys(chromedp.ID("webhook-new-secret"), newSecret),
+		chromedp.Click(chromedp.ID("webhook-save")))
+	saved := s.waitFor(b, "saved", 10*time.Second, `document.getElementById("webhook-save-status").textContent`)
+	if saved != "Saved: events go to "+rc.URL+"/moved." {
+		t.Errorf("save status = %q", saved)
+	}
+	state := eval[map[string]string](s, b, "after saving", `({ url: document.getElementById("webhook-url").textContent,
+	  secret: document.getElementById("webhook-new-secret").value, set: String(!document.getElementById("webhook-secret-set").hidden) })`)
+	if state["url"] != rc.URL+"/moved" || state["secret"] != "" || state["set"] != "true" {
+		t.Errorf("after saving the page shows %v, want the new URL, a secret set, and the secret field emptied", state)
+	}
+	if w := srv.App.webhook.Load(); w.Target() != rc.URL+"/moved" {
+		t.Errorf("the server sends to %q, want %s/moved", w.Target(), rc.URL)
+	}
+	s.do(b, "send a test event to the new receiver", chromedp.Click(chromedp.ID("webhook-test")))
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Errorf("receiver: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the new receiver got no test event")
+	}
+	if html := eval[string](s, b, "page html", `document.documentElement.outerHTML`); strings.Contains(html, newSecret) {
+		t.Error("the secret is still in the page after saving")
+	}
+
+	// Cleared: the webhook is off.
+	s.do(b, "clear the webhook", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(chromedp.ID("webhook-clear")))
+	s.waitFor(b, "cleared", 10*time.Second, `!document.getElementById("webhook-none").hidden && document.getElementById("webhook-test").disabled &&
+	  document.getElementById("webhook-secret-set").hidden && document.getElementById("webhook-save-status").textContent === "Cleared: the webhook is off."`)
+	if srv.App.webhook.Load().On() {
+		t.Error("the webhook is still on after clearing it in the form")
+	}
+
+	speakChinese(s, b)
+	runStep(s, b, "reload", 15*time.Second, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload()))
+	s.waitFor(b, "integrations in Chinese", 10*time.Second, `!document.getElementById("webhook-form").hidden && !document.getElementById("webhook-none").hidden`)
+	zh := eval[map[string]string](s, b, "Chinese labels", `({ none: document.getElementById("webhook-none").textContent,
+	  save: document.getElementById("webhook-save").textContent, clear: document.getElementById("webhook-clear").textContent,
+	  text: document.getElementById("integrations-section").innerText })`)
+	if zh["none"] != "未配置" || zh["save"] != "保存" || zh["clear"] != "清除" || strings.Contains(zh["text"], "undefined") {
+		t.Errorf("in Chinese: %v", zh)
+	}
 	if ex := b.exceptions(); len(ex) > 0 {
 		t.Errorf("admin page threw: %s", strings.Join(ex, "; "))
 	}

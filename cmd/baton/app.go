@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton/answer"
@@ -18,6 +19,7 @@ import (
 	"github.com/batonhq/baton/kb/postgres"
 	"github.com/batonhq/baton/retrieval"
 	"github.com/batonhq/baton/retrieval/onnx"
+	"github.com/batonhq/baton/web"
 )
 
 // App is Baton wired together over one data directory.
@@ -34,6 +36,9 @@ type App struct {
 	embedder retrieval.Embedder // closed with the app when it holds resources
 	relay    *relay             // live events to and from the other nodes, on PostgreSQL
 	follower *indexFollower     // keeps the index in step with other nodes' edits, on PostgreSQL
+	// webhook sends hand-off events once a server runs (StartServer);
+	// another node's change of its receiver is applied to it.
+	webhook atomic.Pointer[web.Webhook]
 }
 
 // OpenApp opens (creating if needed) the data directory and wires Baton.
@@ -129,6 +134,10 @@ func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.relay = startRelay(pg, events, log, func(e escalate.Event) {
 			if e.Type == escalate.EventRecalibrations {
 				a.reloadRecalibrations(context.Background(), "refitted on another node")
+				return
+			}
+			if e.Type == escalate.EventWebhook {
+				a.reloadWebhook(context.Background())
 				return
 			}
 			if e.Type != escalate.EventPolicies {

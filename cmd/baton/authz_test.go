@@ -106,6 +106,7 @@ var authzMatrix = map[string]access{
 	"GET /api/v1/admin/conversations/:id/export":      {roles: []string{"admin"}},
 	"DELETE /api/v1/admin/conversations/:id":          {roles: []string{"admin"}},
 	"GET /api/v1/admin/integrations":                  {roles: []string{"admin"}},
+	"PUT /api/v1/admin/integrations/webhook":          {roles: []string{"admin"}},
 	"POST /api/v1/admin/integrations/webhook/test":    {roles: []string{"admin"}},
 	"GET /api/v1/admin/customers/:customer_id/export": {roles: []string{"admin"}},
 	"DELETE /api/v1/admin/customers/:customer_id":     {roles: []string{"admin"}},

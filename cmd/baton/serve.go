@@ -46,21 +46,26 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		ln.Close()
 		return nil, err
 	}
+	// The webhook runs even with no receiver, so that an admin can set
+	// one without a restart.
+	target, err := app.loadWebhook(ctx)
 	var hook *web.Webhook
-	if cfg.WebhookURL != "" {
-		if hook, err = web.NewWebhook(web.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Store: app.Store, Log: log}); err != nil {
-			app.Close()
-			ln.Close()
-			return nil, fmt.Errorf("webhook: %w", err)
-		}
-		app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
-		app.Bot.Desk.Forget = hook.Forget
+	if err == nil {
+		hook, err = web.NewWebhook(web.WebhookOptions{URL: target.URL, Secret: target.Secret, Store: app.Store, Log: log})
 	}
+	if err != nil {
+		app.Close()
+		ln.Close()
+		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	app.Bot.Desk.Notify = func(event string, h *kb.Handoff) { hook.Notify(event, h) }
+	app.Bot.Desk.Forget = hook.Forget
+	app.webhook.Store(hook)
 	// Validate checked both.
 	convLimit, _ := web.ParseLimit(cfg.ConversationLimit)
 	msgLimit, _ := web.ParseLimit(cfg.MessageLimit)
 	handler := web.New(app.Bot, log, web.Options{AdminToken: cfg.AdminToken, PolicyFile: app.PolicyFile(), SavePolicies: app.SavePolicies(), SecureCookies: cfg.SecureCookies, ContextSecret: cfg.ContextSecret, TrustedProxies: cfg.proxies(), RecalibrateMin: cfg.RecalibrateMin,
-		Editor: app.Editor, Jobs: app.Jobs, Webhook: hook, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit, BodyTimeout: cfg.bodyTimeout,
+		Editor: app.Editor, Jobs: app.Jobs, Webhook: hook, SaveWebhook: app.SaveWebhook, Clock: cfg.clock, Conversations: convLimit, Messages: msgLimit, BodyTimeout: cfg.bodyTimeout,
 		FrameAncestors: strings.FieldsFunc(cfg.FrameAncestors, func(r rune) bool { return r == ',' || r == ' ' })})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	// Live event streams never go idle by themselves; end them so a
@@ -174,6 +179,7 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = s.webhook.Close(ctx)
 		cancel()
+		s.App.webhook.Store(nil)
 	}
 	return errors.Join(err, s.App.Close())
 }

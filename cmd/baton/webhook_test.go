@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -149,4 +152,33 @@ func TestWebhookAcrossNodes(t *testing.T) {
 		byNode[p]++
 	}
 	t.Logf("deliveries by node: %v", byNode)
+}
+
+// A receiver an admin sets on node A applies on node B at once, and on a
+// node that starts later, over its configured one: it is saved in the
+// database, not in A's data directory.
+func TestWebhookSetAcrossNodes(t *testing.T) {
+	t.Setenv("BATON_DATABASE_URL", pgtest.Database(t))
+	const secret = "whsec-shared"
+	rc := newHookReceiver(t, nil)
+	a := startDesk(t, deskOptions{})
+	srvB := serveData(t, t.TempDir(), nil)
+	b := &deskEnv{base: "http://" + srvB.Addr(), srv: srvB, users: a.users}
+	root := a.loginAll(t, "root")["root"]
+	root.want(t, http.StatusOK, "PUT", "/api/v1/admin/integrations/webhook", `{"url":`+quote(rc.srv.URL+"/shared")+`,"secret":`+quote(secret)+`}`)
+	waitUntil(t, "node B to take the receiver", func() bool { w := srvB.App.webhook.Load(); return w != nil && w.On() })
+	b.handoff(t, b.newConvo(t))
+	waitUntil(t, "node B's hand-off at the receiver", func() bool { return rc.count() >= 1 })
+	rc.mu.Lock()
+	if rc.paths[0] != "/shared" {
+		t.Errorf("node B delivered to %s, want /shared", rc.paths[0])
+	}
+	rc.mu.Unlock()
+	if _, err := os.Stat(filepath.Join(a.srv.App.Config.Data, webhookFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the receiver went to a file in node A's data directory too (%v), want only the database", err)
+	}
+	c := serveData(t, t.TempDir(), func(cfg *Config) { cfg.WebhookURL, cfg.WebhookSecret = rc.srv.URL+"/configured", "whsec-c" })
+	if got := c.App.webhook.Load().Target(); got != rc.srv.URL+"/shared" {
+		t.Errorf("a node started later sends to %q, want the receiver saved on node A", got)
+	}
 }

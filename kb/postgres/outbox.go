@@ -109,3 +109,13 @@ func (s *Store) RetryDelivery(ctx context.Context, id string, at time.Time, atte
 	}
 	return nil
 }
+
+// CountDeliveries counts the outbox; a failed attempt leaves attempts above 0.
+func (s *Store) CountDeliveries(ctx context.Context) (kb.OutboxCount, error) {
+	var n kb.OutboxCount
+	err := s.pool.QueryRow(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE attempts > 0) FROM webhook_outbox`).Scan(&n.Pending, &n.Failed)
+	if err != nil {
+		return kb.OutboxCount{}, fmt.Errorf("count deliveries: %w", err)
+	}
+	return n, nil
+}

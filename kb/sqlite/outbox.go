@@ -108,6 +108,16 @@ func (d *DB) RetryDelivery(ctx context.Context, id string, at time.Time, attempt
 	return nil
 }
 
+// CountDeliveries counts the outbox; a failed attempt leaves attempts above 0.
+func (d *DB) CountDeliveries(ctx context.Context) (kb.OutboxCount, error) {
+	var n kb.OutboxCount
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(attempts > 0), 0) FROM webhook_outbox`).Scan(&n.Pending, &n.Failed)
+	if err != nil {
+		return kb.OutboxCount{}, fmt.Errorf("count deliveries: %w", err)
+	}
+	return n, nil
+}
+
 // nanos is t in Unix nanoseconds, 0 for the zero time.
 func nanos(t time.Time) int64 {
 	if t.IsZero() {

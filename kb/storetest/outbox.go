@@ -173,6 +173,35 @@ func testOutboxOrder(t *testing.T, s kb.Store) {
 	}
 }
 
+// The outbox's count holds every delivery waiting, held or not, and
+// among them those whose last attempt failed; a finished one leaves it.
+func testCountDeliveries(t *testing.T, s kb.Store) {
+	ctx := context.Background()
+	count := func(when string, want kb.OutboxCount) {
+		t.Helper()
+		if got, err := s.CountDeliveries(ctx); err != nil || got != want {
+			t.Errorf("count %s = %+v, %v; want %+v", when, got, err, want)
+		}
+	}
+	count("when empty", kb.OutboxCount{})
+	t0 := base()
+	enqueue(t, s, "c1", "conv-a", t0)
+	enqueue(t, s, "c2", "conv-b", t0)
+	enqueue(t, s, "c3", "", t0.Add(time.Hour))
+	count("after three enqueued", kb.OutboxCount{Pending: 3})
+	if ids := claimIDs(t, s, t0, time.Minute, 10); len(ids) != 2 {
+		t.Fatalf("claimed %v, want c1 and c2", ids)
+	}
+	count("while two are held", kb.OutboxCount{Pending: 3})
+	if err := s.RetryDelivery(ctx, "c1", t0.Add(time.Minute), 1, "webhook receiver answered 503"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDelivery(ctx, "c2"); err != nil {
+		t.Fatal(err)
+	}
+	count("after a failure and a delivery", kb.OutboxCount{Pending: 2, Failed: 1})
+}
+
 // Erasing conversations removes their deliveries, held ones included,
 // and no other.
 func testEraseDeliveries(t *testing.T, s kb.Store) {

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) kb.Store) {
 		{"EraseConversations", testEraseConversations},
 		{"Outbox", testOutbox},
 		{"OutboxOrder", testOutboxOrder},
+		{"CountDeliveries", testCountDeliveries},
 		{"EraseDeliveries", testEraseDeliveries},
 		{"Teams", testTeams},
 	}

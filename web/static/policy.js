@@ -10,6 +10,7 @@
 //            #policy-<field> (answer_threshold, handoff_threshold, repeated_miss,
 //            rephrases, negative_turn, negative_trend), #policy-on-<trigger>,
 //            #policy-rephrase_by_article, #policy-self_handoff, #policy-self-measured,
+//            #policy-routing (""|least_busy),
 //            #policy-topics input[value=<topic>]
 //   results  #policy-error, #policy-preview, #policy-preview-summary,
 //            #policy-preview-detail tbody tr[data-row], #policy-status, #policy-readonly
@@ -23,6 +24,7 @@
     policy_readonly: "只读：", thresholds: "阈值",
     answer_threshold: "置信度至少为此值时直接回答", handoff_threshold: "覆盖度低于此值时转人工",
     self_handoff: "按该知识库自身相似问法测得的阈值提高（若更高）",
+    routing: "转人工分配", routing_off: "不分配：进入队列，由客服认领", routing_least_busy: "分配给所属团队中在线且手上最少的客服（先通知他，其他人仍可见）",
     measured: "测得 {t}（{n} 个相似问法）。", not_measured: "尚未测得：相似问法不足 1000 个，或正在测量。",
     triggers: "触发条件",
     t_repeated_miss: "连续未答：连续这么多轮没有把握时", t_rephrases: "重复提问：客户这么多次换个说法再问时",
@@ -46,6 +48,7 @@
     policy_readonly: "Read-only:", thresholds: "Thresholds",
     answer_threshold: "Answer at confidence of at least", handoff_threshold: "Hand off below in-scope of",
     self_handoff: "Raise it to what the collection measures of its own similar questions",
+    routing: "Routing of hand-offs", routing_off: "None: they queue for any agent to claim", routing_least_busy: "To the least-busy online agent of the collection's teams (notified first; the others still see it)",
     measured: "Measured: {t} (on {n} similar questions).", not_measured: "Not measured: fewer than 1,000 similar questions, or still measuring.",
     triggers: "Triggers",
     t_repeated_miss: "Repeated misses: after this many unsure turns in a row", t_rephrases: "Rephrases: after the customer asks again this many times",
@@ -99,6 +102,7 @@
     });
     $("policy-rephrase_by_article").checked = !!p.rephrase_by_article;
     $("policy-self_handoff").checked = !!p.self_handoff;
+    $("policy-routing").value = p.routing || "";
     var m = measured[c];
     $("policy-self-measured").textContent = m ? fmt(T.measured, { t: m.threshold.toFixed(2), n: m.questions }) : T.not_measured;
     var topics = p.sensitive_topics || [];
@@ -125,6 +129,8 @@
     });
     p.rephrase_by_article = $("policy-rephrase_by_article").checked;
     p.self_handoff = $("policy-self_handoff").checked;
+    p.routing = $("policy-routing").value;
+    if (!p.routing) delete p.routing;
     p.sensitive_topics = [];
     $("policy-topics").querySelectorAll("input:checked").forEach(function (i) { p.sensitive_topics.push(i.value); });
     return p;
