@@ -305,14 +305,7 @@ func TestKeywordKeepBestSkipsRemoved(t *testing.T) {
 	if err := kw.Delete(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := kw.idx.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ix.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := snapshot(t, kw)
 	defer r.Close()
 	hits, err := keepBest(ctx, r, res.Hits, "c", 2, "", "text")
 	if err != nil {

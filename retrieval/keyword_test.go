@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/batonhq/baton/kb"
 )
@@ -274,14 +275,7 @@ func TestKeywordOneCollectionThenTwo(t *testing.T) {
 	kw := openKeyword(t, KeywordOptions{})
 	only := func(collection string) bool {
 		t.Helper()
-		ix, err := kw.idx.Advanced()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := ix.Reader()
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := snapshot(t, kw)
 		defer r.Close()
 		ok, err := onlyCollection(r, collection)
 		if err != nil {
@@ -324,14 +318,7 @@ func TestKeywordOneCollectionThenTwo(t *testing.T) {
 	if len(res.Hits) != 2 {
 		t.Fatalf("unscoped search = %v, want both collections' passages", res.Hits)
 	}
-	ix, err := kw.idx.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ix.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := snapshot(t, kw)
 	defer r.Close()
 	kept, err := keepBest(ctx, r, res.Hits, "b", 10, "", "text")
 	if err != nil {
@@ -340,6 +327,20 @@ func TestKeywordOneCollectionThenTwo(t *testing.T) {
 	if got := hitIDs(kept); !slices.Equal(got, []string{"b-refund"}) {
 		t.Errorf("keepBest(b) of both collections' hits = %v, want [b-refund]", got)
 	}
+}
+
+// snapshot opens a reader of the index as it is now; the caller closes it.
+func snapshot(t testing.TB, kw *Keyword) index.IndexReader {
+	t.Helper()
+	ix, err := kw.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func TestKeywordOneHitPerArticle(t *testing.T) {

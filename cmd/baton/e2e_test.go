@@ -130,6 +130,21 @@ func addStaff(t testing.TB, srv *Server, id, name, role, password string) {
 	}
 }
 
+// addTeam creates a team of members (user ids) serving collections.
+func addTeam(t testing.TB, srv *Server, id, name string, members, collections []string) {
+	t.Helper()
+	ctx, st := context.Background(), srv.App.Store
+	if err := st.CreateTeam(ctx, &kb.Team{ID: id, Name: name}); err != nil {
+		t.Fatalf("create team %s: %v", name, err)
+	}
+	if err := st.SetTeamMembers(ctx, id, members); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetTeamCollections(ctx, id, collections); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // lockedBuffer collects the server log, shown when a test fails.
 type lockedBuffer struct {
 	mu sync.Mutex

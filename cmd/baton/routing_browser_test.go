@@ -25,15 +25,7 @@ func TestBrowserAdminRouting(t *testing.T) {
 	addStaff(t, srv, "u-root", "root", kb.UserAdmin, "admin-password-1")
 	addStaff(t, srv, "u-ann", "ann", kb.UserAgent, "agent-password-1")
 	st := srv.App.Store
-	if err := st.CreateTeam(ctx, &kb.Team{ID: "team-shop", Name: "shop"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetTeamMembers(ctx, "team-shop", []string{"u-ann"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetTeamCollections(ctx, "team-shop", []string{"default"}); err != nil {
-		t.Fatal(err)
-	}
+	addTeam(t, srv, "team-shop", "shop", []string{"u-ann"}, []string{"default"})
 	if err := st.SetPresence(ctx, &kb.Presence{UserID: "u-ann", Name: "ann", Status: "online", SeenAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -26,15 +26,7 @@ func TestBrowserTransferToTeam(t *testing.T) {
 	addStaff(t, srv, "u-bob", "bob", kb.UserAgent, "agent-password-2")
 	st := srv.App.Store
 	billing := &kb.Team{ID: "t-billing", Name: "billing"}
-	if err := st.CreateTeam(ctx, billing); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetTeamMembers(ctx, billing.ID, []string{"u-bob"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetTeamCollections(ctx, billing.ID, []string{"default"}); err != nil {
-		t.Fatal(err)
-	}
+	addTeam(t, srv, billing.ID, billing.Name, []string{"u-bob"}, []string{"default"})
 	c := client{t, base}
 	conv, token := c.start()
 	if code, m := c.do("POST", "/api/v1/conversations/"+conv+"/handoff", token, `{}`); code != http.StatusOK && code != http.StatusCreated {
