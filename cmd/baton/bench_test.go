@@ -49,17 +49,23 @@ func TestGenKBIngests(t *testing.T) {
 	}
 }
 
+// benchEmbedder is the embedder of a test bench: the local model when
+// installed, none (keyword-only) under -short or -race.
+func benchEmbedder(t *testing.T) string {
+	t.Helper()
+	if testing.Short() || raceEnabled {
+		return "none"
+	}
+	requireModel(t)
+	return "local"
+}
+
 // TestBenchTable runs a tiny bench (with the local model when installed,
 // keyword-only under -short or -race) and checks the table has every row, with
 // finite ratios and no failed chat turn.
 func TestBenchTable(t *testing.T) {
 	src := writeBenchSources(t)
-	embedder := "local"
-	if testing.Short() || raceEnabled {
-		embedder = "none"
-	} else {
-		requireModel(t)
-	}
+	embedder := benchEmbedder(t)
 	var out, errs bytes.Buffer
 	args := []string{"bench", "--from", src, "--articles", "30", "--concurrency", "1,2", "--queries", "20", "--turns", "8", "--runs", "1", "--embedder", embedder}
 	if err := run(context.Background(), args, &out, &errs); err != nil {
@@ -122,12 +128,7 @@ func rowOf(table, prefix string) []string {
 // in-scope queries (the out-of-scope ones left out) for every system, and
 // Baton's top-1 minus each alternative's.
 func TestBenchSets(t *testing.T) {
-	embedder := "local"
-	if testing.Short() || raceEnabled {
-		embedder = "none"
-	} else {
-		requireModel(t)
-	}
+	embedder := benchEmbedder(t)
 	var out, errs bytes.Buffer
 	args := []string{"bench", "--from", writeBenchSources(t), "--articles", "20", "--concurrency", "1", "--queries", "5", "--turns", "2", "--runs", "1",
 		"--embedder", embedder, "--sets", filepath.Join("testdata", "benchset")}
