@@ -152,6 +152,34 @@ func TestBrowserAdminStaff(t *testing.T) {
 	}
 	s.shot(b, "admin-1-staff")
 
+	// The other kinds of change, one at a time or all: a policy change
+	// (as the policy form records it) is not among the staff changes.
+	if err := srv.App.Store.AddAudit(ctx, &kb.AuditEntry{At: time.Now(), Actor: "root", Action: "policy.update", Target: "default",
+		Detail: `{"before":{"answer_threshold":0.7},"after":{"answer_threshold":0.8}}`}); err != nil {
+		t.Fatal(err)
+	}
+	rows := `[...document.querySelectorAll("#audit tbody tr")].map(tr => tr.querySelector(".action").title + " " + tr.querySelector(".target").textContent + ": " + tr.querySelector(".detail").textContent).join("\n")`
+	s.do(b, "refresh staff changes", chromedp.Click(chromedp.ID("audit-refresh")))
+	if got := s.waitFor(b, "staff changes only", 10*time.Second, `document.querySelectorAll("#audit tbody tr").length >= 3 && `+rows); strings.Contains(got, "policy.update") {
+		t.Errorf("staff changes list a policy change:\n%s", got)
+	}
+	kind := func(v string) {
+		s.do(b, "audit kind "+v, chromedp.SetValue(chromedp.ID("audit-kind"), v),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("audit-kind").dispatchEvent(new Event("change"))`))
+	}
+	kind("policy.")
+	if got := s.waitFor(b, "policy changes", 10*time.Second, `document.querySelectorAll("#audit tbody tr").length === 1 && `+rows); got != "policy.update default: answer_threshold: 0.7 → 0.8" {
+		t.Errorf("policy changes = %q", got)
+	}
+	kind("team.")
+	s.waitFor(b, "no team changes", 10*time.Second, `document.querySelectorAll("#audit tbody tr").length === 0 && !document.getElementById("no-audit").hidden`)
+	kind("")
+	all := s.waitFor(b, "every change", 10*time.Second, `document.querySelectorAll("#audit tbody tr").length >= 4 && `+rows)
+	if !strings.Contains(all, "policy.update") || !strings.Contains(all, "user.add ann") {
+		t.Errorf("everything lacks the policy or the staff change:\n%s", all)
+	}
+	kind("user.")
+
 	// 7. In Chinese.
 	speakChinese(s, b)
 	runStep(s, b, "reload", 15*time.Second, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload()))

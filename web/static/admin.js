@@ -10,7 +10,7 @@
 //   add       #add-form, #add-name, #add-role, #add-password, #add-submit, #add-status
 //   key       #key-dialog, #key-user, #key-value, #key-copy, #key-copied, #key-close
 //   password  #password-dialog, #password-user, #password-new, #password-save, #password-cancel
-//   audit     #audit tbody tr (.when, .actor, .action, .target, .detail), #audit-refresh, #audit-more, #no-audit
+//   audit     #audit tbody tr (.when, .actor, .action, .target, .detail), #audit-kind, #audit-refresh, #audit-more, #no-audit
 //   errors    #error
 (function () {
   "use strict";
@@ -31,8 +31,10 @@
     reset_title: "设置新密码：", reset_note: "该员工的登录会话会被退出，API 密钥不受影响。", save: "保存", cancel: "取消",
     password_set: "已为“{name}”设置新密码。",
     key_created: "创建于 {t}", key_revoked: "已于 {t} 吊销", revoke: "吊销", no_keys: "没有 API 密钥。",
-    audit_title: "员工账号变更记录", when: "时间", who: "操作人", action: "操作", account: "账号", details: "详情",
-    no_audit: "还没有员工账号变更。", older: "更早的记录",
+    audit_title: "审计日志", when: "时间", who: "操作人", action: "操作", account: "对象", details: "详情",
+    no_audit: "还没有这类记录。", older: "更早的记录",
+    k_user: "员工账号", k_team: "团队", k_policy: "转人工策略", k_integration: "集成", k_article: "文章",
+    k_handoff: "客服操作", k_conversation: "会话：导出、删除", k_customer: "客户：导出、删除", k_all: "全部",
     a_add: "添加账号", a_update: "修改账号", a_passwd: "重置密码", a_key: "新建密钥", a_revoke: "吊销密钥",
     d_role: "角色 {v}", d_password: "有密码", d_no_password: "仅密钥", d_key: "密钥 {v}", d_signed_out: "登录会话已退出",
     d_change: "{f}：{a} → {b}", f_role: "角色", f_disabled: "状态", sep: "，"
@@ -52,8 +54,10 @@
     reset_title: "New password for", reset_note: "Their sessions are signed out; their API keys keep working.", save: "Save", cancel: "Cancel",
     password_set: "New password set for {name}.",
     key_created: "created {t}", key_revoked: "revoked {t}", revoke: "Revoke", no_keys: "No API keys.",
-    audit_title: "Staff changes", when: "When", who: "Who", action: "Action", account: "Account", details: "Details",
-    no_audit: "No staff changes yet.", older: "Older",
+    audit_title: "Audit log", when: "When", who: "Who", action: "Action", account: "Target", details: "Details",
+    no_audit: "Nothing of this kind recorded yet.", older: "Older",
+    k_user: "Staff accounts", k_team: "Teams", k_policy: "Hand-off policies", k_integration: "Integrations", k_article: "Articles",
+    k_handoff: "Desk actions", k_conversation: "Conversations: export, erasure", k_customer: "Customers: export, erasure", k_all: "Everything",
     a_add: "added", a_update: "changed", a_passwd: "password reset", a_key: "key created", a_revoke: "key revoked",
     d_role: "role {v}", d_password: "with a password", d_no_password: "key only", d_key: "key {v}", d_signed_out: "sessions signed out",
     d_change: "{f}: {a} → {b}", f_role: "role", f_disabled: "status", sep: ", "
@@ -267,13 +271,14 @@
     }).catch(fail).then(function () { $("add-submit").disabled = false; });
   });
 
-  // ---- Audit log of staff changes ----
+  // ---- Audit log, of one kind of change (#audit-kind) or all ----
 
   var oldest = 0; // the seq of the oldest entry shown, for "Older"
   function describe(e) {
     var d;
     try { d = JSON.parse(e.detail); } catch (_) { return e.detail || ""; }
     if (!d || typeof d !== "object") return e.detail || "";
+    if (e.action.indexOf("user.") !== 0) return describeOther(d);
     var show = function (f, v) {
       if (f === "disabled") return v ? T.disabled : T.enabled;
       return roleName(v);
@@ -291,6 +296,21 @@
     if (d.sessions) out.push(T.d_signed_out);
     return out.join(T.sep);
   }
+  // describeOther shows what another kind of entry records: the fields a
+  // change moved from before to after, or the detail's own fields, each
+  // value cut short.
+  function describeOther(d) {
+    var short = function (v) {
+      var s = typeof v === "string" ? v : JSON.stringify(v);
+      return s.length > 60 ? s.slice(0, 59) + "…" : s;
+    };
+    if (d.before && d.after && typeof d.before === "object" && typeof d.after === "object") {
+      return Object.keys(Object.assign({}, d.before, d.after)).filter(function (f) {
+        return JSON.stringify(d.before[f]) !== JSON.stringify(d.after[f]);
+      }).map(function (f) { return fmt(T.d_change, { f: f, a: short(d.before[f]), b: short(d.after[f]) }); }).join(T.sep);
+    }
+    return Object.keys(d).map(function (f) { return f + " " + short(d[f]); }).join(T.sep);
+  }
   function auditRow(e) {
     var tr = el("tr", e.action.replace(/\W+/g, "-"));
     tr.dataset.seq = e.seq;
@@ -305,7 +325,7 @@
   }
   var pageSize = 50;
   function loadAudit(more) {
-    var q = "/api/v1/audit?action=user.&limit=" + pageSize + (more && oldest ? "&before=" + oldest : "");
+    var q = "/api/v1/audit?action=" + encodeURIComponent($("audit-kind").value) + "&limit=" + pageSize + (more && oldest ? "&before=" + oldest : "");
     return api("GET", q).then(function (r) {
       var tb = $("audit").tBodies[0];
       if (!more) clear(tb);
@@ -317,6 +337,7 @@
 
   $("staff-refresh").onclick = function () { loadStaff(); };
   $("audit-refresh").onclick = function () { loadAudit(); };
+  $("audit-kind").onchange = function () { loadAudit(); };
   $("audit-more").onclick = function () { loadAudit(true); };
   $("logout").onclick = function () { api("DELETE", "/api/v1/session").then(function () { location.href = "/login?next=/admin"; }).catch(fail); };
 
