@@ -29,15 +29,9 @@ const webhookFile = "webhook.json"
 
 // loadWebhook reads the receiver an admin saved, else the configured one.
 func (a *App) loadWebhook(ctx context.Context) (web.WebhookTarget, error) {
-	var doc []byte
-	var err error
-	if pg, ok := a.Store.(*postgres.Store); ok {
-		doc, err = pg.Setting(ctx, webhookSetting)
-	} else {
-		doc, err = os.ReadFile(filepath.Join(a.Config.Data, webhookFile))
-	}
+	doc, err := a.sharedDoc(ctx, webhookSetting, webhookFile)
 	switch {
-	case errors.Is(err, kb.ErrNotFound) || errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, kb.ErrNotFound):
 		return web.WebhookTarget{URL: a.Config.WebhookURL, Secret: a.Config.WebhookSecret}, nil
 	case err != nil:
 		return web.WebhookTarget{}, fmt.Errorf("read webhook: %w", err)
@@ -56,14 +50,35 @@ func (a *App) SaveWebhook(ctx context.Context, t web.WebhookTarget) error {
 	if err != nil {
 		return err
 	}
+	return a.saveSharedDoc(ctx, webhookSetting, webhookFile, doc, escalate.EventWebhook)
+}
+
+// sharedDoc reads a document every node shares: the setting on
+// PostgreSQL, else the data directory's file; kb.ErrNotFound when none
+// was saved.
+func (a *App) sharedDoc(ctx context.Context, setting, file string) ([]byte, error) {
+	if pg, ok := a.Store.(*postgres.Store); ok {
+		return pg.Setting(ctx, setting)
+	}
+	doc, err := os.ReadFile(filepath.Join(a.Config.Data, file))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", file, kb.ErrNotFound)
+	}
+	return doc, err
+}
+
+// saveSharedDoc saves doc where sharedDoc reads it (the file readable by
+// its owner only); on PostgreSQL it publishes event so that the other
+// nodes reload it.
+func (a *App) saveSharedDoc(ctx context.Context, setting, file string, doc []byte, event string) error {
 	pg, ok := a.Store.(*postgres.Store)
 	if !ok {
-		return kb.WriteFileAtomic(filepath.Join(a.Config.Data, webhookFile), doc)
+		return kb.WriteFileAtomic(filepath.Join(a.Config.Data, file), doc)
 	}
-	if err := pg.PutSetting(ctx, webhookSetting, doc); err != nil {
+	if err := pg.PutSetting(ctx, setting, doc); err != nil {
 		return err
 	}
-	a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventWebhook, StaffOnly: true})
+	a.Bot.Desk.Events.Publish(escalate.Event{Type: event, StaffOnly: true})
 	return nil
 }
 

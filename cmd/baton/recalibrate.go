@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -104,11 +103,7 @@ func (a *App) Recalibrate(ctx context.Context, minLabels int) (map[string]answer
 // PostgreSQL, so every node has the same, else from the data directory;
 // none saved yet is none.
 func (a *App) loadRecalibrations(ctx context.Context) (*answer.Recalibrations, error) {
-	pg, ok := a.Store.(*postgres.Store)
-	if !ok {
-		return answer.LoadRecalibrations(filepath.Join(a.Config.Data, recalibrationFile))
-	}
-	doc, err := pg.Setting(ctx, recalibrationsSetting)
+	doc, err := a.sharedDoc(ctx, recalibrationsSetting, recalibrationFile)
 	if errors.Is(err, kb.ErrNotFound) {
 		return &answer.Recalibrations{}, nil
 	}
@@ -121,18 +116,13 @@ func (a *App) loadRecalibrations(ctx context.Context) (*answer.Recalibrations, e
 // saveRecalibrations saves rs where loadRecalibrations reads them; on
 // PostgreSQL the other nodes are told to reload them.
 func (a *App) saveRecalibrations(ctx context.Context, rs *answer.Recalibrations) error {
-	pg, ok := a.Store.(*postgres.Store)
-	if !ok {
-		return rs.Save(filepath.Join(a.Config.Data, recalibrationFile))
-	}
 	doc, err := rs.Encode()
 	if err != nil {
 		return err
 	}
-	if err := pg.PutSetting(ctx, recalibrationsSetting, doc); err != nil {
-		return err
+	if err := a.saveSharedDoc(ctx, recalibrationsSetting, recalibrationFile, doc, escalate.EventRecalibrations); err != nil {
+		return fmt.Errorf("save recalibrations: %w", err)
 	}
-	a.Bot.Desk.Events.Publish(escalate.Event{Type: escalate.EventRecalibrations, StaffOnly: true})
 	return nil
 }
 
